@@ -1,0 +1,90 @@
+//! Procedural macros for drupe: `#[controller]` and `#[resource]` on an `impl` block.
+//!
+//! The macros read the impl block once, report every misuse they find (each with a span on the
+//! offending tokens), and generate the `drupe::Controller` implementation that describes the
+//! block's handlers, mounts and hook to the runtime. On error they still emit the impl block,
+//! without their helper attributes, next to the `compile_error!`s, so editors keep working.
+//! Generated code names the runtime only through `::drupe::__private` and fully qualified
+//! standard paths, so it compiles under `#![no_implicit_prelude]`.
+
+#![forbid(unsafe_code)]
+
+use proc_macro::TokenStream;
+
+mod expand;
+mod model;
+
+/// Exposes methods of an `impl` block on the object tree (the default dispatcher).
+///
+/// | attribute | on | meaning |
+/// |---|---|---|
+/// | `#[controller]` | `impl T` | the block's `#[expose]`d methods and `#[mount]`s form a node |
+/// | `#[controller(popargs(a, b))]` | `impl T` | segments that name nothing become parameters `a`, `b` |
+/// | `#[controller(popargs(id, then = item))]` | `impl T` | … then the walk goes on at mount `item` |
+/// | `#[expose]` | method | reachable at its name (`translate_html` ← `/translate.html`) |
+/// | `#[expose(alias = "x.json")]` | method | also reachable under another name |
+/// | `#[status(404, 409)]` | method | statuses it may answer besides success (OpenAPI, coverage) |
+/// | `#[produces(json, xml, atom, html = "t.html")]` | method | negotiated representations |
+/// | `#[mount]`, `#[mount(hidden)]` | `fn(&self) -> &Child` | a child node (hidden: only via the hook) |
+/// | `#[dispatch]` | `fn(&self, &mut Cursor) -> Next` | a custom dispatch hook (`_cp_dispatch`) |
+/// | `#[param(default = 1)]`, `#[param(named)]`, `#[param]` | argument | parameter options |
+/// | `#[extract]` | argument | an actix-web extractor, whatever its type looks like |
+///
+/// Arguments of integer, float, `bool`, `char`, `String`, `Option<_>`, `Vec<_>`,
+/// `VirtualPath`, `Kwargs` and `Upload` types are parameters, filled from the path and by
+/// name from the query and form fields; any other argument is an actix-web extractor.
+///
+/// ```
+/// use drupe::{controller, VirtualPath};
+/// struct Root;
+/// #[controller]
+/// impl Root {
+///     #[expose]
+///     async fn index(&self, name: Option<String>) -> String {
+///         format!("hello {}", name.unwrap_or_else(|| "world".into()))
+///     }
+///     #[expose]
+///     fn default(&self, rest: VirtualPath) -> String {
+///         rest.join("/")
+///     }
+///     fn secret(&self) -> &'static str {
+///         "never routed"
+///     }
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn controller(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(model::Kind::Controller, args.into(), item.into()).into()
+}
+
+/// A method-dispatched resource: methods named after HTTP verbs answer them.
+///
+/// | attribute | on | meaning |
+/// |---|---|---|
+/// | `#[resource]` | `impl T` | `get`, `post`, `put`, `patch`, `delete`, `options`, `head` answer their verb |
+/// | `#[resource(popargs(id, then = item))]` | `impl T` | `/users/5` goes on at mount `item` with `id = 5` |
+/// | `#[verb("PROPFIND")]` | method | answers another method |
+/// | `#[produces(...)]`, `#[status(...)]` | verb method | as on `#[controller]` |
+/// | `#[mount]`, `#[dispatch]`, `#[param]`, `#[extract]` | | as on `#[controller]` |
+///
+/// `Allow` lists the verbs (plus `HEAD` with `GET`, plus `OPTIONS`) on every response of the
+/// resource; other methods get 405.
+///
+/// ```
+/// use drupe::{resource, HttpError, NoContent};
+/// struct Item;
+/// #[resource]
+/// impl Item {
+///     async fn get(&self, id: u64) -> Result<String, HttpError> {
+///         if id == 1 { Ok("one".into()) } else { Err(HttpError::not_found("no such item")) }
+///     }
+///     async fn delete(&self, id: u64) -> NoContent {
+///         let _ = id;
+///         NoContent
+///     }
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn resource(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(model::Kind::Resource, args.into(), item.into()).into()
+}

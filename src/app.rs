@@ -1,0 +1,276 @@
+//! The application: a compiled tree with its configuration and tools, as one value.
+//!
+//! This module owns [`App`] and [`AppBuilder`]. An `App` is a cheap-to-clone value a function
+//! can return, so one `fn app() -> App` serves `main` and the tests. It runs on its own
+//! ([`App::serve`]), inside a user's actix-web application ([`App::scope`],
+//! [`App::service`]), or in the test clients of [`crate::testing`].
+
+use std::sync::Arc;
+
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse, fn_service};
+use actix_web::{HttpRequest, Scope, web};
+
+use crate::config::{Config, ConfigError, SettingsTrie};
+use crate::dispatch::tree::{self, Controller, Tree, TreeError};
+use crate::represent::Templates;
+use crate::tools::trailing_slash::TrailingSlash;
+use crate::tools::{Erased, ErasedTool, Tool};
+
+/// Why an application could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The object tree has errors.
+    #[error(transparent)]
+    Tree(#[from] TreeError),
+    /// The configuration has errors.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// What representations and responders read from the application while answering.
+pub(crate) struct Shared {
+    pub(crate) behind_proxy: bool,
+    pub(crate) templates: Option<Arc<Templates>>,
+}
+
+/// Whether the application that answers `req` trusts proxy headers.
+pub(crate) fn behind_proxy(req: &HttpRequest) -> bool {
+    req.app_data::<Arc<Shared>>()
+        .is_some_and(|s| s.behind_proxy)
+}
+
+/// The templates of the application that answers `req`.
+pub(crate) fn templates(req: &HttpRequest) -> Option<Arc<Templates>> {
+    req.app_data::<Arc<Shared>>()
+        .and_then(|s| s.templates.clone())
+}
+
+pub(crate) struct Inner {
+    pub(crate) tree: Arc<Tree>,
+    pub(crate) settings: SettingsTrie,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) config: Config,
+}
+
+/// A drupe application.
+///
+/// ```
+/// use drupe::{App, controller};
+///
+/// struct Root;
+///
+/// #[controller]
+/// impl Root {
+///     #[expose]
+///     fn index(&self, name: Option<String>) -> String {
+///         format!("hello {}", name.as_deref().unwrap_or("world"))
+///     }
+/// }
+///
+/// fn app() -> App {
+///     App::new(Root).expect("a valid tree")
+/// }
+///
+/// # actix_web::rt::System::new().block_on(async {
+/// let client = drupe::testing::TestClient::new(app()).await;
+/// client.get("/?name=bob").send().await.assert_status(200).assert_text("hello bob");
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct App {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("tree", &self.inner.tree)
+            .finish()
+    }
+}
+
+impl App {
+    /// An application with default settings.
+    pub fn new<R: Controller>(root: R) -> Result<App, BuildError> {
+        Self::builder(root).build()
+    }
+
+    /// A builder for settings, tools and templates.
+    pub fn builder<R: Controller>(root: R) -> AppBuilder {
+        AppBuilder {
+            tree: tree::compile(Arc::new(root)),
+            config: Config::new(),
+            tools: vec![Arc::new(Erased(TrailingSlash))],
+            templates: None,
+        }
+    }
+
+    /// The compiled tree.
+    pub fn tree(&self) -> &Tree {
+        &self.inner.tree
+    }
+
+    /// The configuration it was built with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The application as an actix-web service answering every path under `prefix` (no
+    /// trailing slash; `""` for the root), for `actix_web::App::default_service` or a scope.
+    pub fn service(
+        &self,
+        prefix: &str,
+    ) -> impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    > + 'static {
+        let inner = self.inner.clone();
+        let prefix_len = prefix.trim_end_matches('/').len();
+        fn_service(move |sreq: ServiceRequest| {
+            let inner = inner.clone();
+            async move {
+                let (req, payload) = sreq.into_parts();
+                let res =
+                    crate::dispatch::service::handle(inner, req.clone(), payload, prefix_len).await;
+                Ok(ServiceResponse::new(req, res))
+            }
+        })
+    }
+
+    /// The application mounted at `prefix` in a user's actix-web application.
+    ///
+    /// ```
+    /// # use drupe::{App, controller};
+    /// # struct Root;
+    /// # #[controller] impl Root { #[expose] fn index(&self) -> &'static str { "api" } }
+    /// let api = App::new(Root).unwrap();
+    /// let _actix = actix_web::App::new().service(api.scope("/api"));
+    /// ```
+    pub fn scope(&self, prefix: &str) -> Scope {
+        web::scope(prefix)
+            .app_data(self.inner.shared.clone())
+            .default_service(self.service(prefix))
+    }
+
+    /// Registers the application at the root of a user's actix-web application
+    /// (`actix_web::App::new().configure(app.configure())`).
+    pub fn configure(&self) -> impl FnOnce(&mut web::ServiceConfig) + 'static {
+        let this = self.clone();
+        move |cfg| {
+            cfg.app_data(this.inner.shared.clone());
+            cfg.default_service(this.service(""));
+        }
+    }
+}
+
+/// Builds an [`App`]: configuration, tools, templates.
+pub struct AppBuilder {
+    tree: Result<Tree, TreeError>,
+    config: Config,
+    tools: Vec<Arc<dyn ErasedTool>>,
+    templates: Option<Templates>,
+}
+
+impl AppBuilder {
+    /// Merges a configuration over what is set so far.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config.merge(config);
+        self
+    }
+
+    /// Merges a TOML file's configuration.
+    pub fn config_file(self, path: impl AsRef<std::path::Path>) -> Result<Self, ConfigError> {
+        let c = Config::from_file(path)?;
+        Ok(self.config(c))
+    }
+
+    /// Sets one key for a path (`set("/feed", "tools.caching.on", true)`).
+    pub fn set(mut self, path: &str, key: &str, value: impl Into<toml::Value>) -> Self {
+        self.config.set(path, key, value);
+        self
+    }
+
+    /// Sets one global key (`set_global("server.behind_proxy", true)`).
+    pub fn set_global(mut self, key: &str, value: impl Into<toml::Value>) -> Self {
+        self.config.set_global(key, value);
+        self
+    }
+
+    /// Registers a tool (switched on per path by `tools.<NAME>.on`, or by default).
+    pub fn tool<T: Tool>(mut self, tool: T) -> Self {
+        self.tools.retain(|t| t.name() != T::NAME);
+        self.tools.push(Arc::new(Erased(tool)));
+        self
+    }
+
+    /// Uses these templates for HTML representations and pages.
+    pub fn templates(mut self, templates: Templates) -> Self {
+        self.templates = Some(templates);
+        self
+    }
+
+    /// Compiles the settings and returns the application.
+    pub fn build(self) -> Result<App, BuildError> {
+        let tree = self.tree?;
+        let settings = SettingsTrie::build(&self.config, &self.tools)?;
+        let behind_proxy = match self.config.global("server.behind_proxy") {
+            None => false,
+            Some(toml::Value::Boolean(b)) => *b,
+            Some(v) => {
+                return Err(ConfigError::Setting {
+                    path: "global".into(),
+                    key: "server.behind_proxy".into(),
+                    message: format!("expected true or false, got {v}"),
+                }
+                .into());
+            }
+        };
+        let templates = match self.templates {
+            Some(t) => Some(t),
+            None => match self.config.global("templates.dir") {
+                Some(toml::Value::String(dir)) => Some(Templates::from_dir(dir)),
+                _ => None,
+            },
+        };
+        Ok(App {
+            inner: Arc::new(Inner {
+                tree: Arc::new(tree),
+                settings,
+                shared: Arc::new(Shared {
+                    behind_proxy,
+                    templates: templates.map(Arc::new),
+                }),
+                config: self.config,
+            }),
+        })
+    }
+}
+
+impl App {
+    /// Serves the application on `bind` (`host:port`; port 0 picks a free one) until the
+    /// process is told to stop, and returns the process exit status.
+    pub fn serve(&self, bind: &str) -> std::process::ExitCode {
+        let app = self.clone();
+        let result: std::io::Result<()> = actix_web::rt::System::new().block_on(async move {
+            let listener = std::net::TcpListener::bind(bind)?;
+            let addr = listener.local_addr()?;
+            let server = actix_web::HttpServer::new(move || {
+                actix_web::App::new().configure(app.configure())
+            })
+            .listen(listener)?
+            .run();
+            tracing::info!("serving on http://{addr}");
+            server.await
+        });
+        match result {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!("{e}");
+                std::process::ExitCode::from(70)
+            }
+        }
+    }
+}

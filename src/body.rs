@@ -1,0 +1,388 @@
+//! Request bodies: forms as named parameters, typed bodies, uploads, and their limit.
+//!
+//! This module owns everything read from a request body. For `POST`, `PUT` and `PATCH`, a
+//! `application/x-www-form-urlencoded` or `multipart/form-data` body is parsed into named
+//! parameters (CherryPy's body params), files becoming [`Upload`] values. [`Body<T>`] reads one
+//! typed value from JSON, XML, a urlencoded or a multipart form, chosen by `Content-Type`
+//! (415 for anything else). Every read is bounded by `request.body.max_size` (1 MiB by default,
+//! per subtree): beyond it the answer is 413, and a malformed body is a 400 whose message says
+//! where the error is.
+
+use std::fmt;
+
+use actix_web::dev::Payload;
+use actix_web::http::{Method, header};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use crate::HttpError;
+use crate::dispatch::bind::{FromParam, ParamError, ParamInput, ParamSchema, Value};
+use crate::dispatch::path::decode_form_component;
+
+/// A file from a `multipart/form-data` body.
+///
+/// As a handler parameter it takes the file field of the same name:
+///
+/// ```
+/// use drupe::{controller, Upload};
+/// struct Photos;
+/// #[controller]
+/// impl Photos {
+///     #[expose]
+///     fn upload(&self, file: Upload, legend: Option<String>) -> String {
+///         format!("{} bytes, {:?}", file.bytes().len(), legend)
+///     }
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Upload {
+    filename: Option<String>,
+    content_type: Option<mime::Mime>,
+    bytes: Bytes,
+}
+
+impl Upload {
+    /// The file name the client gave (never use it as a path).
+    pub fn filename(&self) -> Option<&str> {
+        self.filename.as_deref()
+    }
+
+    /// The content type the client claimed (check the bytes, not this).
+    pub fn content_type(&self) -> Option<&mime::Mime> {
+        self.content_type.as_ref()
+    }
+
+    /// The content.
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
+}
+
+impl fmt::Debug for Upload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Upload")
+            .field("filename", &self.filename)
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+impl FromParam for Upload {
+    const TYPE_NAME: &'static str = "file";
+    fn schema() -> ParamSchema {
+        ParamSchema::Binary
+    }
+    fn from_param(input: &ParamInput<'_>) -> Result<Self, ParamError> {
+        match input.single()? {
+            Value::File(f) => Ok(f.clone()),
+            Value::Text(_) => Err(ParamError::Invalid),
+        }
+    }
+}
+
+/// The fields and files of a form body.
+#[derive(Debug, Default)]
+pub(crate) struct FormData {
+    pub(crate) fields: Vec<(String, String)>,
+    pub(crate) files: Vec<(String, Upload)>,
+}
+
+/// The kinds of body drupe reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    Json,
+    Xml,
+    UrlEncoded,
+    Multipart,
+}
+
+/// The kind of a request's body from its `Content-Type`; `None` when absent or unknown.
+pub(crate) fn body_kind(req: &HttpRequest) -> Option<BodyKind> {
+    let ct = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let m: mime::Mime = ct.parse().ok()?;
+    let (ty, sub, suffix) = (m.type_(), m.subtype(), m.suffix());
+    Some(match (ty.as_str(), sub.as_str()) {
+        ("application", "json") | ("text", "json") | ("text", "x-json") => BodyKind::Json,
+        ("application", "xml") | ("text", "xml") => BodyKind::Xml,
+        ("application", "x-www-form-urlencoded") => BodyKind::UrlEncoded,
+        ("multipart", "form-data") => BodyKind::Multipart,
+        _ if suffix.is_some_and(|s| s == mime::JSON) => BodyKind::Json,
+        _ if suffix.is_some_and(|s| s == mime::XML) => BodyKind::Xml,
+        _ => return None,
+    })
+}
+
+/// Whether drupe reads a form body of this request into named parameters (CherryPy reads
+/// bodies of `POST`, `PUT` and `PATCH` only).
+pub(crate) fn has_form_body(req: &HttpRequest) -> bool {
+    matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH)
+        && matches!(
+            body_kind(req),
+            Some(BodyKind::UrlEncoded | BodyKind::Multipart)
+        )
+}
+
+fn too_large(limit: usize) -> HttpError {
+    HttpError::payload_too_large(format!(
+        "The request body is larger than the limit of {limit} bytes."
+    ))
+}
+
+/// Reads the whole body, at most `limit` bytes.
+pub(crate) async fn read_bytes(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<Bytes, HttpError> {
+    if let Some(len) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        if len > limit as u64 {
+            return Err(too_large(limit));
+        }
+    }
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            HttpError::bad_request(format!("The request body could not be read: {e}"))
+        })?;
+        if buf.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// Parses a urlencoded body.
+fn parse_urlencoded(bytes: &[u8]) -> Result<Vec<(String, String)>, HttpError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| HttpError::bad_request("The form body is not valid UTF-8."))?;
+    let mut out = Vec::new();
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let k = decode_form_component(k)
+            .map_err(|e| e.with_message("Invalid percent-encoding in the form body."))?;
+        let v = decode_form_component(v)
+            .map_err(|e| e.with_message("Invalid percent-encoding in the form body."))?;
+        out.push((k.into_owned(), v.into_owned()));
+    }
+    Ok(out)
+}
+
+/// Parses a multipart body already read into memory.
+async fn parse_multipart(req: &HttpRequest, bytes: Bytes) -> Result<FormData, HttpError> {
+    let stream = futures_util::stream::once(async move { Ok(bytes) });
+    let mut mp = actix_multipart::Multipart::new(req.headers(), stream);
+    let mut form = FormData::default();
+    let bad = |e: actix_multipart::MultipartError| {
+        HttpError::bad_request(format!("Malformed multipart body: {e}"))
+    };
+    while let Some(field) = mp.next().await {
+        let mut field = field.map_err(bad)?;
+        let name = field
+            .name()
+            .ok_or_else(|| HttpError::bad_request("Malformed multipart body: a part has no name."))?
+            .to_owned();
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_owned);
+        let content_type = field.content_type().cloned();
+        let mut data = BytesMut::new();
+        while let Some(chunk) = field.next().await {
+            data.extend_from_slice(&chunk.map_err(bad)?);
+        }
+        if filename.is_some() {
+            form.files.push((
+                name,
+                Upload {
+                    filename,
+                    content_type,
+                    bytes: data.freeze(),
+                },
+            ));
+        } else {
+            let text = String::from_utf8(data.to_vec()).map_err(|_| {
+                HttpError::bad_request(format!("Form field '{name}' is not valid UTF-8."))
+            })?;
+            form.fields.push((name, text));
+        }
+    }
+    Ok(form)
+}
+
+/// Reads a form body (urlencoded or multipart) into fields and files.
+pub(crate) async fn read_form(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<FormData, HttpError> {
+    let kind = body_kind(req);
+    let bytes = read_bytes(req, payload, limit).await?;
+    match kind {
+        Some(BodyKind::UrlEncoded) => Ok(FormData {
+            fields: parse_urlencoded(&bytes)?,
+            files: Vec::new(),
+        }),
+        Some(BodyKind::Multipart) => parse_multipart(req, bytes).await,
+        _ => Ok(FormData::default()),
+    }
+}
+
+/// The body limit in force for a request (set by the dispatcher from `request.body.max_size`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyLimit(pub(crate) usize);
+
+pub(crate) fn limit_of(req: &HttpRequest) -> usize {
+    req.extensions()
+        .get::<BodyLimit>()
+        .map_or(crate::config::DEFAULT_MAX_BODY, |l| l.0)
+}
+
+/// A typed request body, read from JSON, XML, a urlencoded form or a multipart form's text
+/// fields according to `Content-Type`.
+///
+/// Anything else is a 415 naming what is accepted; a body that does not parse into `T` is a
+/// 400 whose message locates the error (line and column for JSON); a body over the limit is
+/// a 413.
+///
+/// ```
+/// use drupe::{Body, Created, HttpError, resource};
+///
+/// #[derive(serde::Deserialize)]
+/// struct NewUser { name: String }
+///
+/// struct Users;
+///
+/// #[resource]
+/// impl Users {
+///     async fn post(&self, body: Body<NewUser>) -> Result<String, HttpError> {
+///         Ok(body.into_inner().name)
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Body<T>(pub T);
+
+impl<T> Body<T> {
+    /// The value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Body<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// What `Body<T>` accepts, for the 415 message.
+pub const BODY_TYPES: &str =
+    "application/json, application/xml, application/x-www-form-urlencoded, multipart/form-data";
+
+impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let kind = body_kind(&req).ok_or_else(|| {
+                HttpError::unsupported_media_type(match req.headers().get(header::CONTENT_TYPE) {
+                    Some(ct) => format!(
+                        "The body's Content-Type ({}) is not supported; send one of: {BODY_TYPES}.",
+                        ct.to_str().unwrap_or("?")
+                    ),
+                    None => format!("The request has no Content-Type; send one of: {BODY_TYPES}."),
+                })
+            })?;
+            let limit = limit_of(&req);
+            let form = req.extensions_mut().remove::<ParsedForm>();
+            let value = match (kind, form) {
+                (BodyKind::UrlEncoded | BodyKind::Multipart, Some(ParsedForm(fields))) => {
+                    from_pairs(&fields)?
+                }
+                (BodyKind::UrlEncoded, None) => {
+                    let bytes = read_bytes(&req, &mut payload, limit).await?;
+                    from_pairs(&parse_urlencoded(&bytes)?)?
+                }
+                (BodyKind::Multipart, None) => {
+                    let bytes = read_bytes(&req, &mut payload, limit).await?;
+                    from_pairs(&parse_multipart(&req, bytes).await?.fields)?
+                }
+                (BodyKind::Json, _) => {
+                    let bytes = read_bytes(&req, &mut payload, limit).await?;
+                    serde_json::from_slice(&bytes)
+                        .map_err(|e| HttpError::bad_request(format!("Invalid JSON body: {e}.")))?
+                }
+                (BodyKind::Xml, _) => {
+                    let bytes = read_bytes(&req, &mut payload, limit).await?;
+                    crate::represent::xml::from_bytes(&bytes)?
+                }
+            };
+            Ok(Body(value))
+        })
+    }
+}
+
+/// A form body the dispatcher already parsed into named parameters, kept for `Body<T>`.
+#[derive(Debug, Clone)]
+pub(crate) struct ParsedForm(pub(crate) Vec<(String, String)>);
+
+fn from_pairs<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, HttpError> {
+    let encoded = serde_urlencoded::to_string(pairs)
+        .map_err(|e| HttpError::bad_request(format!("Invalid form body: {e}.")))?;
+    serde_urlencoded::from_str(&encoded)
+        .map_err(|e| HttpError::bad_request(format!("Invalid form body: {e}.")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn kinds() {
+        let k = |ct: &str| {
+            body_kind(
+                &TestRequest::default()
+                    .insert_header(("content-type", ct))
+                    .to_http_request(),
+            )
+        };
+        assert_eq!(k("application/json"), Some(BodyKind::Json));
+        assert_eq!(k("application/json; charset=utf-8"), Some(BodyKind::Json));
+        assert_eq!(k("application/problem+json"), Some(BodyKind::Json));
+        assert_eq!(k("text/xml"), Some(BodyKind::Xml));
+        assert_eq!(k("application/atom+xml"), Some(BodyKind::Xml));
+        assert_eq!(
+            k("multipart/form-data; boundary=x"),
+            Some(BodyKind::Multipart)
+        );
+        assert_eq!(k("text/plain"), None);
+        assert_eq!(k("garbage"), None);
+    }
+
+    #[test]
+    fn urlencoded() {
+        let p = parse_urlencoded(b"a=1&b=x+y&c=%C3%A9&d").unwrap();
+        assert_eq!(
+            p,
+            [("a", "1"), ("b", "x y"), ("c", "é"), ("d", "")]
+                .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        );
+        assert_eq!(parse_urlencoded(b"a=%zz").unwrap_err().status(), 400);
+        assert_eq!(parse_urlencoded(b"a=\xff").unwrap_err().status(), 400);
+    }
+}

@@ -1,0 +1,341 @@
+//! The request pipeline: walk, method dispatch, negotiation, tools, handler, finalization.
+//!
+//! This module owns the order in which a request meets drupe's parts:
+//!
+//! 1. the path is decoded (400 on bad escapes) and the per-path settings are looked up;
+//! 2. the walk chooses a handler or a resource (404 `The path '/x' was not found.`);
+//! 3. a resource chooses its verb: HEAD falls back to GET, OPTIONS is answered with `Allow`,
+//!    anything else is a 405 carrying `Allow`;
+//! 4. a handler with `#[produces]` is negotiated (406 listing what it produces, 400 for a
+//!    malformed `Accept`) before anything runs;
+//! 5. tools' before-hooks run in priority order and may answer;
+//! 6. a form body is read into named parameters, the handler is called, and a panic in it
+//!    costs this request a 500 and nothing else;
+//! 7. errors are rendered in the format the client prefers, `Allow` and `Vary` are set, the
+//!    after-hooks run, then every active tool sees the final response.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use futures_util::FutureExt;
+
+use super::Call;
+use super::bind::ParamKind;
+use super::hook::HookParams;
+use super::path::Segments;
+use super::tree::{HandlerId, NodeId};
+use super::walk::{Target, walk};
+use crate::app::Inner;
+use crate::body::{BodyLimit, ParsedForm, has_form_body, read_form};
+use crate::config::Settings;
+use crate::error::{self, HttpError, MethodNotAllowed, NotAcceptable, NotFound};
+use crate::negotiate;
+use crate::represent::Chosen;
+use crate::tools::{After, Before, Exchange};
+
+/// Handles one request. `path_start` is the length of the mount prefix in the raw path.
+pub(crate) async fn handle(
+    inner: Arc<Inner>,
+    req: HttpRequest,
+    payload: Payload,
+    path_start: usize,
+) -> HttpResponse {
+    let start = Instant::now();
+    if let Some(host) = req.headers().get(header::HOST) {
+        if !host.to_str().is_ok_and(crate::url::valid_host) {
+            return error::render(&req, &HttpError::bad_request("Invalid Host header."));
+        }
+    }
+    let path_start = path_start.min(req.path().len());
+    let segs = match Segments::parse(&req.path()[path_start..]) {
+        Ok(s) => s,
+        Err(e) => return error::render(&req, &e),
+    };
+    let settings = {
+        let path = &req.path()[path_start..];
+        inner
+            .settings
+            .lookup(segs.list.iter().map(|s| s.value(path)))
+            .clone()
+    };
+    let mut hook_params = HookParams::new();
+    let route = walk(
+        &inner.tree,
+        &req.path()[path_start..],
+        &segs,
+        &mut hook_params,
+    );
+    let mut ex = Exchange {
+        req: req.clone(),
+        tree: inner.tree.clone(),
+        handler: None,
+        node: 0,
+        is_index: false,
+        start,
+        behind_proxy: inner.shared.behind_proxy,
+    };
+    let res = match route {
+        Err(node) => {
+            ex.node = node;
+            error::render(&req, &NotFound::path(req.path()).into())
+        }
+        Ok(route) => {
+            ex.node = route.node;
+            ex.is_index = route.is_index;
+            let routed = Routed {
+                segs,
+                path_start,
+                vpath: route.vpath,
+                hook_params,
+            };
+            match route.target {
+                Target::Handler(h) => {
+                    ex.handler = Some(h);
+                    run(&inner, &settings, &ex, payload, routed, h, None).await
+                }
+                Target::Resource(node) => {
+                    ex.node = node;
+                    resource(&inner, &settings, &mut ex, payload, routed, node).await
+                }
+            }
+        }
+    };
+    for t in &settings.tools {
+        t.tool.end(&*t.config, &ex, &res);
+    }
+    res
+}
+
+/// What the walk decided, moved into the handler call.
+struct Routed {
+    segs: Segments,
+    path_start: usize,
+    vpath: std::ops::Range<usize>,
+    hook_params: HookParams,
+}
+
+/// The method dispatcher for a resource node.
+async fn resource(
+    inner: &Inner,
+    settings: &Settings,
+    ex: &mut Exchange,
+    payload: Payload,
+    routed: Routed,
+    node_id: NodeId,
+) -> HttpResponse {
+    let node = &inner.tree.nodes[node_id as usize];
+    let allow = node.allow.clone();
+    let method = ex.req.method();
+    let verb = node.verb(method).or_else(|| {
+        if *method == Method::HEAD {
+            node.verb(&Method::GET)
+        } else {
+            None
+        }
+    });
+    let Some(h) = verb else {
+        let allow_str = allow.as_ref().and_then(|a| a.to_str().ok()).unwrap_or("");
+        let mut res = if *method == Method::OPTIONS {
+            HttpResponse::NoContent().finish()
+        } else {
+            error::render(&ex.req, &MethodNotAllowed::new(allow_str).into())
+        };
+        if let Some(a) = allow {
+            res.headers_mut().insert(header::ALLOW, a);
+        }
+        return res;
+    };
+    ex.handler = Some(h);
+    run(inner, settings, ex, payload, routed, h, allow).await
+}
+
+/// Negotiation, tools, the handler, finalization.
+async fn run(
+    inner: &Inner,
+    settings: &Settings,
+    ex: &Exchange,
+    payload: Payload,
+    routed: Routed,
+    h: HandlerId,
+    allow: Option<HeaderValue>,
+) -> HttpResponse {
+    let req = &ex.req;
+    let handler = &inner.tree.handlers[h as usize];
+    let info = &handler.info;
+    let negotiated = !info.produces().is_empty();
+    if negotiated {
+        let accept = req
+            .headers()
+            .get(header::ACCEPT)
+            .map(|v| v.to_str().map_err(|_| ()));
+        let decision = match accept {
+            None => Ok(Some(0)),
+            Some(Err(())) => Err(HttpError::bad_request(
+                "Malformed HTTP header: Accept: not visible ASCII",
+            )),
+            Some(Ok(a)) => negotiate::select(a, info.produces())
+                .map_err(|m| HttpError::bad_request(m.to_string())),
+        };
+        match decision {
+            Ok(Some(i)) => {
+                req.extensions_mut().insert(Chosen {
+                    repr: info.repr_of(i),
+                    media: info.produced_static(i),
+                });
+            }
+            Ok(None) => {
+                let e = NotAcceptable::new(
+                    accept.and_then(Result::ok),
+                    info.produces().iter().map(|m| m.as_str()),
+                );
+                return finalize(req, error::render(req, &e.into()), allow, true);
+            }
+            Err(e) => return finalize(req, error::render(req, &e), allow, true),
+        }
+    }
+    let mut answered = None;
+    let mut ran = 0;
+    for (k, t) in settings.tools.iter().enumerate() {
+        ran = k + 1;
+        match t.tool.before(&*t.config, ex) {
+            Before::Continue => {}
+            Before::Respond(r) => {
+                answered = Some(r);
+                break;
+            }
+            Before::Pending(f) => {
+                if let Some(r) = f.await {
+                    answered = Some(r);
+                    break;
+                }
+            }
+        }
+    }
+    let res = match answered {
+        Some(r) => r,
+        None => call(inner, settings, req, payload, routed, h).await,
+    };
+    let mut res = finalize(req, res, allow, negotiated);
+    for t in &settings.tools[..ran] {
+        res = match t.tool.after(&*t.config, ex, res) {
+            After::Done(r) => r,
+            After::Pending(f) => f.await,
+        };
+    }
+    res
+}
+
+/// Reads a form body when the handler takes named values, then calls it; a panic is a 500.
+async fn call(
+    inner: &Inner,
+    settings: &Settings,
+    req: &HttpRequest,
+    mut payload: Payload,
+    routed: Routed,
+    h: HandlerId,
+) -> HttpResponse {
+    let handler = &inner.tree.handlers[h as usize];
+    let takes_named = handler.info.params().iter().any(|p| {
+        matches!(
+            p.kind,
+            ParamKind::Value | ParamKind::Named | ParamKind::Kwargs
+        )
+    });
+    req.extensions_mut()
+        .insert(BodyLimit(settings.max_body_size));
+    let form = if takes_named && has_form_body(req) {
+        match read_form(req, &mut payload, settings.max_body_size).await {
+            Ok(f) => {
+                req.extensions_mut().insert(ParsedForm(f.fields.clone()));
+                Some(f)
+            }
+            Err(e) => return HttpResponse::from_error(e),
+        }
+    } else {
+        None
+    };
+    let call = Call {
+        req: req.clone(),
+        payload,
+        segs: routed.segs,
+        path_start: routed.path_start,
+        vpath: routed.vpath,
+        hook_params: routed.hook_params,
+        form,
+        show_mismatched: settings.show_mismatched_params,
+    };
+    match AssertUnwindSafe((handler.entry)(call)).catch_unwind().await {
+        Ok(Ok(res)) => res,
+        Ok(Err(e)) => HttpResponse::from_error(e),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a non-string panic payload".to_owned());
+            HttpResponse::from_error(HttpError::internal(format!(
+                "handler {} panicked: {msg}",
+                handler.info.path()
+            )))
+        }
+    }
+}
+
+/// Renders errors in the negotiated format, sets `Allow` and `Vary: Accept`.
+fn finalize(
+    req: &HttpRequest,
+    res: HttpResponse,
+    allow: Option<HeaderValue>,
+    negotiated: bool,
+) -> HttpResponse {
+    let mut res = match res.error() {
+        Some(err) => {
+            let e = error::from_actix(err);
+            if e.status().is_server_error() {
+                tracing::error!(
+                    status = e.status().as_u16(),
+                    path = req.path(),
+                    detail = e.internal_message().unwrap_or(e.message()),
+                    "request failed"
+                );
+            } else {
+                tracing::debug!(
+                    status = e.status().as_u16(),
+                    path = req.path(),
+                    "{}",
+                    e.message()
+                );
+            }
+            error::render(req, &e)
+        }
+        None => res,
+    };
+    if let Some(a) = allow {
+        res.headers_mut().insert(header::ALLOW, a);
+    }
+    if negotiated && res.status() != StatusCode::NOT_MODIFIED {
+        add_vary(&mut res, "Accept");
+    }
+    res
+}
+
+/// Adds `name` to the response's `Vary` unless it is already listed (or `*`).
+pub(crate) fn add_vary(res: &mut HttpResponse, name: &str) {
+    let present = res.headers().get_all(header::VARY).any(|v| {
+        v.to_str().is_ok_and(|s| {
+            s.split(',')
+                .map(str::trim)
+                .any(|x| x == "*" || x.eq_ignore_ascii_case(name))
+        })
+    });
+    if !present {
+        if let Ok(v) = HeaderValue::from_str(name) {
+            res.headers_mut().append(header::VARY, v);
+        }
+    }
+}

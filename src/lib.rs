@@ -1,0 +1,119 @@
+//! # drupe
+//!
+//! A REST application framework in the spirit of CherryPy, on actix-web: write a struct,
+//! expose its methods, get a correct HTTP service.
+//!
+//! ```
+//! use drupe::{App, VirtualPath, controller};
+//!
+//! struct Root {
+//!     blog: Blog,
+//! }
+//! struct Blog;
+//!
+//! #[controller]
+//! impl Root {
+//!     /// `GET /` and `GET /?name=bob`.
+//!     #[expose]
+//!     async fn index(&self, name: Option<String>) -> String {
+//!         format!("hello {}", name.as_deref().unwrap_or("world"))
+//!     }
+//!
+//!     /// Anything nothing else answers.
+//!     #[expose]
+//!     fn default(&self, rest: VirtualPath) -> actix_web::web::Json<Vec<String>> {
+//!         actix_web::web::Json(rest.0)
+//!     }
+//!
+//!     /// `/blog/...`
+//!     #[mount]
+//!     fn blog(&self) -> &Blog {
+//!         &self.blog
+//!     }
+//! }
+//!
+//! #[controller]
+//! impl Blog {
+//!     /// `/blog/post/2024/hello-world`: typed positional arguments from the path.
+//!     #[expose]
+//!     fn post(&self, year: u16, slug: String) -> String {
+//!         format!("{year}: {slug}")
+//!     }
+//! }
+//!
+//! # actix_web::rt::System::new().block_on(async {
+//! let client = drupe::testing::TestClient::new(App::new(Root { blog: Blog }).unwrap()).await;
+//! client.get("/blog/post/2024/hi").send().await.assert_text("2024: hi");
+//! client.get("/blog/post/year/hi").send().await.assert_status(404);
+//! client.get("/a/b").send().await.assert_json(serde_json::json!(["a", "b"]));
+//! # });
+//! ```
+//!
+//! The guide in `docs/` walks through the object tree, the method dispatcher, negotiation,
+//! caching and coverage; `examples/tour.rs` runs every rule of the default dispatcher.
+
+#![deny(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// Generated code names the runtime crate `::drupe`; inside it, that is this crate.
+#[allow(unused_extern_crates)]
+extern crate self as drupe;
+
+mod app;
+mod body;
+mod config;
+mod dispatch;
+mod error;
+pub mod negotiate;
+pub mod represent;
+pub mod testing;
+pub mod tools;
+mod url;
+
+pub use app::{App, AppBuilder, BuildError};
+pub use body::{BODY_TYPES, Body, Upload};
+pub use config::{Config, ConfigError, DEFAULT_MAX_BODY};
+pub use dispatch::bind::{Kwargs, VirtualPath};
+pub use dispatch::hook::{Cursor, Next};
+pub use dispatch::tree::{
+    Controller, HandlerId, HandlerInfo, NodeId, NodeInfo, NodeKind, Tree, TreeError,
+};
+pub use drupe_macros::{controller, resource};
+pub use error::{
+    BadParameter, ErrorStatus, HttpError, INTERNAL_MESSAGE, MethodNotAllowed, MissingParameters,
+    MultipleValues, NotAcceptable, NotFound, UnexpectedParameters,
+};
+pub use represent::html::Page;
+pub use represent::{Collection, Created, Negotiated, NoContent, Templates};
+
+/// Lower-level plumbing: what generated code and custom parameter types use.
+pub mod dev {
+    pub use crate::dispatch::bind::{
+        Bound, FromParam, ParamError, ParamInput, ParamKind, ParamSchema, ParamSpec, Value,
+    };
+    pub use crate::dispatch::path::Origin;
+    pub use crate::dispatch::tree::{HandlerDecl, Invoke, NodeBuilder};
+    pub use crate::dispatch::{Call, Extract, HandlerResult};
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::dev::*;
+    pub use crate::represent::{Finish, MediaTypes};
+    pub use actix_web::{HttpRequest, Responder};
+    pub use futures_util::future::LocalBoxFuture;
+
+    /// The response of a handler without `#[produces]`.
+    pub fn respond<R: Responder>(out: R, req: &HttpRequest) -> HandlerResult {
+        Ok(out.respond_to(req).map_into_boxed_body())
+    }
+
+    /// The response of a handler with `#[produces]`: rendered by the chosen representation.
+    pub fn negotiated<O: Finish, S: crate::represent::RenderSet<O::Value>>(
+        out: O,
+        req: &HttpRequest,
+        set: &S,
+    ) -> HandlerResult {
+        crate::represent::finish(out, req, set)
+    }
+}

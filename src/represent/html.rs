@@ -1,0 +1,159 @@
+//! HTML from minijinja templates in `templates/`.
+//!
+//! This module owns [`Templates`] (a minijinja environment reading a folder: reloaded from disk
+//! when a file changes in debug builds, loaded once in release), the [`Html`] representation of
+//! a negotiated value, and [`Page`], a response rendered from a template by a handler of the
+//! default dispatcher. Templates are auto-escaped by file extension (`.html`), so values from a
+//! request cannot inject markup.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::body::BoxBody;
+use actix_web::{HttpRequest, HttpResponse, Responder};
+use bytes::Bytes;
+use minijinja::value::Serde;
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+
+use super::{MediaTypes, RenderContext, Representation};
+use crate::HttpError;
+
+/// A folder of minijinja templates.
+///
+/// ```
+/// let t = drupe::Templates::from_dir("templates");
+/// assert!(t.render("no/such.html", ()).is_err());
+/// ```
+pub struct Templates {
+    env: Environment<'static>,
+    dir: PathBuf,
+}
+
+impl Templates {
+    /// Templates read from `dir` (relative paths are relative to the working directory).
+    pub fn from_dir(dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
+        let mut env = Environment::new();
+        env.set_loader(minijinja::path_loader(dir.clone()));
+        env.set_auto_reload(cfg!(debug_assertions));
+        Self { env, dir }
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// The environment, to add filters, functions and globals.
+    pub fn environment_mut(&mut self) -> &mut Environment<'static> {
+        &mut self.env
+    }
+
+    /// Renders `name` with `context`.
+    pub fn render(&self, name: &str, context: impl Serialize) -> Result<String, HttpError> {
+        let t = self
+            .env
+            .get_template(name)
+            .map_err(|e| HttpError::internal(format!("template {name}: {e:#}")))?;
+        t.render(Value::from(Serde(context)))
+            .map_err(|e| HttpError::internal(format!("template {name}: {e:#}")))
+    }
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Templates").field("dir", &self.dir).finish()
+    }
+}
+
+fn request_context(req: &HttpRequest) -> Value {
+    context! {
+        path => req.path(),
+        query => req.query_string(),
+        method => req.method().as_str(),
+    }
+}
+
+fn templates(req: &HttpRequest) -> Result<Arc<Templates>, HttpError> {
+    crate::app::templates(req)
+        .ok_or_else(|| HttpError::internal("no templates are configured for this application"))
+}
+
+/// The HTML representation: a template rendered with the value's fields, the value itself as
+/// `value`, and `request` (`path`, `query`, `method`).
+#[derive(Debug, Clone, Copy)]
+pub struct Html {
+    template: &'static str,
+}
+
+impl Html {
+    /// With template `name` (a path inside the templates folder).
+    pub const fn new(template: &'static str) -> Self {
+        Self { template }
+    }
+}
+
+impl MediaTypes for Html {
+    const MEDIA_TYPES: &'static [&'static str] = &["text/html"];
+}
+
+impl<T: Serialize + ?Sized> Representation<T> for Html {
+    fn render(&self, value: &T, cx: &RenderContext<'_>) -> Result<Bytes, HttpError> {
+        let v = Value::from(Serde(value));
+        let ctx = context! { value => v.clone(), request => request_context(cx.request()), ..v };
+        templates(cx.request())?
+            .render(self.template, ctx)
+            .map(Bytes::from)
+    }
+}
+
+/// An HTML page rendered from a template, for handlers of the default dispatcher.
+///
+/// ```
+/// use drupe::{controller, Page};
+/// struct Site;
+/// #[controller]
+/// impl Site {
+///     #[expose]
+///     fn index(&self) -> Page {
+///         Page::new("site/home.html", minijinja::context! { title => "Home" })
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Page {
+    template: String,
+    context: Value,
+    status: actix_web::http::StatusCode,
+}
+
+impl Page {
+    /// The page `template` rendered with `context` (and `request`).
+    pub fn new(template: impl Into<String>, context: impl Serialize) -> Self {
+        Self {
+            template: template.into(),
+            context: Value::from(Serde(context)),
+            status: actix_web::http::StatusCode::OK,
+        }
+    }
+
+    /// With another status (a form shown again with its errors: 400 or 422).
+    pub fn with_status(mut self, status: actix_web::http::StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+}
+
+impl Responder for Page {
+    type Body = BoxBody;
+    fn respond_to(self, req: &HttpRequest) -> HttpResponse {
+        let ctx = context! { request => request_context(req), ..self.context };
+        match templates(req).and_then(|t| t.render(&self.template, ctx)) {
+            Ok(body) => HttpResponse::build(self.status)
+                .content_type(mime::TEXT_HTML_UTF_8)
+                .body(body),
+            Err(e) => HttpResponse::from_error(e),
+        }
+    }
+}

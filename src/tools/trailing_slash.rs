@@ -1,0 +1,103 @@
+//! The trailing-slash tool (on by default): `index` wants its slash.
+//!
+//! An `index` reached without the final `/` is redirected to the slash form, query kept:
+//! 301 for GET and HEAD, 308 for other methods (so a POST stays a POST). With `extra = true`,
+//! a non-index handler reached with a final `/` is redirected to the form without it. `default`
+//! handlers are never redirected. Settings: `tools.trailing_slash.{on, missing, extra, status}`.
+
+use actix_web::HttpResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use serde::Deserialize;
+
+use super::{Before, Exchange, Tool};
+use crate::error::escape_html;
+
+/// The trailing-slash tool.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TrailingSlash;
+
+/// Settings of [`TrailingSlash`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrailingSlashConfig {
+    /// Redirect an index reached without its slash (default `true`).
+    pub missing: bool,
+    /// Redirect a non-index handler reached with a final slash (default `false`).
+    pub extra: bool,
+    /// Force a status (default: 301 for GET/HEAD, 308 otherwise).
+    pub status: Option<u16>,
+}
+
+impl Default for TrailingSlashConfig {
+    fn default() -> Self {
+        Self {
+            missing: true,
+            extra: false,
+            status: None,
+        }
+    }
+}
+
+impl Tool for TrailingSlash {
+    type Config = TrailingSlashConfig;
+    const NAME: &'static str = "trailing_slash";
+    const ON_BY_DEFAULT: bool = true;
+
+    fn priority(&self) -> i32 {
+        60
+    }
+
+    fn before_handler<'a>(&'a self, cfg: &'a TrailingSlashConfig, ex: &'a Exchange) -> Before<'a> {
+        let req = ex.request();
+        let path = req.path();
+        let target = if ex.is_index() && !path.ends_with('/') && cfg.missing {
+            format!("{path}/")
+        } else if !ex.is_index() && path.ends_with('/') && path != "/" && cfg.extra {
+            path.trim_end_matches('/').to_owned()
+        } else {
+            return Before::Continue;
+        };
+        let target = if target.is_empty() {
+            "/".to_owned()
+        } else {
+            target
+        };
+        let mut url = crate::url::absolute(req, ex.behind_proxy, &target);
+        if !req.query_string().is_empty() {
+            url.push('?');
+            url.push_str(req.query_string());
+        }
+        let safe = matches!(*req.method(), Method::GET | Method::HEAD);
+        let status = cfg
+            .status
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .filter(StatusCode::is_redirection)
+            .unwrap_or(if safe {
+                StatusCode::MOVED_PERMANENTLY
+            } else {
+                StatusCode::PERMANENT_REDIRECT
+            });
+        Before::Respond(redirect(status, &url))
+    }
+}
+
+/// A redirect with CherryPy's HTML body. A URL that cannot be a header value (it cannot come
+/// from a parsed request) becomes a 400.
+pub(crate) fn redirect(status: StatusCode, url: &str) -> HttpResponse {
+    let Ok(location) = HeaderValue::from_str(url) else {
+        return HttpResponse::BadRequest().body("Invalid redirect target.");
+    };
+    let phrase = match status.as_u16() {
+        300 | 303 => "This resource can be found at",
+        301 => "This resource has permanently moved to",
+        302 => "This resource resides temporarily at",
+        307 => "This resource has moved temporarily to",
+        _ => "This resource has been moved to",
+    };
+    let u = escape_html(url);
+    HttpResponse::build(status)
+        .insert_header((header::LOCATION, location))
+        .content_type(mime::TEXT_HTML_UTF_8)
+        .body(format!("{phrase} <a href=\"{u}\">{u}</a>."))
+}

@@ -1,0 +1,129 @@
+//! Absolute URLs of the running application.
+//!
+//! This module owns how drupe writes the `scheme://host` of a request into `Location` headers,
+//! Atom links and cache keys. Proxy headers (`Forwarded`, `X-Forwarded-Proto`,
+//! `X-Forwarded-Host`) are honoured only when the application is configured as running
+//! behind a proxy (`server.behind_proxy = true`); otherwise a client could make the server
+//! write any host into its redirects.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+
+/// Whether a `Host` value is a syntactically valid `host[:port]` (RFC 3986 reg-name, IPv4 or
+/// bracketed IPv6), so it can be written into a URL without changing its meaning.
+pub(crate) fn valid_host(host: &str) -> bool {
+    if host.is_empty() || host.len() > 255 {
+        return false;
+    }
+    let (name_ok, port) = if let Some(rest) = host.strip_prefix('[') {
+        let Some((v6, tail)) = rest.split_once(']') else {
+            return false;
+        };
+        let ok = !v6.is_empty()
+            && v6
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        let port = match tail {
+            "" => None,
+            t => match t.strip_prefix(':') {
+                Some(p) => Some(p),
+                None => return false,
+            },
+        };
+        (ok, port)
+    } else {
+        let (n, p) = match host.split_once(':') {
+            Some((n, p)) => (n, Some(p)),
+            None => (host, None),
+        };
+        let ok = !n.is_empty()
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
+        (ok, p)
+    };
+    name_ok
+        && port
+            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `scheme://host` of the request.
+pub(crate) fn base_url(req: &HttpRequest, behind_proxy: bool) -> String {
+    if behind_proxy {
+        let info = req.connection_info();
+        if valid_host(info.host()) {
+            return format!("{}://{}", info.scheme(), info.host());
+        }
+    }
+    let scheme = if req.app_config().secure() {
+        "https"
+    } else {
+        "http"
+    };
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .filter(|h| valid_host(h))
+        .unwrap_or_else(|| req.app_config().host());
+    format!("{scheme}://{host}")
+}
+
+/// The absolute URL of `path` (which starts with `/`) on the request's host.
+pub(crate) fn absolute(req: &HttpRequest, behind_proxy: bool, path: &str) -> String {
+    if path.starts_with("http://") || path.starts_with("https://") {
+        return path.to_owned();
+    }
+    let mut url = base_url(req, behind_proxy);
+    if !path.starts_with('/') {
+        url.push('/');
+    }
+    url.push_str(path);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn hosts() {
+        for ok in [
+            "localhost",
+            "localhost:8080",
+            "127.0.0.1:1",
+            "[::1]",
+            "[::1]:80",
+            "a-b.example.org",
+        ] {
+            assert!(valid_host(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a/b",
+            "a@b",
+            "a b",
+            "[::1",
+            "host:",
+            "host:123456",
+            "a:b:c",
+            "[::1]x",
+            "h\r\nx",
+        ] {
+            assert!(!valid_host(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn proxy_headers_only_when_configured() {
+        let req = TestRequest::default()
+            .insert_header(("host", "internal:8080"))
+            .insert_header(("x-forwarded-host", "public.example"))
+            .insert_header(("x-forwarded-proto", "https"))
+            .to_http_request();
+        assert_eq!(base_url(&req, false), "http://internal:8080");
+        assert_eq!(base_url(&req, true), "https://public.example");
+        assert_eq!(absolute(&req, false, "/a?b"), "http://internal:8080/a?b");
+    }
+}
