@@ -143,10 +143,9 @@ pub(crate) async fn read_bytes(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
+        && len > limit as u64
     {
-        if len > limit as u64 {
-            return Err(too_large(limit));
-        }
+        return Err(too_large(limit));
     }
     let mut buf = BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -308,25 +307,21 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
                 })
             })?;
             let limit = limit_of(&req);
-            let form = req.extensions_mut().remove::<ParsedForm>();
-            let value = match (kind, form) {
-                (BodyKind::UrlEncoded | BodyKind::Multipart, Some(ParsedForm(fields))) => {
-                    from_pairs(&fields)?
-                }
-                (BodyKind::UrlEncoded, None) => {
+            let value = match kind {
+                BodyKind::UrlEncoded => {
                     let bytes = read_bytes(&req, &mut payload, limit).await?;
                     from_pairs(&parse_urlencoded(&bytes)?)?
                 }
-                (BodyKind::Multipart, None) => {
+                BodyKind::Multipart => {
                     let bytes = read_bytes(&req, &mut payload, limit).await?;
                     from_pairs(&parse_multipart(&req, bytes).await?.fields)?
                 }
-                (BodyKind::Json, _) => {
+                BodyKind::Json => {
                     let bytes = read_bytes(&req, &mut payload, limit).await?;
                     serde_json::from_slice(&bytes)
                         .map_err(|e| HttpError::bad_request(format!("Invalid JSON body: {e}.")))?
                 }
-                (BodyKind::Xml, _) => {
+                BodyKind::Xml => {
                     let bytes = read_bytes(&req, &mut payload, limit).await?;
                     crate::represent::xml::from_bytes(&bytes)?
                 }
@@ -335,10 +330,6 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
         })
     }
 }
-
-/// A form body the dispatcher already parsed into named parameters, kept for `Body<T>`.
-#[derive(Debug, Clone)]
-pub(crate) struct ParsedForm(pub(crate) Vec<(String, String)>);
 
 fn from_pairs<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, HttpError> {
     let encoded = serde_urlencoded::to_string(pairs)

@@ -132,10 +132,10 @@ impl Config {
         let path = normalize(path);
         let mut found = None;
         for (p, table) in &self.paths {
-            if is_prefix(p, &path) {
-                if let Some(v) = get_dotted(table, key) {
-                    found = Some((p.len(), v));
-                }
+            if is_prefix(p, &path)
+                && let Some(v) = get_dotted(table, key)
+            {
+                found = Some((p.len(), v));
             }
         }
         found.map(|(_, v)| v)
@@ -214,6 +214,8 @@ pub(crate) struct Settings {
     pub(crate) tools: Vec<ActiveTool>,
     pub(crate) show_mismatched_params: bool,
     pub(crate) max_body_size: usize,
+    /// Whether form bodies are read into named values (`request.body.process`).
+    pub(crate) process_body: bool,
 }
 
 /// The default request body limit: 1 MiB.
@@ -229,10 +231,10 @@ impl SettingsTrie {
     /// The settings for a request path: those of the deepest configured prefix.
     pub(crate) fn lookup<'a, 's>(
         &'a self,
-        mut segments: impl Iterator<Item = &'s str>,
+        segments: impl Iterator<Item = &'s str>,
     ) -> &'a Arc<Settings> {
         let mut node = self;
-        while let Some(seg) = segments.next() {
+        for seg in segments {
             match node.children.iter().find(|(n, _)| &**n == seg) {
                 Some((_, child)) => node = child,
                 None => break,
@@ -337,12 +339,13 @@ fn compile(
                 ));
             }
         };
-        if !on {
-            continue;
-        }
+        // Validate the settings even where the tool is off: a typo is an error anywhere.
         let cfg = tool
             .configure(section)
             .map_err(|m| err(&format!("tools.{}", tool.name()), m))?;
+        if !on {
+            continue;
+        }
         active.push(ActiveTool {
             tool: tool.clone(),
             config: cfg,
@@ -360,11 +363,20 @@ fn compile(
             ));
         }
     };
-    let max_body_size = match request
+    let body = request
         .and_then(|r| r.get("body"))
-        .and_then(Value::as_table)
-        .and_then(|b| b.get("max_size"))
-    {
+        .and_then(Value::as_table);
+    let process_body = match body.and_then(|b| b.get("process")) {
+        None => true,
+        Some(Value::Boolean(b)) => *b,
+        Some(v) => {
+            return Err(err(
+                "request.body.process",
+                format!("expected true or false, got {v}"),
+            ));
+        }
+    };
+    let max_body_size = match body.and_then(|b| b.get("max_size")) {
         None => DEFAULT_MAX_BODY,
         Some(v) => parse_size(v).ok_or_else(|| {
             err(
@@ -377,6 +389,7 @@ fn compile(
         tools: active,
         show_mismatched_params,
         max_body_size,
+        process_body,
     })
 }
 

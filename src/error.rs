@@ -64,22 +64,31 @@ impl ErrorStatus {
 /// ```
 #[derive(Clone)]
 pub struct HttpError {
+    // Boxed: errors travel in `Result`s on hot paths, where a small `Err` keeps the `Ok`
+    // path cheap.
+    inner: Box<ErrorInner>,
+}
+
+#[derive(Clone)]
+struct ErrorInner {
     status: ErrorStatus,
     message: Cow<'static, str>,
     internal: Option<String>,
     headers: SmallVec<[(HeaderName, HeaderValue); 2]>,
-    extra: Option<Box<serde_json::Map<String, serde_json::Value>>>,
+    extra: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl HttpError {
     /// An error with this status and client message.
     pub fn new(status: ErrorStatus, message: impl Into<Cow<'static, str>>) -> Self {
         Self {
-            status,
-            message: message.into(),
-            internal: None,
-            headers: SmallVec::new(),
-            extra: None,
+            inner: Box::new(ErrorInner {
+                status,
+                message: message.into(),
+                internal: None,
+                headers: SmallVec::new(),
+                extra: None,
+            }),
         }
     }
 
@@ -140,25 +149,26 @@ impl HttpError {
 
     /// Replaces the client message.
     pub fn with_message(mut self, message: impl Into<Cow<'static, str>>) -> Self {
-        self.message = message.into();
+        self.inner.message = message.into();
         self
     }
 
     /// Sets the message written to the log (never sent to the client).
     pub fn with_internal(mut self, detail: impl fmt::Display) -> Self {
-        self.internal = Some(detail.to_string());
+        self.inner.internal = Some(detail.to_string());
         self
     }
 
     /// Adds a header to the error response (`Allow`, `Retry-After`, ...).
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.push((name, value));
+        self.inner.headers.push((name, value));
         self
     }
 
     /// Adds an extension member to the problem details (RFC 9457 §3.2).
     pub fn with_extension(mut self, key: &str, value: serde_json::Value) -> Self {
-        self.extra
+        self.inner
+            .extra
             .get_or_insert_with(Default::default)
             .insert(key.to_owned(), value);
         self
@@ -166,41 +176,41 @@ impl HttpError {
 
     /// The status code.
     pub fn status(&self) -> StatusCode {
-        self.status.0
+        self.inner.status.0
     }
 
     /// What the client is told.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.inner.message
     }
 
     /// What the log is told, if anything beyond the client message.
     pub fn internal_message(&self) -> Option<&str> {
-        self.internal.as_deref()
+        self.inner.internal.as_deref()
     }
 
     pub(crate) fn headers(&self) -> &[(HeaderName, HeaderValue)] {
-        &self.headers
+        &self.inner.headers
     }
 
     pub(crate) fn extensions(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
-        self.extra.as_deref()
+        self.inner.extra.as_ref()
     }
 }
 
 impl fmt::Debug for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpError")
-            .field("status", &self.status.0.as_u16())
-            .field("message", &self.message)
-            .field("internal", &self.internal)
+            .field("status", &self.status().as_u16())
+            .field("message", &self.inner.message)
+            .field("internal", &self.inner.internal)
             .finish()
     }
 }
 
 impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.status.0.as_u16(), self.message)
+        write!(f, "{} {}", self.status().as_u16(), self.message())
     }
 }
 
@@ -208,15 +218,15 @@ impl std::error::Error for HttpError {}
 
 impl ResponseError for HttpError {
     fn status_code(&self) -> StatusCode {
-        self.status.0
+        self.status()
     }
 
     /// A plain-text rendering; the dispatcher replaces it with the negotiated one.
     fn error_response(&self) -> HttpResponse {
-        let mut res = HttpResponse::build(self.status.0)
+        let mut res = HttpResponse::build(self.status())
             .content_type(mime::TEXT_PLAIN_UTF_8)
-            .body(self.message.to_string());
-        for (name, value) in &self.headers {
+            .body(self.message().to_owned());
+        for (name, value) in self.headers() {
             res.headers_mut().append(name.clone(), value.clone());
         }
         res

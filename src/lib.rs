@@ -93,7 +93,7 @@ pub mod dev {
     };
     pub use crate::dispatch::path::Origin;
     pub use crate::dispatch::tree::{HandlerDecl, Invoke, NodeBuilder};
-    pub use crate::dispatch::{Call, Extract, HandlerResult};
+    pub use crate::dispatch::{Call, Extract, HandlerResult, resolve_and_bind};
 }
 
 #[doc(hidden)]

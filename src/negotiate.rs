@@ -160,10 +160,10 @@ pub fn select(accept: &str, produces: &[MediaRange]) -> Result<Option<usize>, Ma
     for (i, m) in produces.iter().enumerate() {
         let mut found: Option<(u8, u16)> = None;
         for e in &elems {
-            if let Some(spec) = m.matched_by(e) {
-                if found.is_none_or(|(s, _)| spec > s) {
-                    found = Some((spec, e.q));
-                }
+            if let Some(spec) = m.matched_by(e)
+                && found.is_none_or(|(s, _)| spec > s)
+            {
+                found = Some((spec, e.q));
             }
         }
         if let Some((spec, q)) = found {
@@ -214,10 +214,7 @@ fn parse_element(raw: &str) -> Option<Element<'_>> {
         offset += p.len() + 1;
         let p = p.trim_matches(is_ows);
         if p.is_empty() {
-            if start == 0 {
-                continue; // the text before the first ';'
-            }
-            continue;
+            continue; // the text before the first ';', or an empty parameter
         }
         let (name, value) = p.split_once('=')?;
         let name = name.trim_end_matches(is_ows);

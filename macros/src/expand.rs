@@ -142,12 +142,17 @@ fn handler(h: &Handler) -> (TokenStream, TokenStream, TokenStream) {
                     },
                 });
             }
-            ArgClass::Extract => {
+            ArgClass::Extract { body } => {
                 let type_name = quote!(#ty).to_string().replace(' ', "");
+                let kind = if *body {
+                    quote!(::drupe::__private::ParamKind::Body)
+                } else {
+                    quote!(::drupe::__private::ParamKind::Extractor)
+                };
                 specs.push(quote! {
                     ::drupe::__private::ParamSpec {
                         name: #name,
-                        kind: ::drupe::__private::ParamKind::Extractor,
+                        kind: #kind,
                         type_name: #type_name,
                         required: false,
                         schema: || ::drupe::__private::ParamSchema::None,
@@ -174,7 +179,7 @@ fn handler(h: &Handler) -> (TokenStream, TokenStream, TokenStream) {
     let respond = match &h.produces {
         Some(reprs) => {
             let values = reprs.iter().map(|r| &r.value);
-            quote!(::drupe::__private::negotiated(__out, __x.request(), &(#(#values,)*)))
+            quote_spanned!(h.produces_span=> ::drupe::__private::negotiated(__out, __x.request(), &(#(#values,)*)))
         }
         None => quote!(::drupe::__private::respond(__out, __x.request())),
     };

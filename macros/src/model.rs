@@ -16,7 +16,7 @@ pub(crate) enum Kind {
 
 /// Errors collected while reading, reported together.
 #[derive(Default)]
-pub(crate) struct Errors(Vec<syn::Error>);
+pub(crate) struct Errors(pub(crate) Vec<syn::Error>);
 
 impl Errors {
     pub(crate) fn push(&mut self, span: Span, msg: impl std::fmt::Display) {
@@ -44,7 +44,28 @@ pub(crate) enum ArgClass {
         default: Option<Expr>,
         rename: Option<String>,
     },
-    Extract,
+    /// An extractor; `body` when it reads the request body.
+    Extract { body: bool },
+}
+
+/// Extractors known to read the request body: a handler with one gets its form body left to
+/// it instead of read into named values.
+const BODY_EXTRACTORS: [&str; 7] = [
+    "Body",
+    "Form",
+    "Json",
+    "Multipart",
+    "MultipartForm",
+    "Payload",
+    "Bytes",
+];
+
+fn reads_body(ty: &Type) -> bool {
+    match path_head(ty) {
+        Some((name, inner)) if name == "Option" => inner.is_some_and(reads_body),
+        Some((name, _)) => BODY_EXTRACTORS.contains(&name.as_str()),
+        None => false,
+    }
 }
 
 pub(crate) struct Arg {
@@ -69,6 +90,8 @@ pub(crate) struct Handler {
     pub(crate) is_async: bool,
     pub(crate) args: Vec<Arg>,
     pub(crate) produces: Option<Vec<Repr>>,
+    /// Where `#[produces]` was written (trait-bound errors of the set point there).
+    pub(crate) produces_span: Span,
     pub(crate) statuses: Vec<u16>,
 }
 
@@ -189,8 +212,10 @@ pub(crate) fn read(
             "a node has either `popargs` or a #[dispatch] hook, not both",
         );
     }
-    if let Some(PopArgs { then: Some(t), .. }) = &model.popargs {
-        if !model.mounts.iter().any(|m| m.ident == *t) {
+    if let Some(PopArgs { then: Some(t), .. }) = &model.popargs
+        && !model.mounts.iter().any(|m| m.ident == *t)
+    {
+        {
             errors.push(
                 t.span(),
                 format!("`then = {t}` must name a #[mount] of this impl block"),
@@ -278,8 +303,10 @@ fn read_fn(kind: Kind, f: &mut ImplItemFn, model: &mut Model, errors: &mut Error
         }
         None => implied_verb,
     };
-    if let Some(a) = expose {
-        if kind == Kind::Resource {
+    if let Some(a) = expose
+        && kind == Kind::Resource
+    {
+        {
             errors.push(
                 a.span(),
                 "a #[resource] answers by HTTP method (`fn get`, `fn post`, ...); #[expose] belongs on a #[controller]",
@@ -318,8 +345,10 @@ fn read_fn(kind: Kind, f: &mut ImplItemFn, model: &mut Model, errors: &mut Error
         model.private.push(name);
     } else if is_handler {
         let mut aliases = Vec::new();
-        if let Some(a) = expose {
-            if !matches!(a.meta, syn::Meta::Path(_)) {
+        if let Some(a) = expose
+            && !matches!(a.meta, syn::Meta::Path(_))
+        {
+            {
                 let r = a.parse_nested_meta(|meta| {
                     if meta.path.is_ident("alias") {
                         let l: LitStr = meta.value()?.parse()?;
@@ -348,6 +377,7 @@ fn read_fn(kind: Kind, f: &mut ImplItemFn, model: &mut Model, errors: &mut Error
             );
         }
         let args = read_args(f, errors);
+        let produces_span = produces.map_or_else(|| f.sig.ident.span(), |a| a.span());
         let produces = produces.map(|a| read_produces(a, errors));
         let statuses = status.map(|a| read_status(a, errors)).unwrap_or_default();
         model.handlers.push(Handler {
@@ -359,9 +389,12 @@ fn read_fn(kind: Kind, f: &mut ImplItemFn, model: &mut Model, errors: &mut Error
             is_async: f.sig.asyncness.is_some(),
             args,
             produces,
+            produces_span,
             statuses,
         });
-    } else {
+    } else if name != "index" && name != "default" {
+        // A non-exposed `index` or `default` is ignored, as if absent (reference A1.4);
+        // any other private name is answered by this node or nowhere.
         model.private.push(name);
     }
     f.attrs = kept;
@@ -428,15 +461,13 @@ fn check_receiver(f: &ImplItemFn, errors: &mut Errors) {
 fn doc_of(attrs: &[Attribute]) -> String {
     let mut lines = Vec::new();
     for a in attrs {
-        if let syn::Meta::NameValue(nv) = &a.meta {
-            if nv.path.is_ident("doc") {
-                if let Expr::Lit(syn::ExprLit {
-                    lit: Lit::Str(s), ..
-                }) = &nv.value
-                {
-                    lines.push(s.value().trim().to_owned());
-                }
-            }
+        if let syn::Meta::NameValue(nv) = &a.meta
+            && nv.path.is_ident("doc")
+            && let Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) = &nv.value
+        {
+            lines.push(s.value().trim().to_owned());
         }
     }
     lines.join("\n").trim().to_owned()
@@ -543,13 +574,29 @@ fn read_args(f: &mut ImplItemFn, errors: &mut Errors) -> Vec<Arg> {
             if param_attr.is_some() {
                 errors.push(a.span(), "an argument is either #[param] or #[extract]");
             }
-            ArgClass::Extract
+            let mut body = reads_body(&pt.ty);
+            if !matches!(a.meta, syn::Meta::Path(_)) {
+                let r = a.parse_nested_meta(|meta| {
+                    if meta.path.is_ident("body") {
+                        body = true;
+                        Ok(())
+                    } else {
+                        Err(meta.error("unknown argument; expected `body`"))
+                    }
+                });
+                if let Err(e) = r {
+                    errors.add(e);
+                }
+            }
+            ArgClass::Extract { body }
         } else if param_attr.is_some() || is_param_type(&pt.ty) {
             let mut named = false;
             let mut default = None;
             let mut rename = None;
-            if let Some(a) = &param_attr {
-                if !matches!(a.meta, syn::Meta::Path(_)) {
+            if let Some(a) = &param_attr
+                && !matches!(a.meta, syn::Meta::Path(_))
+            {
+                {
                     let r = a.parse_nested_meta(|meta| {
                         if meta.path.is_ident("named") {
                             named = true;
@@ -577,7 +624,9 @@ fn read_args(f: &mut ImplItemFn, errors: &mut Errors) -> Vec<Arg> {
                 rename,
             }
         } else {
-            ArgClass::Extract
+            ArgClass::Extract {
+                body: reads_body(&pt.ty),
+            }
         };
         let key = match &class {
             ArgClass::Param {
@@ -616,6 +665,7 @@ fn read_produces(a: &Attribute, errors: &mut Errors) -> Vec<Repr> {
         ty,
     };
     let mut out = Vec::new();
+    let before = errors.0.len();
     for it in items {
         match it {
             MediaItem::Html(tpl) => out.push(html(&tpl)),
@@ -640,7 +690,7 @@ fn read_produces(a: &Attribute, errors: &mut Errors) -> Vec<Repr> {
             },
         }
     }
-    if out.is_empty() {
+    if out.is_empty() && errors.0.len() == before {
         errors.push(a.span(), "#[produces] lists at least one representation");
     }
     if out.len() > 8 {

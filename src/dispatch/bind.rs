@@ -37,8 +37,11 @@ pub enum ParamKind {
     Rest,
     /// Every named value no other parameter takes ([`Kwargs`]), CherryPy's `**kwargs`.
     Kwargs,
-    /// An actix-web extractor (`HttpRequest`, `web::Data<T>`, `Json<T>`, `Body<T>`, ...).
+    /// An actix-web extractor that does not read the body (`HttpRequest`, `web::Data<T>`).
     Extractor,
+    /// An extractor that reads the body (`Body<T>`, `Json<T>`, `Form<T>`, `Multipart`): the
+    /// dispatcher leaves a form body to it instead of reading it into named values.
+    Body,
 }
 
 /// The JSON-schema shape of a parameter type, for OpenAPI.
@@ -553,21 +556,31 @@ impl<'c> Bound<'c> {
         if !has_kwargs {
             let mut query: SmallVec<[&str; 4]> = SmallVec::new();
             let mut body: SmallVec<[&str; 4]> = SmallVec::new();
+            let mut path: SmallVec<[&str; 2]> = SmallVec::new();
             for (k, _, _) in &offered.named {
                 let k: &str = k;
                 if spec.iter().any(|p| p.takes_values() && p.name == k)
                     || query.contains(&k)
                     || body.contains(&k)
+                    || path.contains(&k)
                 {
                     continue;
                 }
                 match named_origin(k) {
                     Some(Origin::Body) => body.push(k),
+                    Some(Origin::Path) => path.push(k),
                     _ => query.push(k),
                 }
             }
             if !query.is_empty() {
                 return Err(hide(UnexpectedParameters::new(&query, true).into()));
+            }
+            if !path.is_empty() {
+                // Values a dispatch hook took from the path: a path problem, so a 404.
+                return Err(hide(HttpError::not_found(format!(
+                    "Unexpected path parameters: {}",
+                    path.join(", ")
+                ))));
             }
             if !body.is_empty() {
                 return Err(hide(UnexpectedParameters::new(&body, false).into()));
@@ -616,7 +629,7 @@ impl<'c> Bound<'c> {
                     }
                 }
             }
-            ParamKind::Extractor => {}
+            ParamKind::Extractor | ParamKind::Body => {}
         }
         input
     }

@@ -110,3 +110,55 @@ impl Call {
         ))
     }
 }
+
+/// Walks `path` and binds its values and `query` to the chosen handler's parameters, without
+/// calling it: the dispatch work of one request, for benchmarks. `bind` receives the bound
+/// values; returns `false` when nothing matched or binding failed.
+#[doc(hidden)]
+pub fn resolve_and_bind(
+    app: &crate::App,
+    path: &str,
+    query: &str,
+    bind: impl FnOnce(&Bound<'_>),
+) -> bool {
+    let inner = &app.inner;
+    let Ok(segs) = Segments::parse(path) else {
+        return false;
+    };
+    let settings = inner
+        .settings
+        .lookup(segs.list.iter().map(|s| s.value(path)));
+    let mut hook_params = HookParams::new();
+    let Ok(route) = walk::walk(&inner.tree, path, &segs, &mut hook_params) else {
+        return false;
+    };
+    let walk::Target::Handler(h) = route.target else {
+        return false;
+    };
+    let spec = inner.tree.handlers[h as usize].info.params();
+    let mut offered = Offered::default();
+    for s in &segs.list[route.vpath.clone()] {
+        offered.positional.push(s.value(path));
+    }
+    for (k, v) in &hook_params {
+        offered.named.push((
+            Cow::Borrowed(&**k),
+            Named::Text(Cow::Borrowed(v)),
+            Origin::Path,
+        ));
+    }
+    let mut query_pairs = SmallVec::new();
+    if path::parse_query(query, &mut query_pairs).is_err() {
+        return false;
+    }
+    for (k, v) in query_pairs {
+        offered.named.push((k, Named::Text(v), Origin::Query));
+    }
+    match Bound::new(spec, offered, settings.show_mismatched_params) {
+        Ok(b) => {
+            bind(&b);
+            true
+        }
+        Err(_) => false,
+    }
+}

@@ -31,7 +31,7 @@ use super::path::Segments;
 use super::tree::{HandlerId, NodeId};
 use super::walk::{Target, walk};
 use crate::app::Inner;
-use crate::body::{BodyLimit, ParsedForm, has_form_body, read_form};
+use crate::body::{BodyLimit, has_form_body, read_form};
 use crate::config::Settings;
 use crate::error::{self, HttpError, MethodNotAllowed, NotAcceptable, NotFound};
 use crate::negotiate;
@@ -46,10 +46,10 @@ pub(crate) async fn handle(
     path_start: usize,
 ) -> HttpResponse {
     let start = Instant::now();
-    if let Some(host) = req.headers().get(header::HOST) {
-        if !host.to_str().is_ok_and(crate::url::valid_host) {
-            return error::render(&req, &HttpError::bad_request("Invalid Host header."));
-        }
+    if let Some(host) = req.headers().get(header::HOST)
+        && !host.to_str().is_ok_and(crate::url::valid_host)
+    {
+        return error::render(&req, &HttpError::bad_request("Invalid Host header."));
     }
     let path_start = path_start.min(req.path().len());
     let segs = match Segments::parse(&req.path()[path_start..]) {
@@ -230,7 +230,7 @@ async fn run(
     res
 }
 
-/// Reads a form body when the handler takes named values, then calls it; a panic is a 500.
+/// Reads a form body into named values, then calls the handler; a panic is a 500.
 async fn call(
     inner: &Inner,
     settings: &Settings,
@@ -240,20 +240,19 @@ async fn call(
     h: HandlerId,
 ) -> HttpResponse {
     let handler = &inner.tree.handlers[h as usize];
-    let takes_named = handler.info.params().iter().any(|p| {
-        matches!(
-            p.kind,
-            ParamKind::Value | ParamKind::Named | ParamKind::Kwargs
-        )
-    });
     req.extensions_mut()
         .insert(BodyLimit(settings.max_body_size));
-    let form = if takes_named && has_form_body(req) {
+    // CherryPy reads form bodies into named values whatever the handler takes, so values it
+    // does not take are reported (`Unexpected body parameters`). A handler with a
+    // body-reading extractor, or `request.body.process = false`, leaves the body alone.
+    let reads_body = handler
+        .info
+        .params()
+        .iter()
+        .any(|p| p.kind == ParamKind::Body);
+    let form = if settings.process_body && !reads_body && has_form_body(req) {
         match read_form(req, &mut payload, settings.max_body_size).await {
-            Ok(f) => {
-                req.extensions_mut().insert(ParsedForm(f.fields.clone()));
-                Some(f)
-            }
+            Ok(f) => Some(f),
             Err(e) => return HttpResponse::from_error(e),
         }
     } else {
@@ -333,9 +332,7 @@ pub(crate) fn add_vary(res: &mut HttpResponse, name: &str) {
                 .any(|x| x == "*" || x.eq_ignore_ascii_case(name))
         })
     });
-    if !present {
-        if let Ok(v) = HeaderValue::from_str(name) {
-            res.headers_mut().append(header::VARY, v);
-        }
+    if !present && let Ok(v) = HeaderValue::from_str(name) {
+        res.headers_mut().append(header::VARY, v);
     }
 }

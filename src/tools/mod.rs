@@ -177,7 +177,7 @@ pub(crate) trait ErasedTool: Send + Sync {
 pub(crate) struct Erased<T>(pub(crate) T);
 
 impl<T: Tool> Erased<T> {
-    fn cfg<'a>(config: &'a (dyn Any + Send + Sync)) -> &'a T::Config {
+    fn cfg(config: &(dyn Any + Send + Sync)) -> &T::Config {
         match config.downcast_ref::<T::Config>() {
             Some(c) => c,
             // Settings are compiled by `configure` of the same tool: a mismatch is a bug.

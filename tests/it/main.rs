@@ -1,1 +1,14 @@
+//! Integration tests, one module per feature, compiled as one binary.
 
+#![allow(clippy::unused_async)]
+
+#[path = "../../examples/tour/tree.rs"]
+#[allow(dead_code)]
+mod tour;
+
+mod dispatch;
+mod mismatch;
+mod requests;
+mod tools;
+mod tour_tests;
+mod ui;

@@ -1,27 +1,11 @@
-//! A runnable tour of drupe's dispatchers: every rule of the default dispatcher on one tree.
-//!
-//! ```text
-//! cargo run --example tour -- --bind 127.0.0.1:8080
-//! ```
-//!
-//! | path | answer |
-//! |---|---|
-//! | `/`, `/?name=bob` | `hello world`, `hello bob` |
-//! | `/a/b` (anything unknown) | `["a","b"]` from the root's `default` |
-//! | `/translate.html`, `/translate-html` | `OK` |
-//! | `/blog/` | `blog index` (`/blog` redirects to it) |
-//! | `/blog/secret` | 404: a private method |
-//! | `/blog/post/2024/hello-world` | `{"year":2024,"slug":"hello-world"}` |
-//! | `/blog/search?q=rust&page=2` (or a POSTed form) | `{"q":"rust","page":2}` |
-//! | `/archive/2024/05/` | `{"year":2024,"month":5}` through a dispatch hook |
+//! The tour's tree: the fixture of the dispatcher tests and of `cargo run --example tour`.
 
 use actix_web::web::Json;
-use clap::Parser;
 use drupe::{App, VirtualPath, controller};
 use serde_json::{Value, json};
 
 /// The root of the tour's tree.
-pub struct Root {
+pub(crate) struct Root {
     blog: Blog,
     archive: Archive,
 }
@@ -60,7 +44,7 @@ impl Root {
 }
 
 /// `/blog/`.
-pub struct Blog;
+pub(crate) struct Blog;
 
 #[controller]
 impl Blog {
@@ -90,7 +74,7 @@ impl Blog {
 }
 
 /// `/archive/<year>/<month>/`: the hook takes the two segments as parameters.
-pub struct Archive;
+pub(crate) struct Archive;
 
 #[controller(popargs(year, month))]
 impl Archive {
@@ -102,28 +86,10 @@ impl Archive {
 }
 
 /// The tour application, for `main` and for the tests.
-pub fn app() -> App {
+pub(crate) fn app() -> App {
     App::new(Root {
         blog: Blog,
         archive: Archive,
     })
     .expect("the tour's tree is valid")
-}
-
-#[derive(Parser)]
-#[command(about = "A tour of drupe's dispatchers")]
-struct Args {
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    bind: String,
-}
-
-fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
-    let args = Args::parse();
-    app().serve(&args.bind)
 }

@@ -1,0 +1,38 @@
+//! A runnable tour of drupe's dispatchers: every rule of the default dispatcher on one tree.
+//!
+//! ```text
+//! cargo run --example tour -- --bind 127.0.0.1:8080
+//! ```
+//!
+//! | path | answer |
+//! |---|---|
+//! | `/`, `/?name=bob` | `hello world`, `hello bob` |
+//! | `/a/b` (anything unknown) | `["a","b"]` from the root's `default` |
+//! | `/translate.html`, `/translate-html` | `OK` |
+//! | `/blog/` | `blog index` (`/blog` redirects to it) |
+//! | `/blog/secret` | 404: a private method |
+//! | `/blog/post/2024/hello-world` | `{"year":2024,"slug":"hello-world"}` |
+//! | `/blog/search?q=rust&page=2` (or a POSTed form) | `{"q":"rust","page":2}` |
+//! | `/archive/2024/05/` | `{"year":2024,"month":5}` through a dispatch hook |
+
+use clap::Parser;
+
+mod tree;
+
+#[derive(Parser)]
+#[command(about = "A tour of drupe's dispatchers")]
+struct Args {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: String,
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    tree::app().serve(&args.bind)
+}

@@ -1,0 +1,169 @@
+//! Tools: hook points, per-path configuration from the builder and from TOML.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_web::HttpResponse;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use drupe::testing::TestClient;
+use drupe::tools::{After, Before, Exchange, Tool};
+use drupe::{App, BuildError, Config, controller};
+
+struct Root;
+
+#[controller]
+impl Root {
+    #[expose]
+    fn index(&self) -> &'static str {
+        "index"
+    }
+
+    #[expose]
+    fn guarded(&self) -> &'static str {
+        "the handler ran"
+    }
+}
+
+/// Answers instead of the handler when `?deny` is present; stamps responses; counts ends.
+#[derive(Clone, Default)]
+struct Guard {
+    ended: Arc<AtomicUsize>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct GuardConfig {
+    stamp: Option<String>,
+}
+
+impl Tool for Guard {
+    type Config = GuardConfig;
+    const NAME: &'static str = "guard";
+
+    fn before_handler<'a>(&'a self, _: &'a GuardConfig, ex: &'a Exchange) -> Before<'a> {
+        if ex.request().headers().contains_key("x-deny") {
+            Before::Respond(HttpResponse::Forbidden().body("denied by the guard"))
+        } else if ex.request().headers().contains_key("x-later") {
+            Before::Pending(Box::pin(async {
+                tokio::task::yield_now().await;
+                Some(HttpResponse::Accepted().body("answered later"))
+            }))
+        } else {
+            Before::Continue
+        }
+    }
+
+    fn after_handler<'a>(
+        &'a self,
+        cfg: &'a GuardConfig,
+        _: &'a Exchange,
+        mut res: HttpResponse,
+    ) -> After<'a> {
+        if let Some(s) = &cfg.stamp {
+            res.headers_mut().insert(
+                HeaderName::from_static("x-stamp"),
+                HeaderValue::from_str(s).unwrap(),
+            );
+        }
+        After::Done(res)
+    }
+
+    fn on_end(&self, _: &GuardConfig, _: &Exchange, _: &HttpResponse) {
+        self.ended.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[actix_web::test]
+async fn a_tool_answers_stamps_and_observes_only_where_it_is_on() {
+    let guard = Guard::default();
+    let config = Config::from_toml(
+        r#"
+        ["/guarded"]
+        tools.guard.on = true
+        tools.guard.stamp = "guarded"
+        "#,
+    )
+    .unwrap();
+    let app = App::builder(Root)
+        .tool(guard.clone())
+        .config(config)
+        .build()
+        .unwrap();
+    let c = TestClient::new(app).await;
+    c.get("/guarded")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_header("x-stamp", "guarded")
+        .assert_text("the handler ran");
+    c.get("/guarded")
+        .header("x-deny", "1")
+        .send()
+        .await
+        .assert_status(403)
+        .assert_header("x-stamp", "guarded")
+        .assert_text("denied by the guard");
+    c.get("/guarded")
+        .header("x-later", "1")
+        .send()
+        .await
+        .assert_status(202)
+        .assert_text("answered later");
+    c.get("/")
+        .header("x-deny", "1")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_no_header("x-stamp");
+    // A 404 of the walk below the tool's path still reaches `on_end`.
+    c.get("/guarded/x/y").send().await.assert_status(404);
+    assert_eq!(guard.ended.load(Ordering::SeqCst), 4);
+}
+
+#[test]
+fn configuration_errors_are_reported_at_build() {
+    let err = App::builder(Root)
+        .set("/", "tools.nosuch.on", true)
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, BuildError::Config(_)), "{err}");
+    assert!(err.to_string().contains("tools.nosuch"), "{err}");
+    let err = App::builder(Root)
+        .tool(Guard::default())
+        .set("/x", "tools.guard.stampp", "typo")
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("stampp"), "{err}");
+    let err = App::builder(Root)
+        .set("/", "request.body.max_size", "lots")
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("request.body.max_size"), "{err}");
+    let err = App::builder(Root)
+        .set("/", "tools.trailing_slash.on", "yes")
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("expected true or false"), "{err}");
+}
+
+#[test]
+fn configuration_from_a_file() {
+    let dir = std::env::temp_dir().join(format!("drupe-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("app.toml");
+    std::fs::write(&file, "[\"/\"]\ntools.trailing_slash.extra = true\n").unwrap();
+    let app = App::builder(Root)
+        .config_file(&file)
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(
+        app.config().get("/a/b", "tools.trailing_slash.extra"),
+        Some(&toml::Value::Boolean(true))
+    );
+    assert!(
+        App::builder(Root)
+            .config_file(dir.join("missing.toml"))
+            .is_err()
+    );
+}

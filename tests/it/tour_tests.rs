@@ -1,0 +1,67 @@
+//! The tour over a real socket: exactly the tree issue 2 describes.
+
+use drupe::testing::TestServer;
+use serde_json::json;
+
+#[actix_web::test]
+async fn the_tour_serves_its_tree() {
+    let s = TestServer::start(crate::tour::app()).await;
+    let c = s.client();
+    c.get("/")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_text("hello world");
+    c.get("/?name=bob").send().await.assert_text("hello bob");
+    c.get("/a/b").send().await.assert_json(json!(["a", "b"]));
+    c.get("/translate.html").send().await.assert_text("OK");
+    c.get("/translate-html").send().await.assert_text("OK");
+    c.get("/blog/").send().await.assert_text("blog index");
+    c.get("/blog")
+        .send()
+        .await
+        .assert_status(301)
+        .assert_header("location", &s.url("/blog/"));
+    c.get("/blog/secret").send().await.assert_status(404);
+    c.get("/blog/post/2024/hello-world")
+        .send()
+        .await
+        .assert_json(json!({"year": 2024, "slug": "hello-world"}));
+    c.get("/blog/post/twenty/hello-world")
+        .send()
+        .await
+        .assert_status(404);
+    c.get("/blog/search?q=rust")
+        .send()
+        .await
+        .assert_json(json!({"q": "rust", "page": 1}));
+    c.get("/blog/search?q=rust&page=3")
+        .send()
+        .await
+        .assert_json(json!({"q": "rust", "page": 3}));
+    c.post("/blog/search")
+        .form(&[("q", "rust"), ("page", "2")])
+        .send()
+        .await
+        .assert_json(json!({"q": "rust", "page": 2}));
+    c.get("/blog/search?q=rust&page=x")
+        .send()
+        .await
+        .assert_status(400);
+    c.get("/archive/2024/05/")
+        .send()
+        .await
+        .assert_json(json!({"year": 2024, "month": 5}));
+    c.get("/archive/2024/05").send().await.assert_status(301);
+    s.stop().await;
+}
+
+#[actix_web::test]
+async fn head_over_a_socket_keeps_get_headers_and_sends_no_body() {
+    let s = TestServer::start(crate::tour::app()).await;
+    let raw = s.raw(b"HEAD /blog/post/2024/x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    assert!(raw.starts_with("HTTP/1.1 200 OK\r\n"), "{raw}");
+    assert!(raw.contains("content-length: 24\r\n"), "{raw}");
+    assert!(raw.ends_with("\r\n\r\n"), "a body was sent: {raw}");
+    s.stop().await;
+}
