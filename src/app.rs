@@ -45,11 +45,39 @@ pub(crate) fn templates(req: &HttpRequest) -> Option<Arc<Templates>> {
         .and_then(|s| s.templates.clone())
 }
 
+/// Something the application serves outside its tree (the OpenAPI document, the coverage
+/// report): matched by path before the walk.
+pub(crate) struct Endpoint {
+    /// The path (exact) or, ending with `/`, the prefix it answers.
+    pub(crate) path: String,
+    /// Whether non-loopback clients may reach it.
+    pub(crate) public: bool,
+    pub(crate) handler: Arc<EndpointFn>,
+}
+
+pub(crate) type EndpointFn = dyn Fn(
+        HttpRequest,
+        actix_web::dev::Payload,
+    ) -> futures_util::future::LocalBoxFuture<'static, actix_web::HttpResponse>
+    + Send
+    + Sync;
+
+impl Endpoint {
+    pub(crate) fn matches(&self, path: &str) -> bool {
+        if self.path.ends_with('/') {
+            path.starts_with(&self.path) || path == self.path.trim_end_matches('/')
+        } else {
+            path == self.path
+        }
+    }
+}
+
 pub(crate) struct Inner {
     pub(crate) tree: Arc<Tree>,
     pub(crate) settings: SettingsTrie,
     pub(crate) shared: Arc<Shared>,
     pub(crate) config: Config,
+    pub(crate) endpoints: Vec<Endpoint>,
 }
 
 /// A drupe application.
@@ -228,6 +256,8 @@ impl AppBuilder {
                 .into());
             }
         };
+        let tree = Arc::new(tree);
+        let endpoints = crate::openapi::endpoints(&tree, &self.config)?;
         let templates = match self.templates {
             Some(t) => Some(t),
             None => match self.config.global("templates.dir") {
@@ -237,8 +267,9 @@ impl AppBuilder {
         };
         Ok(App {
             inner: Arc::new(Inner {
-                tree: Arc::new(tree),
+                tree,
                 settings,
+                endpoints,
                 shared: Arc::new(Shared {
                     behind_proxy,
                     templates: templates.map(Arc::new),

@@ -65,6 +65,7 @@ mod config;
 mod dispatch;
 mod error;
 pub mod negotiate;
+pub mod openapi;
 pub mod represent;
 pub mod testing;
 pub mod tools;
@@ -99,6 +100,7 @@ pub mod dev {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::dev::*;
+    pub use crate::openapi::{NoSchemaOf, OperationDoc, Probe, SchemaOf};
     pub use crate::represent::{Finish, MediaTypes};
     pub use actix_web::{HttpRequest, Responder};
     pub use futures_util::future::LocalBoxFuture;

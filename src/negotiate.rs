@@ -29,12 +29,33 @@ use smallvec::SmallVec;
 #[derive(Clone, PartialEq, Eq)]
 pub struct MediaRange {
     mime: Mime,
+    /// The type and the full subtype (suffix included), lower-case, precomputed for matching.
+    ty: Box<str>,
+    sub: Box<str>,
+    params: Box<[(Box<str>, Box<str>)]>,
 }
 
 impl MediaRange {
     /// Parses a concrete media type (`type/subtype[;params]`).
     pub fn parse(s: &str) -> Result<Self, mime::FromStrError> {
-        s.parse().map(|mime| Self { mime })
+        let mime: Mime = s.parse()?;
+        let ty = mime.type_().as_str().to_ascii_lowercase().into_boxed_str();
+        let sub = match mime.suffix() {
+            Some(suffix) => format!("{}+{}", mime.subtype(), suffix),
+            None => mime.subtype().as_str().to_owned(),
+        }
+        .to_ascii_lowercase()
+        .into_boxed_str();
+        let params = mime
+            .params()
+            .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+            .collect();
+        Ok(Self {
+            mime,
+            ty,
+            sub,
+            params,
+        })
     }
 
     /// Parses a media type known to be valid (a literal in the source).
@@ -56,37 +77,29 @@ impl MediaRange {
     }
 
     /// Whether the range element `elem` matches this type, and how specifically.
+    #[inline]
     fn matched_by(&self, elem: &Element<'_>) -> Option<u8> {
         if elem.ty == "*" {
             return Some(0);
         }
-        if !elem.ty.eq_ignore_ascii_case(self.mime.type_().as_str()) {
+        if !elem.ty.eq_ignore_ascii_case(&self.ty) {
             return None;
         }
         if elem.sub == "*" {
             return Some(1);
         }
-        let sub = self.mime.subtype().as_str();
-        let full_sub_matches = match self.mime.suffix() {
-            // `mime` splits `atom+xml` into subtype `atom` and suffix `xml`.
-            Some(suffix) => {
-                let (a, b) = (sub, suffix.as_str());
-                elem.sub.len() == a.len() + 1 + b.len()
-                    && elem.sub[..a.len()].eq_ignore_ascii_case(a)
-                    && elem.sub.as_bytes()[a.len()] == b'+'
-                    && elem.sub[a.len() + 1..].eq_ignore_ascii_case(b)
-            }
-            None => elem.sub.eq_ignore_ascii_case(sub),
-        };
-        if !full_sub_matches {
+        if !elem.sub.eq_ignore_ascii_case(&self.sub) {
             return None;
+        }
+        if elem.params.is_empty() {
+            return Some(2);
         }
         let mut n = 0u8;
         for (name, value) in params(elem.params) {
             let found = self
-                .mime
-                .params()
-                .any(|(k, v)| k.as_str().eq_ignore_ascii_case(name) && v.as_str() == value);
+                .params
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case(name) && **v == *value);
             if !found {
                 return None;
             }
@@ -143,15 +156,7 @@ pub fn select(accept: &str, produces: &[MediaRange]) -> Result<Option<usize>, Ma
         return Ok(None);
     }
     let mut elems: SmallVec<[Element<'_>; 12]> = SmallVec::new();
-    for raw in accept.split(',') {
-        let raw = raw.trim_matches(is_ows);
-        if raw.is_empty() {
-            continue; // RFC 9110 §5.6.1: empty list elements are ignored
-        }
-        elems.push(parse_element(raw).ok_or_else(|| Malformed {
-            element: raw.to_owned(),
-        })?);
-    }
+    parse_all(accept, &mut elems)?;
     if elems.is_empty() {
         return Ok(Some(0));
     }
@@ -182,61 +187,168 @@ pub fn select(accept: &str, produces: &[MediaRange]) -> Result<Option<usize>, Ma
     Ok(best.map(|(_, _, i)| i))
 }
 
-fn is_ows(c: char) -> bool {
-    c == ' ' || c == '\t'
-}
-
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(is_tchar)
-}
-
-fn parse_element(raw: &str) -> Option<Element<'_>> {
-    let (range, rest) = match raw.find(';') {
-        Some(i) => (&raw[..i], &raw[i..]),
-        None => (raw, ""),
-    };
-    let range = range.trim_end_matches(is_ows);
-    let (ty, sub) = range.split_once('/')?;
-    if !is_token(ty) || !is_token(sub) || (ty == "*" && sub != "*") {
-        return None;
+/// Trims optional whitespace (spaces and tabs) by bytes.
+#[inline]
+fn trim_ows(s: &str) -> &str {
+    let b = s.as_bytes();
+    let (mut i, mut j) = (0, b.len());
+    while i < j && (b[i] == b' ' || b[i] == b'\t') {
+        i += 1;
     }
-    // Split the parameters at the first `q` parameter: before it media-range parameters,
-    // after it accept extensions (ignored).
-    let mut q = 1000u16;
-    let mut params_end = rest.len();
-    let mut offset = 0;
-    for p in rest.split(';') {
-        let start = offset;
-        offset += p.len() + 1;
-        let p = p.trim_matches(is_ows);
-        if p.is_empty() {
-            continue; // the text before the first ';', or an empty parameter
+    while j > i && (b[j - 1] == b' ' || b[j - 1] == b'\t') {
+        j -= 1;
+    }
+    &s[i..j]
+}
+
+/// RFC 9110 `tchar`, as a table (this runs for every byte of every `Accept`).
+const TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        i += 1;
+    }
+    t
+};
+
+#[inline]
+fn is_tchar(b: u8) -> bool {
+    TCHAR[b as usize]
+}
+
+/// Reads every element of an `Accept` value in one pass over its bytes (quoted strings may
+/// hold commas). Empty elements are skipped (RFC 9110 §5.6.1).
+fn parse_all<'a>(accept: &'a str, out: &mut SmallVec<[Element<'a>; 12]>) -> Result<(), Malformed> {
+    let b = accept.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    let ows = |i: &mut usize| {
+        while *i < n && (b[*i] == b' ' || b[*i] == b'\t') {
+            *i += 1;
         }
-        let (name, value) = p.split_once('=')?;
-        let name = name.trim_end_matches(is_ows);
-        let value = value.trim_start_matches(is_ows);
-        if !is_token(name) {
-            return None;
+    };
+    let token = |i: &mut usize| {
+        let s = *i;
+        while *i < n && is_tchar(b[*i]) {
+            *i += 1;
         }
-        if name.eq_ignore_ascii_case("q") {
-            q = parse_q(value)?;
-            params_end = start;
+        s
+    };
+    while i < n {
+        let start = i;
+        // Where this element ends, for the error message: the next comma outside quotes.
+        let fail = |from: usize| {
+            let mut j = from;
+            let mut quoted = false;
+            while j < n && (quoted || b[j] != b',') {
+                if b[j] == b'"' {
+                    quoted = !quoted;
+                }
+                j += 1;
+            }
+            Malformed {
+                element: trim_ows(&accept[start..j]).to_owned(),
+            }
+        };
+        ows(&mut i);
+        if i < n && b[i] == b',' {
+            i += 1;
+            continue;
+        }
+        if i == n {
             break;
         }
-        if !(is_token(value) || is_quoted(value)) {
-            return None;
+        let ts = token(&mut i);
+        let ty = &accept[ts..i];
+        if ty.is_empty() || i >= n || b[i] != b'/' {
+            return Err(fail(start));
         }
+        i += 1;
+        let ss = token(&mut i);
+        let sub = &accept[ss..i];
+        if sub.is_empty() || (ty == "*" && sub != "*") {
+            return Err(fail(start));
+        }
+        let params_start = i;
+        let mut params_end = i;
+        let mut q = 1000u16;
+        let mut seen_q = false;
+        ows(&mut i);
+        while i < n && b[i] == b';' {
+            i += 1;
+            ows(&mut i);
+            if i < n && (b[i] == b';' || b[i] == b',') {
+                continue;
+            }
+            if i == n {
+                break;
+            }
+            let ns = token(&mut i);
+            let name = &accept[ns..i];
+            ows(&mut i);
+            if name.is_empty() || i >= n || b[i] != b'=' {
+                return Err(fail(start));
+            }
+            i += 1;
+            ows(&mut i);
+            let vs = i;
+            if i < n && b[i] == b'"' {
+                i += 1;
+                while i < n && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                if i >= n {
+                    return Err(fail(start));
+                }
+                i += 1;
+            } else {
+                token(&mut i);
+                if i == vs {
+                    return Err(fail(start));
+                }
+            }
+            let value = &accept[vs..i];
+            if !seen_q {
+                if name.eq_ignore_ascii_case("q") {
+                    q = parse_q(value).ok_or_else(|| fail(start))?;
+                    seen_q = true;
+                } else {
+                    params_end = i;
+                }
+            }
+            ows(&mut i);
+        }
+        if i < n && b[i] != b',' {
+            return Err(fail(start));
+        }
+        out.push(Element {
+            ty,
+            sub,
+            params: &accept[params_start..params_end],
+            q,
+        });
+        i += 1;
     }
-    Some(Element {
-        ty,
-        sub,
-        params: &rest[..params_end],
-        q,
-    })
+    Ok(())
 }
 
 fn is_quoted(v: &str) -> bool {
@@ -246,10 +358,10 @@ fn is_quoted(v: &str) -> bool {
 /// Media-range parameters as (name, value) pairs, quotes removed.
 fn params(raw: &str) -> impl Iterator<Item = (&str, &str)> {
     raw.split(';').filter_map(|p| {
-        let (n, v) = p.trim_matches(is_ows).split_once('=')?;
-        let v = v.trim_matches(is_ows);
+        let (n, v) = trim_ows(p).split_once('=')?;
+        let v = trim_ows(v);
         let v = if is_quoted(v) { &v[1..v.len() - 1] } else { v };
-        Some((n.trim_matches(is_ows), v))
+        Some((trim_ows(n), v))
     })
 }
 
@@ -436,5 +548,26 @@ mod tests {
             Some("text/html")
         );
         assert_eq!(pick("text/x-json", &l).as_deref(), Some("text/x-json"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_header_is_decided_without_panic(header in "\\PC{0,80}") {
+            let p = prod(&["application/json", "text/html", "application/atom+xml"]);
+            let _ = select(&header, &p);
+        }
+
+        #[test]
+        fn a_listed_type_with_positive_q_is_always_acceptable(
+            q in 1u16..=1000,
+            noise in proptest::collection::vec("(text|image|application)/(html|png|xml|json|\\*)", 0..5),
+        ) {
+            let p = prod(&["application/json", "text/html"]);
+            let mut items = noise;
+            items.push(format!("text/html;q={}", q as f64 / 1000.0));
+            let header = items.join(", ");
+            let got = select(&header, &p).unwrap();
+            proptest::prop_assert!(got.is_some(), "{header}");
+        }
     }
 }

@@ -1,13 +1,24 @@
 //! The tour's tree: the fixture of the dispatcher tests and of `cargo run --example tour`.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
 use actix_web::web::Json;
-use drupe::{App, VirtualPath, controller};
+use drupe::represent::RenderContext;
+use drupe::represent::atom::{AtomEntry, Content, Entry, Link};
+use drupe::{
+    App, Body, Collection, Created, HttpError, Negotiated, NoContent, Templates, VirtualPath,
+    controller, resource,
+};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 /// The root of the tour's tree.
 pub(crate) struct Root {
     blog: Blog,
     archive: Archive,
+    users: Users,
 }
 
 #[controller]
@@ -40,6 +51,20 @@ impl Root {
     #[mount]
     fn archive(&self) -> &Archive {
         &self.archive
+    }
+
+    /// The users: a collection resource, and each user below it.
+    #[mount]
+    fn users(&self) -> &Users {
+        &self.users
+    }
+
+    /// The users as an Atom feed (or a JSON list).
+    #[expose]
+    #[produces(atom, json)]
+    fn feed(&self) -> Negotiated<Collection<User>> {
+        let users = self.users.store.list();
+        Negotiated::new(Collection::new("The tour's users", users))
     }
 }
 
@@ -85,11 +110,181 @@ impl Archive {
     }
 }
 
+/// A user of the tour.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename = "user")]
+pub(crate) struct User {
+    /// Its id.
+    id: u64,
+    /// Its name.
+    name: String,
+    /// When it last changed (the Atom `updated`).
+    #[serde(skip, default = "OffsetDateTime::now_utc")]
+    #[schema(ignore)]
+    updated: OffsetDateTime,
+}
+
+impl AtomEntry for User {
+    fn atom_entry(&self, cx: &RenderContext<'_>) -> Entry {
+        let url = cx.url(&format!("/users/{}", self.id));
+        Entry::new(
+            format!("tag:tour.drupe,2024:users/{}", self.id),
+            &self.name,
+            self.updated,
+        )
+        .author(&self.name)
+        .link(Link::new("self", &url).typed("application/atom+xml"))
+        .link(Link::new("alternate", &url).typed("text/html"))
+        .content(Content::Text(format!("{} is user {}.", self.name, self.id)))
+    }
+}
+
+/// What a client sends to create or replace a user.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename = "user")]
+pub(crate) struct UserIn {
+    /// The name, 1 to 200 characters.
+    name: String,
+}
+
+impl UserIn {
+    fn validated(self) -> Result<String, HttpError> {
+        let name = self.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(HttpError::bad_request("name must be 1 to 200 characters."));
+        }
+        Ok(name)
+    }
+}
+
+/// The users, in memory, seeded with ada and grace.
+#[derive(Clone)]
+pub(crate) struct Store(Arc<RwLock<(u64, BTreeMap<u64, User>)>>);
+
+impl Store {
+    fn seeded() -> Self {
+        let mut users = BTreeMap::new();
+        for (id, name) in [(1, "ada"), (2, "grace")] {
+            users.insert(
+                id,
+                User {
+                    id,
+                    name: name.to_owned(),
+                    updated: OffsetDateTime::now_utc(),
+                },
+            );
+        }
+        Self(Arc::new(RwLock::new((3, users))))
+    }
+
+    fn list(&self) -> Vec<User> {
+        let g = self.0.read().unwrap_or_else(|e| e.into_inner());
+        g.1.values().cloned().collect()
+    }
+
+    fn get(&self, id: u64) -> Option<User> {
+        let g = self.0.read().unwrap_or_else(|e| e.into_inner());
+        g.1.get(&id).cloned()
+    }
+}
+
+fn no_user(id: u64) -> HttpError {
+    HttpError::not_found(format!("No user {id}."))
+}
+
+/// `/users`: the collection.
+pub(crate) struct Users {
+    store: Store,
+    item: UserItem,
+}
+
+#[resource(popargs(id, then = item))]
+impl Users {
+    /// Every user.
+    #[produces(json, xml)]
+    fn get(&self) -> Negotiated<Vec<User>> {
+        Negotiated::new(self.store.list())
+    }
+
+    /// Creates a user from JSON, XML or a form with a `name`.
+    #[produces(json, xml)]
+    fn post(&self, body: Body<UserIn>) -> Result<Created<User>, HttpError> {
+        let name = body.into_inner().validated()?;
+        let mut g = self.store.0.write().unwrap_or_else(|e| e.into_inner());
+        let id = g.0;
+        g.0 += 1;
+        let user = User {
+            id,
+            name,
+            updated: OffsetDateTime::now_utc(),
+        };
+        g.1.insert(id, user.clone());
+        Ok(Created::new(format!("/users/{id}"), user))
+    }
+
+    /// One user: `/users/<id>`.
+    #[mount(hidden)]
+    fn item(&self) -> &UserItem {
+        &self.item
+    }
+}
+
+/// `/users/<id>`: one user.
+pub(crate) struct UserItem {
+    store: Store,
+}
+
+#[resource]
+impl UserItem {
+    /// The user.
+    #[produces(json, xml, html = "tour/user.html")]
+    #[status(404)]
+    fn get(&self, id: u64) -> Result<Negotiated<User>, HttpError> {
+        self.store
+            .get(id)
+            .map(Negotiated::new)
+            .ok_or_else(|| no_user(id))
+    }
+
+    /// Replaces the user's name; a user that does not exist is not created.
+    #[produces(json, xml, html = "tour/user.html")]
+    #[status(404)]
+    fn put(&self, id: u64, body: Body<UserIn>) -> Result<Negotiated<User>, HttpError> {
+        let name = body.into_inner().validated()?;
+        let mut g = self.store.0.write().unwrap_or_else(|e| e.into_inner());
+        let user = g.1.get_mut(&id).ok_or_else(|| no_user(id))?;
+        user.name = name;
+        user.updated = OffsetDateTime::now_utc();
+        Ok(Negotiated::new(user.clone()))
+    }
+
+    /// Deletes the user.
+    #[status(404)]
+    fn delete(&self, id: u64) -> Result<NoContent, HttpError> {
+        let mut g = self.store.0.write().unwrap_or_else(|e| e.into_inner());
+        g.1.remove(&id)
+            .map(|_| NoContent)
+            .ok_or_else(|| no_user(id))
+    }
+}
+
 /// The tour application, for `main` and for the tests.
 pub(crate) fn app() -> App {
-    App::new(Root {
+    let store = Store::seeded();
+    let root = Root {
         blog: Blog,
         archive: Archive,
-    })
-    .expect("the tour's tree is valid")
+        users: Users {
+            store: store.clone(),
+            item: UserItem { store },
+        },
+    };
+    App::builder(root)
+        .templates(Templates::from_dir(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/templates"
+        )))
+        .set_global("openapi.title", "The drupe tour")
+        .build()
+        .expect("the tour's tree is valid")
 }

@@ -104,6 +104,7 @@ fn handler(h: &Handler) -> (TokenStream, TokenStream, TokenStream) {
     let ident = &h.ident;
     let params_const = format_ident!("__DRUPE_PARAMS_{}", h.name);
     let invoke_fn = format_ident!("__drupe_invoke_{}", h.name);
+    let doc_fn = format_ident!("__drupe_doc_{}", h.name);
     let mut specs = Vec::new();
     let mut binds = Vec::new();
     let mut names = Vec::new();
@@ -186,7 +187,14 @@ fn handler(h: &Handler) -> (TokenStream, TokenStream, TokenStream) {
     let constant = quote! {
         const #params_const: &'static [::drupe::__private::ParamSpec] = &[#(#specs),*];
     };
+    let describe = describe(h);
     let function = quote! {
+        fn #doc_fn(__doc: &mut ::drupe::__private::OperationDoc) {
+            #[allow(unused_imports)]
+            use ::drupe::__private::{NoSchemaOf as _, SchemaOf as _};
+            #describe
+        }
+
         fn #invoke_fn<'__a>(
             &'__a self,
             mut __call: ::drupe::__private::Call,
@@ -227,8 +235,67 @@ fn handler(h: &Handler) -> (TokenStream, TokenStream, TokenStream) {
             params: Self::#params_const,
             produces: #produces,
             statuses: &[#(#statuses),*],
+            describe: Self::#doc_fn,
             invoke: Self::#invoke_fn,
         });
     };
     (constant, function, decl)
+}
+
+fn probe(ty: &syn::Type) -> TokenStream {
+    quote!((&&::drupe::__private::Probe::<#ty>::new()).schema_of())
+}
+
+/// What the OpenAPI document learns from the handler's types: its body and its success value.
+fn describe(h: &Handler) -> TokenStream {
+    let mut out = TokenStream::new();
+    for a in &h.args {
+        if let ArgClass::Extract { body: true } = a.class {
+            let stmt = match model::first_generic(&a.ty, &["Body", "Json", "Form"]) {
+                Some(inner) => {
+                    let p = probe(inner);
+                    quote!(__doc.request_body(#p);)
+                }
+                None => quote!(__doc.request_body(::core::option::Option::None);),
+            };
+            out.extend(stmt);
+        }
+    }
+    let ret = match &h.output {
+        Some(t) => t,
+        None => return out,
+    };
+    if h.produces.is_some() {
+        let value = quote!(<#ret as ::drupe::__private::Finish>::Value);
+        out.extend(quote! {
+            __doc.negotiated(
+                (&&::drupe::__private::Probe::<#value>::new()).schema_of(),
+                <#ret as ::drupe::__private::Finish>::STATUS,
+            );
+        });
+        return out;
+    }
+    let ok = model::peel_result(ret);
+    let stmt = match model::head_name(ok).as_deref() {
+        Some("String") | Some("str") => quote!(__doc.text();),
+        Some("Page") => quote!(__doc.html();),
+        Some("NoContent") => quote!(__doc.empty(204);),
+        Some("Json") | Some("Negotiated") | Some("Created") => {
+            let status: u16 = if model::head_name(ok).as_deref() == Some("Created") {
+                201
+            } else {
+                200
+            };
+            match model::first_generic(ok, &["Json", "Negotiated", "Created"]) {
+                Some(inner) => {
+                    let p = probe(inner);
+                    quote!(__doc.json(#p, #status);)
+                }
+                None => quote!(__doc.json(::core::option::Option::None, #status);),
+            }
+        }
+        _ => quote!(),
+    };
+    out.extend(stmt);
+    out
 }

@@ -93,6 +93,8 @@ pub(crate) struct Handler {
     /// Where `#[produces]` was written (trait-bound errors of the set point there).
     pub(crate) produces_span: Span,
     pub(crate) statuses: Vec<u16>,
+    /// The declared return type (none for `()`).
+    pub(crate) output: Option<Type>,
 }
 
 pub(crate) struct Mount {
@@ -391,6 +393,10 @@ fn read_fn(kind: Kind, f: &mut ImplItemFn, model: &mut Model, errors: &mut Error
             produces,
             produces_span,
             statuses,
+            output: match &f.sig.output {
+                ReturnType::Type(_, t) => Some((**t).clone()),
+                ReturnType::Default => None,
+            },
         });
     } else if name != "index" && name != "default" {
         // A non-exposed `index` or `default` is ignored, as if absent (reference A1.4);
@@ -782,5 +788,32 @@ fn check_names(model: &Model, errors: &mut Errors) {
         if !m.hidden {
             claim(m.name.clone(), m.ident.span(), errors);
         }
+    }
+}
+
+/// The name of a type's head: `Json` for `web::Json<T>`, `str` for `&'static str`.
+pub(crate) fn head_name(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Reference(r) => head_name(&r.elem),
+        Type::Paren(p) => head_name(&p.elem),
+        Type::Group(g) => head_name(&g.elem),
+        _ => path_head(ty).map(|(n, _)| n),
+    }
+}
+
+/// The first type argument of `ty` when its head is one of `heads`.
+pub(crate) fn first_generic<'t>(ty: &'t Type, heads: &[&str]) -> Option<&'t Type> {
+    match path_head(ty) {
+        Some((n, inner)) if heads.contains(&n.as_str()) => inner,
+        Some((n, Some(inner))) if n == "Option" => first_generic(inner, heads),
+        _ => None,
+    }
+}
+
+/// `T` for `Result<T, E>` (any path ending in `Result`), else the type itself.
+pub(crate) fn peel_result(ty: &Type) -> &Type {
+    match path_head(ty) {
+        Some((n, Some(inner))) if n == "Result" => inner,
+        _ => ty,
     }
 }

@@ -300,4 +300,27 @@ mod tests {
         assert_eq!(parse_query("a=%zz", &mut out).unwrap_err().status(), 400);
         assert_eq!(parse_query("a=%C3", &mut out).unwrap_err().status(), 400);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_path_is_split_or_refused_without_panic(path in "/\\PC{0,60}") {
+            if let Ok(s) = Segments::parse(&path) {
+                for seg in &s.list {
+                    proptest::prop_assert!(!seg.value(&path).is_empty() || seg.lookup(&path).contains('%'));
+                }
+            }
+        }
+
+        #[test]
+        fn encoding_round_trips(words in proptest::collection::vec("\\PC{1,8}", 1..5)) {
+            let encoded: Vec<String> = words
+                .iter()
+                .map(|w| percent_encoding::utf8_percent_encode(w, percent_encoding::NON_ALPHANUMERIC).to_string())
+                .collect();
+            let path = format!("/{}", encoded.join("/"));
+            let s = Segments::parse(&path).unwrap();
+            let got: Vec<&str> = s.list.iter().map(|x| x.value(&path)).collect();
+            proptest::prop_assert_eq!(got, words.iter().map(String::as_str).collect::<Vec<_>>());
+        }
+    }
 }

@@ -52,6 +52,16 @@ pub(crate) async fn handle(
         return error::render(&req, &HttpError::bad_request("Invalid Host header."));
     }
     let path_start = path_start.min(req.path().len());
+    if let Some(e) = inner
+        .endpoints
+        .iter()
+        .find(|e| e.matches(&req.path()[path_start..]))
+    {
+        if !e.public && !crate::url::client_is_loopback(&req, inner.shared.behind_proxy) {
+            return error::render(&req, &NotFound::path(req.path()).into());
+        }
+        return (e.handler)(req, payload).await;
+    }
     let segs = match Segments::parse(&req.path()[path_start..]) {
         Ok(s) => s,
         Err(e) => return error::render(&req, &e),

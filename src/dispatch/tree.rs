@@ -110,6 +110,8 @@ pub struct HandlerDecl<C: 'static> {
     pub produces: &'static [&'static [&'static str]],
     /// Status codes the handler declares it can answer besides its success.
     pub statuses: &'static [u16],
+    /// Tells the OpenAPI document the schemas of its body and of its success value.
+    pub describe: fn(&mut crate::openapi::OperationDoc),
     /// The generated entry point.
     pub invoke: Invoke<C>,
 }
@@ -129,6 +131,7 @@ pub struct HandlerInfo {
     /// For each entry of `produces`, the index of its representation in the handler's set.
     repr_of: Vec<u8>,
     statuses: &'static [u16],
+    pub(crate) describe: fn(&mut crate::openapi::OperationDoc),
 }
 
 impl HandlerInfo {
@@ -455,6 +458,7 @@ impl<C: Controller> NodeBuilder<'_, C> {
             produced_static,
             repr_of,
             statuses: decl.statuses,
+            describe: decl.describe,
         };
         self.b.handlers.push(Handler { info, entry });
         let node = self.node();

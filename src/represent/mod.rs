@@ -291,10 +291,13 @@ pub enum Replied<T> {
     Response(HttpResponse),
 }
 
-/// A success value of a `#[produces]` handler: [`Negotiated`] or [`Created`].
+/// A success value of a `#[produces]` handler: [`Negotiated`], [`Created`], [`NoContent`], or
+/// an `HttpResponse` the handler built itself (with [`ChosenMedia`]).
 pub trait Reply {
     /// The type rendered.
     type Value;
+    /// The success status it documents.
+    const STATUS: u16 = 200;
     /// Its parts.
     fn into_replied(self, req: &HttpRequest) -> Result<Replied<Self::Value>, HttpError>;
 }
@@ -303,12 +306,15 @@ pub trait Reply {
 pub trait Finish {
     /// The type rendered.
     type Value;
+    /// The success status it documents.
+    const STATUS: u16;
     /// Its parts, or the handler's error.
     fn into_replied(self, req: &HttpRequest) -> Result<Replied<Self::Value>, actix_web::Error>;
 }
 
 impl<X: Reply> Finish for X {
     type Value = X::Value;
+    const STATUS: u16 = X::STATUS;
     fn into_replied(self, req: &HttpRequest) -> Result<Replied<X::Value>, actix_web::Error> {
         Reply::into_replied(self, req).map_err(Into::into)
     }
@@ -316,6 +322,7 @@ impl<X: Reply> Finish for X {
 
 impl<X: Reply, E: Into<actix_web::Error>> Finish for Result<X, E> {
     type Value = X::Value;
+    const STATUS: u16 = X::STATUS;
     fn into_replied(self, req: &HttpRequest) -> Result<Replied<X::Value>, actix_web::Error> {
         match self {
             Ok(x) => Reply::into_replied(x, req).map_err(Into::into),
@@ -361,12 +368,30 @@ impl<T> Reply for Negotiated<T> {
 
 impl<T> Reply for Created<T> {
     type Value = T;
+    const STATUS: u16 = 201;
     fn into_replied(self, req: &HttpRequest) -> Result<Replied<T>, HttpError> {
         Ok(Replied::Render {
             status: StatusCode::CREATED,
             location: Some(self.location_header(req)?),
             value: self.value,
         })
+    }
+}
+
+/// A ready response renders nothing: its `Value` is `()`, which every representation but Atom
+/// accepts (a handler producing Atom returns a value that is an Atom entry).
+impl Reply for HttpResponse {
+    type Value = ();
+    fn into_replied(self, _: &HttpRequest) -> Result<Replied<()>, HttpError> {
+        Ok(Replied::Response(self))
+    }
+}
+
+impl Reply for NoContent {
+    type Value = ();
+    const STATUS: u16 = 204;
+    fn into_replied(self, _: &HttpRequest) -> Result<Replied<()>, HttpError> {
+        Ok(Replied::Response(HttpResponse::NoContent().finish()))
     }
 }
 

@@ -7,8 +7,11 @@
 mod tour;
 
 mod dispatch;
+mod methods;
 mod mismatch;
+mod negotiation;
 mod requests;
 mod tools;
+mod tour_api;
 mod tour_tests;
 mod ui;
