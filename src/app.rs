@@ -281,27 +281,30 @@ impl AppBuilder {
 }
 
 impl App {
-    /// Serves the application on `bind` (`host:port`; port 0 picks a free one) until the
-    /// process is told to stop, and returns the process exit status.
+    /// Serves the application on `bind` (`host:port`, port 0 picks a free one; `unix:/path`;
+    /// `systemd`) with the engine and signal handling, until a signal or a failure stops it,
+    /// and returns the process's exit status (70 when it could not start).
+    ///
+    /// Logs `serving on http://ADDR` once it accepts connections.
     pub fn serve(&self, bind: &str) -> std::process::ExitCode {
-        let app = self.clone();
-        let result: std::io::Result<()> = actix_web::rt::System::new().block_on(async move {
-            let listener = std::net::TcpListener::bind(bind)?;
-            let addr = listener.local_addr()?;
-            let server = actix_web::HttpServer::new(move || {
-                actix_web::App::new().configure(app.configure())
-            })
-            .listen(listener)?
-            .run();
-            tracing::info!("serving on http://{addr}");
-            server.await
-        });
-        match result {
-            Ok(()) => std::process::ExitCode::SUCCESS,
+        use crate::engine::{Engine, ServerPlugin, Signals};
+        let addr: crate::net::BindAddr = match bind.parse() {
+            Ok(a) => a,
             Err(e) => {
                 tracing::error!("{e}");
-                std::process::ExitCode::from(70)
+                return std::process::ExitCode::from(64);
             }
-        }
+        };
+        let engine = Engine::new();
+        let restart = matches!(
+            self.config().global("engine.restart_on_sighup"),
+            Some(toml::Value::Boolean(true))
+        );
+        Signals::new().restart_on_hup(restart).attach(&engine);
+        ServerPlugin::new(self.clone(), addr)
+            .on_serving(|url| tracing::info!(target: "drupe", "serving on {url}"))
+            .attach(&engine);
+        let _ = engine.start();
+        engine.block()
     }
 }

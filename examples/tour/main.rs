@@ -28,11 +28,7 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    drupe::engine::init_logging();
     let args = Args::parse();
     tree::app().serve(&args.bind)
 }

@@ -46,6 +46,25 @@ pub(crate) async fn handle(
     path_start: usize,
 ) -> HttpResponse {
     let start = Instant::now();
+    let track = req.conn_data::<crate::net::ConnTrack>().cloned();
+    let _in_flight = track.as_ref().map(crate::net::ConnTrack::enter);
+    let mut res = respond(&inner, &req, payload, path_start, start).await;
+    if track.as_ref().is_some_and(crate::net::ConnTrack::draining) {
+        // The server is stopping: this connection closes after the response.
+        res.head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
+    res
+}
+
+async fn respond(
+    inner: &Arc<Inner>,
+    req: &HttpRequest,
+    payload: Payload,
+    path_start: usize,
+    start: Instant,
+) -> HttpResponse {
+    let req = req.clone();
     if let Some(host) = req.headers().get(header::HOST)
         && !host.to_str().is_ok_and(crate::url::valid_host)
     {
@@ -106,11 +125,11 @@ pub(crate) async fn handle(
             match route.target {
                 Target::Handler(h) => {
                     ex.handler = Some(h);
-                    run(&inner, &settings, &ex, payload, routed, h, None).await
+                    run(inner, &settings, &ex, payload, routed, h, None).await
                 }
                 Target::Resource(node) => {
                     ex.node = node;
-                    resource(&inner, &settings, &mut ex, payload, routed, node).await
+                    resource(inner, &settings, &mut ex, payload, routed, node).await
                 }
             }
         }

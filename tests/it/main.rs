@@ -7,6 +7,7 @@
 mod tour;
 
 mod dispatch;
+mod engine;
 mod methods;
 mod mismatch;
 mod negotiation;

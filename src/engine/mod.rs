@@ -1,0 +1,387 @@
+//! The engine: a bus of channels that starts, stops and exits the application in order.
+//!
+//! This module owns CherryPy's `wspbus` (reference A6 with B6): the states
+//! `STOPPED → STARTING → STARTED → STOPPING → STOPPED → EXITING`, named channels (`start`,
+//! `stop`, `exit`, `graceful`, `main`, and any other), listeners called in ascending priority
+//! (equal priorities in subscription order), every listener running even when an earlier one
+//! fails, and the `ENGINE` log lines. A failing `start` listener stops everything in order and
+//! makes the exit status 70 (`EX_SOFTWARE`). Plugins: the HTTP server ([`ServerPlugin`], start
+//! 75, stop 25) and signal handling ([`Signals`]).
+//!
+//! ```
+//! use drupe::engine::Engine;
+//! let engine = Engine::new();
+//! let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+//! for (name, priority) in [("late", 80), ("early", 20)] {
+//!     let order = order.clone();
+//!     engine.subscribe("start", priority, name, move |_| {
+//!         order.lock().unwrap().push(name);
+//!         Ok(())
+//!     });
+//! }
+//! engine.start().unwrap();
+//! engine.exit();
+//! assert_eq!(*order.lock().unwrap(), ["early", "late"]);
+//! assert_eq!(engine.exit_code(), 0);
+//! ```
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+mod log;
+mod server;
+mod signals;
+
+pub use log::{EngineFormat, init_logging};
+pub use server::ServerPlugin;
+pub use signals::Signals;
+
+/// What a listener returns.
+pub type ListenerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+type Callback = Arc<dyn Fn(&Engine) -> ListenerResult + Send + Sync>;
+
+/// The bus's states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Initial, and after `stop`.
+    Stopped,
+    /// `start` listeners are running.
+    Starting,
+    /// Started.
+    Started,
+    /// `stop` listeners are running.
+    Stopping,
+    /// `exit` listeners are running or ran: terminal.
+    Exiting,
+}
+
+/// The listeners of a channel that failed, with their errors.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.iter().map(|(n, e)| format!("{n}: {e}")).collect::<Vec<_>>().join("\n"))]
+pub struct ChannelFailures(pub Vec<(String, String)>);
+
+struct Sub {
+    priority: i32,
+    seq: u64,
+    name: String,
+    cb: Callback,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    changed: Condvar,
+    channels: Mutex<HashMap<String, Vec<Sub>>>,
+    seq: AtomicU64,
+    exit_code: AtomicU8,
+    exiting: AtomicBool,
+    exited: Mutex<bool>,
+    restart: AtomicBool,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// The bus. Cheap to clone: clones share it.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("state", &self.state())
+            .finish()
+    }
+}
+
+/// Logs an engine line (`ENGINE <msg>` in CherryPy's format).
+macro_rules! engine_log {
+    ($lvl:ident, $($arg:tt)*) => {
+        tracing::$lvl!(target: "ENGINE", $($arg)*)
+    };
+}
+pub(crate) use engine_log;
+
+impl Engine {
+    /// A bus in the `Stopped` state with no listeners.
+    pub fn new() -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State::Stopped),
+                changed: Condvar::new(),
+                channels: Mutex::new(HashMap::new()),
+                seq: AtomicU64::new(0),
+                exit_code: AtomicU8::new(0),
+                exiting: AtomicBool::new(false),
+                exited: Mutex::new(false),
+                restart: AtomicBool::new(false),
+                threads: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// Subscribes `f` to `channel` (lower priorities run first; CherryPy's default is 50).
+    pub fn subscribe(
+        &self,
+        channel: &str,
+        priority: i32,
+        name: &str,
+        f: impl Fn(&Engine) -> ListenerResult + Send + Sync + 'static,
+    ) {
+        let seq = self.inner.seq.fetch_add(1, Ordering::Relaxed);
+        let mut ch = lock(&self.inner.channels);
+        let subs = ch.entry(channel.to_owned()).or_default();
+        subs.push(Sub {
+            priority,
+            seq,
+            name: name.to_owned(),
+            cb: Arc::new(f),
+        });
+        subs.sort_by_key(|s| (s.priority, s.seq));
+    }
+
+    /// Calls every listener of `channel` in order; every one runs even if another fails.
+    pub fn publish(&self, channel: &str) -> Result<(), ChannelFailures> {
+        let subs: Vec<(String, Callback)> = lock(&self.inner.channels)
+            .get(channel)
+            .map(|v| v.iter().map(|s| (s.name.clone(), s.cb.clone())).collect())
+            .unwrap_or_default();
+        let mut failures = Vec::new();
+        for (name, cb) in subs {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb(self)));
+            let err = match outcome {
+                Ok(Ok(())) => continue,
+                Ok(Err(e)) => e.to_string(),
+                Err(p) => p
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panicked".to_owned()),
+            };
+            engine_log!(error, "Error in '{channel}' listener {name}: {err}");
+            failures.push((name, err));
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(ChannelFailures(failures))
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        *lock(&self.inner.state)
+    }
+
+    fn set_state(&self, s: State) {
+        *lock(&self.inner.state) = s;
+        self.inner.changed.notify_all();
+    }
+
+    /// Starts: publishes `start`. If a listener fails, every other still runs, then the bus
+    /// stops and exits in order and the exit status becomes 70.
+    pub fn start(&self) -> Result<(), ChannelFailures> {
+        self.set_state(State::Starting);
+        engine_log!(info, "Bus STARTING");
+        match self.publish("start") {
+            Ok(()) => {
+                self.set_state(State::Started);
+                engine_log!(info, "Bus STARTED");
+                Ok(())
+            }
+            Err(f) => {
+                engine_log!(error, "Shutting down due to error in start listener:\n{f}");
+                self.inner.exit_code.store(70, Ordering::SeqCst);
+                self.exit();
+                Err(f)
+            }
+        }
+    }
+
+    /// Stops: publishes `stop`.
+    pub fn stop(&self) {
+        self.set_state(State::Stopping);
+        engine_log!(info, "Bus STOPPING");
+        if self.publish("stop").is_err() {
+            self.inner.exit_code.store(70, Ordering::SeqCst);
+            return;
+        }
+        self.set_state(State::Stopped);
+        engine_log!(info, "Bus STOPPED");
+    }
+
+    /// Stops, then publishes `exit`. Runs once; later calls return at once.
+    pub fn exit(&self) {
+        if self.inner.exiting.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.stop();
+        self.set_state(State::Exiting);
+        engine_log!(info, "Bus EXITING");
+        if self.publish("exit").is_err() {
+            self.inner.exit_code.store(70, Ordering::SeqCst);
+        }
+        engine_log!(info, "Bus EXITED");
+        *lock(&self.inner.exited) = true;
+        self.inner.changed.notify_all();
+    }
+
+    /// Publishes `graceful` (the server drains and restarts its workers).
+    pub fn graceful(&self) {
+        engine_log!(info, "Bus graceful");
+        let _ = self.publish("graceful");
+    }
+
+    /// Exits, then re-executes the process from [`Engine::block`].
+    pub fn restart(&self) {
+        self.inner.restart.store(true, Ordering::SeqCst);
+        self.exit();
+    }
+
+    /// The exit status the process should end with.
+    pub fn exit_code(&self) -> u8 {
+        self.inner.exit_code.load(Ordering::SeqCst)
+    }
+
+    /// Keeps a thread to join before the process ends.
+    pub fn adopt_thread(&self, t: JoinHandle<()>) {
+        lock(&self.inner.threads).push(t);
+    }
+
+    /// Waits until the bus reaches `state` (or `timeout` passes); `true` if it did.
+    pub fn wait(&self, state: State, timeout: Duration) -> bool {
+        let g = lock(&self.inner.state);
+        let (g, _) = self
+            .inner
+            .changed
+            .wait_timeout_while(g, timeout, |s| *s != state)
+            .unwrap_or_else(|e| e.into_inner());
+        *g == state
+    }
+
+    /// Blocks the calling (main) thread until the bus has exited, joins the threads it was
+    /// given, re-executes the process if a restart was asked, and returns the exit status.
+    pub fn block(&self) -> ExitCode {
+        {
+            let mut done = lock(&self.inner.exited);
+            while !*done {
+                done = self
+                    .inner
+                    .changed
+                    .wait(done)
+                    .unwrap_or_else(|e| e.into_inner());
+            }
+        }
+        engine_log!(info, "Waiting for child threads to terminate...");
+        for t in lock(&self.inner.threads).drain(..) {
+            let name = t.thread().name().unwrap_or("unnamed").to_owned();
+            engine_log!(debug, "Waiting for thread {name}.");
+            let _ = t.join();
+        }
+        if self.inner.restart.load(Ordering::SeqCst) {
+            respawn();
+        }
+        ExitCode::from(self.exit_code())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Re-executes the current program with the same arguments (CherryPy's `Re-spawning`).
+fn respawn() {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            engine_log!(error, "cannot restart: {e}");
+            return;
+        }
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    engine_log!(info, "Re-spawning {} {}", exe.display(), args.join(" "));
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let e = std::process::Command::new(&exe).args(&args).exec();
+        engine_log!(error, "cannot restart: {e}");
+    }
+    #[cfg(not(unix))]
+    {
+        match std::process::Command::new(&exe).args(&args).spawn() {
+            Ok(_) => std::process::exit(0),
+            Err(e) => engine_log!(error, "cannot restart: {e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex as StdMutex;
+
+    #[test]
+    fn every_start_listener_runs_and_a_failure_exits_70_in_order() {
+        let e = Engine::new();
+        let seen = Arc::new(StdMutex::new(Vec::new()));
+        for (name, prio, fail) in [("a", 10, false), ("b", 20, true), ("c", 30, false)] {
+            let seen = seen.clone();
+            e.subscribe("start", prio, name, move |_| {
+                seen.lock().unwrap().push(format!("start {name}"));
+                if fail { Err("b failed".into()) } else { Ok(()) }
+            });
+        }
+        for ch in ["stop", "exit"] {
+            let seen = seen.clone();
+            e.subscribe(ch, 50, ch, move |_| {
+                seen.lock().unwrap().push(ch.to_owned());
+                Ok(())
+            });
+        }
+        let err = e.start().unwrap_err();
+        assert_eq!(err.0.len(), 1);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            ["start a", "start b", "start c", "stop", "exit"]
+        );
+        assert_eq!(e.exit_code(), 70);
+        assert_eq!(e.state(), State::Exiting);
+        assert_eq!(e.block(), ExitCode::from(70));
+    }
+
+    #[test]
+    fn equal_priorities_keep_subscription_order_and_exit_runs_once() {
+        let e = Engine::new();
+        let seen = Arc::new(StdMutex::new(Vec::new()));
+        for name in ["x", "y", "z"] {
+            let seen = seen.clone();
+            e.subscribe("exit", 50, name, move |_| {
+                seen.lock().unwrap().push(name);
+                Ok(())
+            });
+        }
+        e.start().unwrap();
+        e.exit();
+        e.exit();
+        assert_eq!(*seen.lock().unwrap(), ["x", "y", "z"]);
+        assert_eq!(e.exit_code(), 0);
+    }
+
+    #[test]
+    fn a_panicking_listener_is_a_failure_not_a_crash() {
+        let e = Engine::new();
+        e.subscribe("graceful", 50, "boom", |_| panic!("listener fell over"));
+        assert!(e.publish("graceful").is_err());
+        assert!(e.publish("no such channel").is_ok());
+    }
+}

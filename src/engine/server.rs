@@ -1,0 +1,222 @@
+//! The HTTP server as an engine plugin (start priority 75, stop 25).
+//!
+//! Start binds the listener on the calling thread (so a busy port fails the start, with the
+//! holder named) and runs actix-web in a thread of its own with its signal handling off.
+//! Stop pauses accepting, closes idle keep-alive connections, lets in-flight requests finish
+//! within the shutdown timeout, and joins the thread: the port is free when stop returns.
+//! Graceful (`SIGUSR1`) is a stop followed by a start on the same address.
+
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+
+use super::{Engine, ListenerResult, engine_log};
+use crate::App;
+use crate::net::{self, BindAddr, Connections, Listener};
+
+struct Running {
+    handle: ServerHandle,
+    thread: JoinHandle<()>,
+    conns: Connections,
+    url: String,
+    /// The bound address (port 0 resolved), rebound by a graceful restart.
+    bound: BindAddr,
+}
+
+type OnServing = Box<dyn Fn(&str) + Send + Sync>;
+
+/// The HTTP server plugin.
+pub struct ServerPlugin {
+    app: App,
+    bind: BindAddr,
+    workers: usize,
+    shutdown_timeout: Duration,
+    port_wait: Duration,
+    running: Mutex<Option<Running>>,
+    /// The address the last run was bound to (port 0 resolved), for a restart.
+    last_bound: Mutex<Option<BindAddr>>,
+    /// Called with the URL once the server accepts connections.
+    on_serving: Option<OnServing>,
+}
+
+impl std::fmt::Debug for ServerPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerPlugin")
+            .field("bind", &self.bind)
+            .finish()
+    }
+}
+
+impl ServerPlugin {
+    /// Serves `app` on `bind`. Defaults: as many workers as CPUs, a 5 s shutdown timeout, a
+    /// 1 s wait for a busy port; `[global] server.workers`, `server.shutdown_timeout` and
+    /// `server.port_wait` (seconds) override them.
+    pub fn new(app: App, bind: BindAddr) -> Self {
+        let cfg = app.config();
+        let secs = |k: &str, d: f64| {
+            cfg.global(k)
+                .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+                .filter(|v| *v >= 0.0)
+                .map_or(Duration::from_secs_f64(d), Duration::from_secs_f64)
+        };
+        let workers = cfg
+            .global("server.workers")
+            .and_then(toml::Value::as_integer)
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        Self {
+            shutdown_timeout: secs("server.shutdown_timeout", 5.0),
+            port_wait: secs("server.port_wait", 1.0),
+            app,
+            bind,
+            workers,
+            running: Mutex::new(None),
+            last_bound: Mutex::new(None),
+            on_serving: None,
+        }
+    }
+
+    /// The number of worker threads.
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = n.max(1);
+        self
+    }
+
+    /// How long in-flight requests may take to finish on stop.
+    pub fn shutdown_timeout(mut self, d: Duration) -> Self {
+        self.shutdown_timeout = d;
+        self
+    }
+
+    /// How long to wait for a busy port to free before failing.
+    pub fn port_wait(mut self, d: Duration) -> Self {
+        self.port_wait = d;
+        self
+    }
+
+    /// Calls `f` with the server's URL each time it starts accepting connections.
+    pub fn on_serving(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.on_serving = Some(Box::new(f));
+        self
+    }
+
+    /// Subscribes the plugin to `engine`.
+    pub fn attach(self, engine: &Engine) {
+        let me = std::sync::Arc::new(self);
+        let m = me.clone();
+        engine.subscribe("start", 75, "HTTP server start", move |_| m.start());
+        let m = me.clone();
+        engine.subscribe("stop", 25, "HTTP server stop", move |_| {
+            m.stop();
+            Ok(())
+        });
+        let m = me;
+        engine.subscribe("graceful", 50, "HTTP server graceful", move |_| {
+            m.stop();
+            m.start()
+        });
+    }
+
+    fn start(&self) -> ListenerResult {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = running.as_ref() {
+            engine_log!(info, "Already serving on {}", r.url);
+            return Ok(());
+        }
+        let bind = self
+            .last_bound
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .unwrap_or_else(|| self.bind.clone());
+        let listener = net::bind(&bind, self.port_wait)?;
+        let url = listener.url();
+        let bound = match listener.local_addr() {
+            Some(a) => BindAddr::Tcp(a.to_string()),
+            None => bind,
+        };
+        let conns = Connections::default();
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let app = self.app.clone();
+        let (workers, timeout) = (self.workers, self.shutdown_timeout);
+        let c = conns.clone();
+        let thread = std::thread::Builder::new()
+            .name("HTTPServer".into())
+            .spawn(move || {
+                actix_web::rt::System::new().block_on(async move {
+                    let server = actix_web::HttpServer::new(move || {
+                        actix_web::App::new().configure(app.configure())
+                    })
+                    .workers(workers)
+                    .disable_signals()
+                    .shutdown_timeout(timeout.as_secs())
+                    .on_connect(move |conn, ext| c.on_connect(conn, ext));
+                    let server = match listener {
+                        Listener::Tcp(l) => server.listen(l),
+                        #[cfg(unix)]
+                        Listener::Unix(l, _) => server.listen_uds(l),
+                    };
+                    match server {
+                        Ok(s) => {
+                            let s = s.run();
+                            let _ = tx.send(Ok(s.handle()));
+                            let _ = s.await;
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                        }
+                    }
+                });
+            })?;
+        let handle = rx.recv()??;
+        engine_log!(info, "Serving on {url}");
+        if let Some(f) = &self.on_serving {
+            f(&url);
+        }
+        *running = Some(Running {
+            handle,
+            thread,
+            conns,
+            url,
+            bound,
+        });
+        Ok(())
+    }
+
+    fn stop(&self) {
+        let taken = self
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let Some(r) = taken else {
+            engine_log!(info, "HTTP Server already shut down");
+            return;
+        };
+        block_on(r.handle.pause());
+        let idle = r.conns.drain();
+        engine_log!(debug, "Closed {idle} idle connections");
+        block_on(r.handle.stop(true));
+        let _ = r.thread.join();
+        engine_log!(info, "HTTP Server {} shut down", r.url);
+        // A restart rebinds the same address, port 0 included.
+        *self.last_bound.lock().unwrap_or_else(|e| e.into_inner()) = Some(r.bound);
+    }
+}
+
+/// Runs a future to completion on the calling (non-async) thread.
+fn block_on<F: std::future::Future>(f: F) -> Option<F::Output> {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => Some(rt.block_on(f)),
+        Err(e) => {
+            engine_log!(error, "cannot run the server's stop: {e}");
+            None
+        }
+    }
+}
