@@ -241,7 +241,16 @@ impl AppBuilder {
     }
 
     /// Compiles the settings and returns the application.
-    pub fn build(self) -> Result<App, BuildError> {
+    ///
+    /// Unless registered by hand, a `caching` tool is registered (off everywhere until
+    /// `tools.caching.on`), on the backend `[global] cache.backend` names: `"memory"` (the
+    /// default, bounded by `cache.max_entries`, default 1000, and `cache.max_bytes`, default
+    /// 10 MB) or a `redis://` URL.
+    pub fn build(mut self) -> Result<App, BuildError> {
+        if !self.tools.iter().any(|t| t.name() == "caching") {
+            let cache = default_cache(&self.config)?;
+            self.tools.push(Arc::new(Erased(cache)));
+        }
         let tree = self.tree?;
         let settings = SettingsTrie::build(&self.config, &self.tools)?;
         let behind_proxy = match self.config.global("server.behind_proxy") {
@@ -306,5 +315,35 @@ impl App {
             .attach(&engine);
         let _ = engine.start();
         engine.block()
+    }
+}
+
+fn default_cache(config: &Config) -> Result<crate::cache::Caching, ConfigError> {
+    let bad = |key: &str, message: String| ConfigError::Setting {
+        path: "global".into(),
+        key: key.into(),
+        message,
+    };
+    let int = |key: &str, default: u64| match config.global(key) {
+        None => Ok(default),
+        Some(v) => crate::config::parse_size(v)
+            .map(|n| n as u64)
+            .ok_or_else(|| bad(key, format!("expected a count or a size, got {v}"))),
+    };
+    let entries = int("cache.max_entries", 1000)?;
+    let bytes = int("cache.max_bytes", 10_000_000)?;
+    match config.global("cache.backend") {
+        None => Ok(crate::cache::Caching::memory(entries, bytes)),
+        Some(toml::Value::String(s)) if s == "memory" => {
+            Ok(crate::cache::Caching::memory(entries, bytes))
+        }
+        #[cfg(feature = "redis")]
+        Some(toml::Value::String(s)) if s.starts_with("redis://") || s.starts_with("rediss://") => {
+            Ok(crate::cache::Caching::redis(s))
+        }
+        Some(v) => Err(bad(
+            "cache.backend",
+            format!("expected \"memory\" or a redis:// URL (with the `redis` feature), got {v}"),
+        )),
     }
 }

@@ -61,6 +61,7 @@ extern crate self as drupe;
 
 mod app;
 mod body;
+pub mod cache;
 mod config;
 mod dispatch;
 pub mod engine;

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use actix_web::web::Json;
+use drupe::cache::Invalidate;
 use drupe::represent::RenderContext;
 use drupe::represent::atom::{AtomEntry, Content, Entry, Link};
 use drupe::{
@@ -208,8 +209,10 @@ impl Users {
 
     /// Creates a user from JSON, XML or a form with a `name`.
     #[produces(json, xml)]
-    fn post(&self, body: Body<UserIn>) -> Result<Created<User>, HttpError> {
+    fn post(&self, body: Body<UserIn>, invalidate: Invalidate) -> Result<Created<User>, HttpError> {
         let name = body.into_inner().validated()?;
+        // The feed lists the users: drop its cached copies.
+        invalidate.path("/feed");
         let mut g = self.store.0.write().unwrap_or_else(|e| e.into_inner());
         let id = g.0;
         g.0 += 1;
@@ -249,8 +252,15 @@ impl UserItem {
     /// Replaces the user's name; a user that does not exist is not created.
     #[produces(json, xml, html = "tour/user.html")]
     #[status(404)]
-    fn put(&self, id: u64, body: Body<UserIn>) -> Result<Negotiated<User>, HttpError> {
+    fn put(
+        &self,
+        id: u64,
+        body: Body<UserIn>,
+        invalidate: Invalidate,
+    ) -> Result<Negotiated<User>, HttpError> {
         let name = body.into_inner().validated()?;
+        invalidate.path("/feed");
+        invalidate.path("/users");
         let mut g = self.store.0.write().unwrap_or_else(|e| e.into_inner());
         let user = g.1.get_mut(&id).ok_or_else(|| no_user(id))?;
         user.name = name;
@@ -260,7 +270,9 @@ impl UserItem {
 
     /// Deletes the user.
     #[status(404)]
-    fn delete(&self, id: u64) -> Result<NoContent, HttpError> {
+    fn delete(&self, id: u64, invalidate: Invalidate) -> Result<NoContent, HttpError> {
+        invalidate.path("/feed");
+        invalidate.path("/users");
         let mut g = self.store.0.write().unwrap_or_else(|e| e.into_inner());
         g.1.remove(&id)
             .map(|_| NoContent)
@@ -270,6 +282,11 @@ impl UserItem {
 
 /// The tour application, for `main` and for the tests.
 pub(crate) fn app() -> App {
+    app_with_cache(drupe::cache::Caching::memory(1000, 10 << 20))
+}
+
+/// The tour on a given cache (the tests share a Redis cache between two instances).
+pub(crate) fn app_with_cache(cache: drupe::cache::Caching) -> App {
     let store = Store::seeded();
     let root = Root {
         blog: Blog,
@@ -280,11 +297,15 @@ pub(crate) fn app() -> App {
         },
     };
     App::builder(root)
+        .tool(cache)
         .templates(Templates::from_dir(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/templates"
         )))
         .set_global("openapi.title", "The drupe tour")
+        // The feed and the users are cached; writes invalidate what they change.
+        .set("/feed", "tools.caching.on", true)
+        .set("/users", "tools.caching.on", true)
         .build()
         .expect("the tour's tree is valid")
 }

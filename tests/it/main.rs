@@ -6,6 +6,8 @@
 #[allow(dead_code)]
 mod tour;
 
+mod cache;
+mod cache_redis;
 mod dispatch;
 mod engine;
 mod methods;

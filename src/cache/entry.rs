@@ -1,0 +1,279 @@
+//! A stored response, its keys, and its encoding for shared backends.
+
+use std::time::{Duration, SystemTime};
+
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use bytes::Bytes;
+
+/// A response as the cache keeps it. The body is shared (`Bytes`): a hit never copies it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub(crate) status: u16,
+    /// The response's headers, without `Date`, `Age`, hop-by-hop fields and `X-Cache`.
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) body: Bytes,
+    pub(crate) stored_at: SystemTime,
+    pub(crate) expires_at: SystemTime,
+}
+
+/// Headers a cache neither stores nor replays.
+const NOT_STORED: [&str; 11] = [
+    "date",
+    "age",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "upgrade",
+    "te",
+    "trailer",
+    "x-cache",
+    "set-cookie",
+];
+
+impl Stored {
+    pub(crate) fn new(
+        status: u16,
+        headers: &HeaderMap,
+        body: Bytes,
+        now: SystemTime,
+        lifetime: Duration,
+    ) -> Self {
+        let headers = headers
+            .iter()
+            .filter(|(n, _)| !NOT_STORED.contains(&n.as_str()))
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect();
+        Self {
+            status,
+            headers,
+            body,
+            stored_at: now,
+            expires_at: now + lifetime,
+        }
+    }
+
+    /// A stored response fresh for ten minutes (benchmarks and tests of backends).
+    #[doc(hidden)]
+    pub fn for_bench(status: u16, headers: &HeaderMap, body: Bytes) -> Self {
+        Self::new(
+            status,
+            headers,
+            body,
+            SystemTime::now(),
+            Duration::from_secs(600),
+        )
+    }
+
+    /// Approximate bytes held (the weigher's measure).
+    pub(crate) fn weight(&self) -> usize {
+        self.body.len()
+            + self
+                .headers
+                .iter()
+                .map(|(n, v)| n.as_str().len() + v.len() + 16)
+                .sum::<usize>()
+            + 64
+    }
+
+    /// A header's value.
+    pub(crate) fn header(&self, name: &HeaderName) -> Option<&HeaderValue> {
+        self.headers
+            .iter()
+            .find_map(|(n, v)| (n == name).then_some(v))
+    }
+
+    /// Its age in whole seconds at `now`.
+    pub(crate) fn age(&self, now: SystemTime) -> u64 {
+        now.duration_since(self.stored_at)
+            .map_or(0, |d| d.as_secs())
+    }
+
+    /// Whether it is still fresh at `now`.
+    pub(crate) fn fresh(&self, now: SystemTime) -> bool {
+        now < self.expires_at
+    }
+
+    /// Binary form for shared backends: magic, status, times, headers, body.
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let secs = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64)
+        };
+        let mut out = Vec::with_capacity(self.weight() + 32);
+        out.extend_from_slice(b"DRC1");
+        out.extend_from_slice(&self.status.to_be_bytes());
+        out.extend_from_slice(&secs(self.stored_at).to_be_bytes());
+        out.extend_from_slice(&secs(self.expires_at).to_be_bytes());
+        out.extend_from_slice(&(self.headers.len() as u16).to_be_bytes());
+        for (n, v) in &self.headers {
+            out.extend_from_slice(&(n.as_str().len() as u16).to_be_bytes());
+            out.extend_from_slice(n.as_str().as_bytes());
+            out.extend_from_slice(&(v.len() as u32).to_be_bytes());
+            out.extend_from_slice(v.as_bytes());
+        }
+        out.extend_from_slice(&self.body);
+        out
+    }
+
+    /// The inverse of [`Stored::encode`]; `None` for anything else.
+    pub(crate) fn decode(data: Bytes) -> Option<Self> {
+        let mut at = 0usize;
+        let take = |at: &mut usize, n: usize| -> Option<&[u8]> {
+            let s = data.get(*at..*at + n)?;
+            *at += n;
+            Some(s)
+        };
+        if take(&mut at, 4)? != b"DRC1" {
+            return None;
+        }
+        let status = u16::from_be_bytes(take(&mut at, 2)?.try_into().ok()?);
+        let ms = |b: &[u8]| -> Option<SystemTime> {
+            let v = u64::from_be_bytes(b.try_into().ok()?);
+            Some(SystemTime::UNIX_EPOCH + Duration::from_millis(v))
+        };
+        let stored_at = ms(take(&mut at, 8)?)?;
+        let expires_at = ms(take(&mut at, 8)?)?;
+        let count = u16::from_be_bytes(take(&mut at, 2)?.try_into().ok()?);
+        let mut headers = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let nl = u16::from_be_bytes(take(&mut at, 2)?.try_into().ok()?) as usize;
+            let name = HeaderName::from_bytes(take(&mut at, nl)?).ok()?;
+            let vl = u32::from_be_bytes(take(&mut at, 4)?.try_into().ok()?) as usize;
+            let value = HeaderValue::from_bytes(take(&mut at, vl)?).ok()?;
+            headers.push((name, value));
+        }
+        Some(Self {
+            status,
+            headers,
+            body: data.slice(at..),
+            stored_at,
+            expires_at,
+        })
+    }
+}
+
+/// The variant key: the request's values of the headers the stored response's `Vary` names,
+/// each paired with its name (`X-A: 1, X-B: 2` and `X-A: 2, X-B: 1` differ).
+pub(crate) fn variant_key(vary: &[String], headers: &HeaderMap) -> String {
+    let mut key = String::new();
+    for name in vary {
+        key.push_str(name);
+        let mut values = headers.get_all(name.as_str()).peekable();
+        if values.peek().is_none() {
+            // Absent differs from empty.
+            key.push('\u{0}');
+        } else {
+            key.push(':');
+            for (i, v) in values.enumerate() {
+                if i > 0 {
+                    key.push_str(", ");
+                }
+                key.push_str(&String::from_utf8_lossy(v.as_bytes()));
+            }
+        }
+        key.push('\n');
+    }
+    key
+}
+
+/// The header names a response's `Vary` lists, lower-case, sorted; `None` for `Vary: *`.
+pub(crate) fn vary_names(headers: &HeaderMap) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    for v in headers.get_all(header::VARY) {
+        for n in v.to_str().unwrap_or("*").split(',') {
+            let n = n.trim().to_ascii_lowercase();
+            if n == "*" {
+                return None;
+            }
+            if !n.is_empty() && !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    names.sort();
+    Some(names)
+}
+
+/// A strong entity tag computed from the body (XXH3-128).
+pub(crate) fn etag_of(body: &[u8]) -> HeaderValue {
+    let h = xxhash_rust::xxh3::xxh3_128(body);
+    HeaderValue::from_str(&format!("\"{h:032x}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoding_round_trips() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        h.insert(header::DATE, HeaderValue::from_static("x"));
+        h.insert(header::ETAG, HeaderValue::from_static("\"e\""));
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let s = Stored::new(
+            200,
+            &h,
+            Bytes::from_static(b"{\"a\":1}"),
+            now,
+            Duration::from_secs(60),
+        );
+        assert!(s.header(&header::DATE).is_none(), "Date is never stored");
+        let back = Stored::decode(Bytes::from(s.encode())).unwrap();
+        assert_eq!(back.status, 200);
+        assert_eq!(back.body, s.body);
+        assert_eq!(back.headers, s.headers);
+        assert_eq!(back.expires_at, s.expires_at);
+        assert!(Stored::decode(Bytes::from_static(b"DRC1\x00")).is_none());
+        assert!(Stored::decode(Bytes::from_static(b"nope")).is_none());
+    }
+
+    #[test]
+    fn variants_pair_values_with_names() {
+        let vary = vec!["x-a".to_owned(), "x-b".to_owned()];
+        let mut one = HeaderMap::new();
+        one.insert(
+            HeaderName::from_static("x-a"),
+            HeaderValue::from_static("1"),
+        );
+        one.insert(
+            HeaderName::from_static("x-b"),
+            HeaderValue::from_static("2"),
+        );
+        let mut two = HeaderMap::new();
+        two.insert(
+            HeaderName::from_static("x-a"),
+            HeaderValue::from_static("2"),
+        );
+        two.insert(
+            HeaderName::from_static("x-b"),
+            HeaderValue::from_static("1"),
+        );
+        assert_ne!(variant_key(&vary, &one), variant_key(&vary, &two));
+        let mut empty = HeaderMap::new();
+        empty.insert(HeaderName::from_static("x-a"), HeaderValue::from_static(""));
+        assert_ne!(
+            variant_key(&vary, &empty),
+            variant_key(&vary, &HeaderMap::new())
+        );
+    }
+
+    #[test]
+    fn vary_star_is_never_a_variant() {
+        let mut h = HeaderMap::new();
+        h.append(
+            header::VARY,
+            HeaderValue::from_static("Accept, accept-encoding"),
+        );
+        assert_eq!(
+            vary_names(&h),
+            Some(vec!["accept".into(), "accept-encoding".into()])
+        );
+        h.append(header::VARY, HeaderValue::from_static("*"));
+        assert_eq!(vary_names(&h), None);
+    }
+}

@@ -1,0 +1,275 @@
+//! The Redis backend: several instances of an application share one cache.
+//!
+//! Per URI, `<prefix>vary:<uri>` holds the header names its responses vary on, each variant
+//! lives at `<prefix>var:<uri>\0<variant>` (the response encoded by `Stored::encode`) with the
+//! variant's freshness as TTL, and `<prefix>keys:<uri>` is the set of its variant keys, so an
+//! invalidation (a Lua script, atomic) removes them all: every instance sees it at once, since
+//! none keeps a copy. Each command has a short timeout; the tool treats a failure as a miss
+//! (pass-through), never as an error for the client.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use redis::AsyncCommands;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use super::entry::Stored;
+use super::{Backend, BackendError, BackendStats, Lookup};
+
+/// The Redis backend.
+#[derive(Clone)]
+pub struct Redis {
+    conn: ConnectionManager,
+    prefix: String,
+}
+
+impl std::fmt::Debug for Redis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redis")
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+fn err(e: redis::RedisError) -> BackendError {
+    BackendError(e.to_string())
+}
+
+const INVALIDATE: &str = r"
+local keys = redis.call('SMEMBERS', KEYS[1])
+for _, k in ipairs(keys) do redis.call('DEL', k) end
+redis.call('DEL', KEYS[1], KEYS[2])
+return #keys
+";
+
+impl Redis {
+    /// Connects to `url` (`redis://host:port/db`). The connection is re-established by itself
+    /// after an outage; each command gives up after `timeout`.
+    pub async fn connect(url: &str, timeout: Duration) -> Result<Self, BackendError> {
+        let client = redis::Client::open(url).map_err(err)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(1);
+        let conn = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(err)?;
+        Ok(Self {
+            conn,
+            prefix: "drupe:cache:v1:".to_owned(),
+        })
+    }
+
+    /// Uses `prefix` for every key (instances of one application share a prefix).
+    pub fn with_prefix(mut self, prefix: &str) -> Self {
+        self.prefix = prefix.to_owned();
+        self
+    }
+
+    fn vary_key(&self, uri: &str) -> String {
+        format!("{}vary:{uri}", self.prefix)
+    }
+    fn keys_key(&self, uri: &str) -> String {
+        format!("{}keys:{uri}", self.prefix)
+    }
+    fn var_key(&self, uri: &str, variant: &str) -> String {
+        format!("{}var:{uri}\u{0}{variant}", self.prefix)
+    }
+}
+
+impl Backend for Redis {
+    fn lookup<'a>(
+        &'a self,
+        uri: &'a str,
+        variant_of: &'a (dyn Fn(&[String]) -> String + Send + Sync),
+    ) -> BoxFuture<'a, Result<Lookup, BackendError>> {
+        Box::pin(async move {
+            let mut c = self.conn.clone();
+            let vary: Option<String> = c.get(self.vary_key(uri)).await.map_err(err)?;
+            let Some(vary) = vary else {
+                return Ok(Lookup::Miss(None));
+            };
+            let names: Arc<[String]> = vary
+                .split('\n')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let key = self.var_key(uri, &variant_of(&names));
+            let data: Option<Vec<u8>> = c.get(key).await.map_err(err)?;
+            let now = SystemTime::now();
+            Ok(
+                match data
+                    .and_then(|d| Stored::decode(Bytes::from(d)))
+                    .filter(|s| s.fresh(now))
+                {
+                    Some(s) => Lookup::Hit(Arc::new(s)),
+                    None => Lookup::Miss(Some(names)),
+                },
+            )
+        })
+    }
+
+    fn store<'a>(
+        &'a self,
+        uri: &'a str,
+        vary: &'a [String],
+        variant: String,
+        entry: Arc<Stored>,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(async move {
+            let ttl = entry
+                .expires_at
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO)
+                .as_millis()
+                .max(1) as u64;
+            let mut c = self.conn.clone();
+            let vary_text = vary.join("\n");
+            let existing: Option<String> = c.get(self.vary_key(uri)).await.map_err(err)?;
+            if existing.as_deref().is_some_and(|e| e != vary_text) {
+                // Another Vary replaces the URI's variants.
+                self.invalidate(uri).await?;
+            }
+            let var_key = self.var_key(uri, &variant);
+            let keys_key = self.keys_key(uri);
+            let _: () = redis::pipe()
+                .atomic()
+                .cmd("SET")
+                .arg(&var_key)
+                .arg(entry.encode())
+                .arg("PX")
+                .arg(ttl)
+                .ignore()
+                .cmd("SET")
+                .arg(self.vary_key(uri))
+                .arg(&vary_text)
+                .ignore()
+                .cmd("SADD")
+                .arg(&keys_key)
+                .arg(&var_key)
+                .ignore()
+                .query_async(&mut c)
+                .await
+                .map_err(err)?;
+            Ok(true)
+        })
+    }
+
+    fn invalidate<'a>(&'a self, uri: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(async move {
+            let mut c = self.conn.clone();
+            let n: i64 = redis::Script::new(INVALIDATE)
+                .key(self.keys_key(uri))
+                .key(self.vary_key(uri))
+                .invoke_async(&mut c)
+                .await
+                .map_err(err)?;
+            Ok(n > 0)
+        })
+    }
+
+    fn clear(&self) -> BoxFuture<'_, Result<(), BackendError>> {
+        Box::pin(async move {
+            let mut c = self.conn.clone();
+            let keys: Vec<String> = c.keys(format!("{}*", self.prefix)).await.map_err(err)?;
+            if !keys.is_empty() {
+                let _: () = c.del(keys).await.map_err(err)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn stats(&self) -> BoxFuture<'_, BackendStats> {
+        Box::pin(async move {
+            let mut c = self.conn.clone();
+            let entries: Option<u64> = c
+                .keys::<_, Vec<String>>(format!("{}var:*", self.prefix))
+                .await
+                .ok()
+                .map(|k| k.len() as u64);
+            BackendStats {
+                entries,
+                bytes: None,
+                evictions: 0,
+            }
+        })
+    }
+}
+
+/// A Redis backend that connects on first use and retries at most once a second while Redis
+/// is unreachable (the tool passes requests through meanwhile).
+pub(crate) struct Lazy {
+    url: String,
+    conn: tokio::sync::OnceCell<Redis>,
+    last_failure: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl Lazy {
+    pub(crate) fn new(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            conn: tokio::sync::OnceCell::new(),
+            last_failure: std::sync::Mutex::new(None),
+        }
+    }
+
+    async fn get(&self) -> Result<&Redis, BackendError> {
+        if let Some(r) = self.conn.get() {
+            return Ok(r);
+        }
+        {
+            let last = self.last_failure.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
+                return Err(BackendError("Redis is unreachable".into()));
+            }
+        }
+        let r = self
+            .conn
+            .get_or_try_init(|| Redis::connect(&self.url, Duration::from_millis(500)))
+            .await;
+        if r.is_err() {
+            *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(std::time::Instant::now());
+        }
+        r
+    }
+}
+
+impl Backend for Lazy {
+    fn lookup<'a>(
+        &'a self,
+        uri: &'a str,
+        variant_of: &'a (dyn Fn(&[String]) -> String + Send + Sync),
+    ) -> BoxFuture<'a, Result<Lookup, BackendError>> {
+        Box::pin(async move { self.get().await?.lookup(uri, variant_of).await })
+    }
+
+    fn store<'a>(
+        &'a self,
+        uri: &'a str,
+        vary: &'a [String],
+        variant: String,
+        entry: Arc<Stored>,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(async move { self.get().await?.store(uri, vary, variant, entry).await })
+    }
+
+    fn invalidate<'a>(&'a self, uri: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(async move { self.get().await?.invalidate(uri).await })
+    }
+
+    fn clear(&self) -> BoxFuture<'_, Result<(), BackendError>> {
+        Box::pin(async move { self.get().await?.clear().await })
+    }
+
+    fn stats(&self) -> BoxFuture<'_, BackendStats> {
+        Box::pin(async move {
+            match self.get().await {
+                Ok(r) => r.stats().await,
+                Err(_) => BackendStats::default(),
+            }
+        })
+    }
+}
