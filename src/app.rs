@@ -78,6 +78,20 @@ pub(crate) struct Inner {
     pub(crate) shared: Arc<Shared>,
     pub(crate) config: Config,
     pub(crate) endpoints: Vec<Endpoint>,
+    pub(crate) coverage: Option<(crate::coverage::Coverage, crate::coverage::ReportSettings)>,
+}
+
+impl Drop for Inner {
+    /// Writes the coverage data to `[global] coverage.file`, if set, when the application
+    /// goes away (the engine also writes it when the server stops).
+    fn drop(&mut self) {
+        if let Some((c, s)) = &self.coverage
+            && let Some(file) = &s.file
+            && let Err(e) = c.save(file)
+        {
+            tracing::error!("cannot write the coverage data to {}: {e}", file.display());
+        }
+    }
 }
 
 /// A drupe application.
@@ -141,6 +155,25 @@ impl App {
     /// The configuration it was built with.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The coverage recorder, when it is on for some path.
+    pub fn coverage(&self) -> Option<&crate::coverage::Coverage> {
+        self.inner.coverage.as_ref().map(|(c, _)| c)
+    }
+
+    /// Writes the coverage data to `[global] coverage.file` now, if both are set.
+    pub fn save_coverage(&self) {
+        if let Some((c, s)) = &self.inner.coverage
+            && let Some(file) = &s.file
+        {
+            match c.save(file) {
+                Ok(()) => tracing::info!("coverage data written to {}", file.display()),
+                Err(e) => {
+                    tracing::error!("cannot write the coverage data to {}: {e}", file.display())
+                }
+            }
+        }
     }
 
     /// The application as an actix-web service answering every path under `prefix` (no
@@ -251,6 +284,10 @@ impl AppBuilder {
             let cache = default_cache(&self.config)?;
             self.tools.push(Arc::new(Erased(cache)));
         }
+        if !self.tools.iter().any(|t| t.name() == "coverage") {
+            let coverage = crate::coverage::Coverage::new();
+            self.tools.push(Arc::new(Erased(coverage)));
+        }
         let tree = self.tree?;
         let settings = SettingsTrie::build(&self.config, &self.tools)?;
         let behind_proxy = match self.config.global("server.behind_proxy") {
@@ -266,7 +303,23 @@ impl AppBuilder {
             }
         };
         let tree = Arc::new(tree);
-        let endpoints = crate::openapi::endpoints(&tree, &self.config)?;
+        for t in &self.tools {
+            t.build(&tree);
+        }
+        let mut endpoints = crate::openapi::endpoints(&tree, &self.config)?;
+        let coverage = self
+            .tools
+            .iter()
+            .find_map(|t| t.as_any().downcast_ref::<crate::coverage::Coverage>())
+            .cloned();
+        let coverage = match coverage {
+            Some(c) if settings.any_active("coverage") => {
+                let report = crate::coverage::ReportSettings::from_config(&self.config)?;
+                endpoints.push(crate::coverage::endpoint(c.clone(), report.clone()));
+                Some((c, report))
+            }
+            _ => None,
+        };
         let templates = match self.templates {
             Some(t) => Some(t),
             None => match self.config.global("templates.dir") {
@@ -279,6 +332,7 @@ impl AppBuilder {
                 tree,
                 settings,
                 endpoints,
+                coverage,
                 shared: Arc::new(Shared {
                     behind_proxy,
                     templates: templates.map(Arc::new),
@@ -313,6 +367,11 @@ impl App {
         ServerPlugin::new(self.clone(), addr)
             .on_serving(|url| tracing::info!(target: "drupe", "serving on {url}"))
             .attach(&engine);
+        let app = self.clone();
+        engine.subscribe("stop", 30, "coverage writer", move |_| {
+            app.save_coverage();
+            Ok(())
+        });
         let _ = engine.start();
         engine.block()
     }

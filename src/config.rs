@@ -228,6 +228,12 @@ pub(crate) struct SettingsTrie {
 }
 
 impl SettingsTrie {
+    /// Whether the tool `name` is on for some path.
+    pub(crate) fn any_active(&self, name: &str) -> bool {
+        self.settings.tools.iter().any(|t| t.tool.name() == name)
+            || self.children.iter().any(|(_, c)| c.any_active(name))
+    }
+
     /// The settings for a request path: those of the deepest configured prefix.
     pub(crate) fn lookup<'a, 's>(
         &'a self,

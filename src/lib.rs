@@ -63,6 +63,7 @@ mod app;
 mod body;
 pub mod cache;
 mod config;
+pub mod coverage;
 mod dispatch;
 pub mod engine;
 mod error;

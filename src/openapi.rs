@@ -178,7 +178,13 @@ fn template_names(path: &str) -> Vec<&str> {
 
 fn layout(tree: &Tree, h: &HandlerInfo) -> Layout {
     let node = tree.node(h.node());
-    let mut path = h.path().to_owned();
+    let is_default = h.name() == "default" && h.method().is_none();
+    // A `default` answers below its node: `/blog/{path}`, not `/blog/default/...`.
+    let mut path = if is_default {
+        node.path().to_owned()
+    } else {
+        h.path().to_owned()
+    };
     // A node's own `popargs` (without `then`) precede its index.
     if node.kind() == NodeKind::Controller
         && !node.popargs().is_empty()
@@ -233,10 +239,6 @@ fn layout(tree: &Tree, h: &HandlerInfo) -> Layout {
         if !in_path.iter().any(|p| p.name == t) {
             in_path.push(&HOOK_STRING);
         }
-    }
-    if h.name() == "default" && h.method().is_none() && path.ends_with("/default") {
-        path.truncate(path.len() - "default".len());
-        path.push_str("{path}");
     }
     Layout {
         path,
@@ -339,6 +341,32 @@ fn reason(status: u16) -> &'static str {
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Error")
+}
+
+/// The documented path of a handler (`/blog/post/{year}/{slug}`).
+pub fn handler_path(tree: &Tree, h: &HandlerInfo) -> String {
+    layout(tree, h).path
+}
+
+/// The methods a handler is documented under: a verb's own method; for the default
+/// dispatcher `GET`, plus `POST` when it reads a body or an upload.
+pub fn handler_methods(h: &HandlerInfo) -> Vec<String> {
+    match h.method() {
+        Some(m) => vec![m.as_str().to_owned()],
+        None => {
+            let mut v = vec!["GET".to_owned()];
+            if reads_body(h) {
+                v.push("POST".to_owned());
+            }
+            v
+        }
+    }
+}
+
+fn reads_body(h: &HandlerInfo) -> bool {
+    h.params()
+        .iter()
+        .any(|p| p.kind == ParamKind::Body || p.type_name == "file")
 }
 
 /// Every status a handler can answer with, as documented: its success, its declared
@@ -573,7 +601,7 @@ pub fn document(tree: &Tree, title: &str, version: &str) -> OpenApi {
         let item = paths.entry(lay.path.clone()).or_default();
         for m in methods {
             let mut op = op.clone();
-            if methods_count_more_than_one(h) && m == HttpMethod::Post {
+            if h.method().is_none() && m == HttpMethod::Post {
                 op.operation_id = op.operation_id.map(|id| id.replacen("get", "post", 1));
             }
             item.merge_operations(PathItem::new(m, op));
@@ -592,13 +620,6 @@ pub fn document(tree: &Tree, title: &str, version: &str) -> OpenApi {
         .paths(p)
         .components(Some(cb.build()))
         .build()
-}
-
-fn methods_count_more_than_one(h: &HandlerInfo) -> bool {
-    h.method().is_none()
-        && h.params()
-            .iter()
-            .any(|p| p.kind == ParamKind::Body || p.type_name == "file")
 }
 
 fn http_method(m: &str) -> Option<HttpMethod> {

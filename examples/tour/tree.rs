@@ -306,6 +306,8 @@ pub(crate) fn app_with_cache(cache: drupe::cache::Caching) -> App {
         // The feed and the users are cached; writes invalidate what they change.
         .set("/feed", "tools.caching.on", true)
         .set("/users", "tools.caching.on", true)
+        // The coverage report at /_coverage/ (loopback clients only).
+        .set("/", "tools.coverage.on", true)
         .build()
         .expect("the tour's tree is valid")
 }

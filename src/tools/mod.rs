@@ -56,6 +56,17 @@ pub struct Exchange {
 }
 
 impl Exchange {
+    /// The media type negotiation chose, for a `#[produces]` handler.
+    pub fn chosen_media(&self) -> Option<&'static str> {
+        use actix_web::HttpMessage;
+        self.req
+            .extensions()
+            .get::<crate::represent::Chosen>()
+            .map(|c| c.media)
+    }
+}
+
+impl Exchange {
     /// The request.
     pub fn request(&self) -> &HttpRequest {
         &self.req
@@ -156,6 +167,11 @@ pub trait Tool: Send + Sync + 'static {
     fn on_end(&self, config: &Self::Config, exchange: &Exchange, response: &HttpResponse) {
         let _ = (config, exchange, response);
     }
+
+    /// Once, when the application is built: the compiled tree it will serve.
+    fn on_build(&self, tree: &Arc<Tree>) {
+        let _ = tree;
+    }
 }
 
 /// A tool with its configuration type erased.
@@ -172,6 +188,8 @@ pub(crate) trait ErasedTool: Send + Sync {
         res: HttpResponse,
     ) -> After<'a>;
     fn end(&self, config: &(dyn Any + Send + Sync), ex: &Exchange, res: &HttpResponse);
+    fn build(&self, tree: &Arc<Tree>);
+    fn as_any(&self) -> &dyn Any;
 }
 
 pub(crate) struct Erased<T>(pub(crate) T);
@@ -215,6 +233,12 @@ impl<T: Tool> ErasedTool for Erased<T> {
     }
     fn end(&self, config: &(dyn Any + Send + Sync), ex: &Exchange, res: &HttpResponse) {
         self.0.on_end(Self::cfg(config), ex, res)
+    }
+    fn build(&self, tree: &Arc<Tree>) {
+        self.0.on_build(tree)
+    }
+    fn as_any(&self) -> &dyn Any {
+        &self.0
     }
 }
 

@@ -6,8 +6,10 @@
 #[allow(dead_code)]
 mod tour;
 
+mod browser;
 mod cache;
 mod cache_redis;
+mod coverage;
 mod dispatch;
 mod engine;
 mod methods;

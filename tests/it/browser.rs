@@ -1,0 +1,65 @@
+//! Pages in a real browser: Debian's chromium, headless, driven by playwright-core
+//! (`tests/browser/`, installed by `npm ci --prefix tests/browser`, which `.ci/run` does).
+//! Screenshots land in `target/screenshots/`.
+
+use std::process::Command;
+
+use drupe::testing::TestServer;
+
+/// Runs a browser script with `args`; returns the JSON it printed.
+pub(crate) fn run_script(script: &str, args: &[&str]) -> serde_json::Value {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dir = format!("{root}/tests/browser");
+    assert!(
+        std::path::Path::new(&format!("{dir}/node_modules/playwright-core")).exists(),
+        "playwright-core is missing: run `npm ci --prefix tests/browser` (bash .ci/run does)"
+    );
+    assert!(
+        std::path::Path::new("/usr/bin/chromium").exists()
+            || std::env::var_os("CHROMIUM").is_some(),
+        "chromium is missing: `apt-get install chromium` (bash .ci/run does)"
+    );
+    let out = Command::new("node")
+        .arg(format!("{dir}/{script}"))
+        .args(args)
+        .env("DRUPE_SCREENSHOTS", format!("{root}/target/screenshots"))
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("{script} printed {stdout:?}: {e}"))
+}
+
+#[actix_web::test]
+async fn the_coverage_report_in_a_real_browser() {
+    let s = TestServer::start(crate::tour::app()).await;
+    let c = s.client();
+    for _ in 0..3 {
+        c.get("/users/1").send().await.assert_status(200);
+    }
+    c.get("/users/99").send().await.assert_status(404);
+    c.get("/users/abc").send().await.assert_status(404);
+    c.get("/feed").send().await.assert_status(200);
+    let base = s.url("");
+    let r = tokio::task::spawn_blocking(move || run_script("coverage.mjs", &[&base]))
+        .await
+        .unwrap();
+    assert_eq!(r["errors"], serde_json::json!([]), "{r}");
+    assert_eq!(r["title"], "API coverage");
+    assert!(r["handlers"].as_u64().unwrap() >= 10, "{r}");
+    assert!(
+        r["heading"].as_str().unwrap().contains("/users/{id}"),
+        "{r}"
+    );
+    assert_eq!(r["ok"], 3, "{r}");
+    assert_eq!(r["notFound"], 2, "{r}");
+    assert_eq!(r["getCount"], 5, "{r}");
+    assert!(r["cache"].as_str().unwrap().contains("hit 2"), "{r}");
+    assert_eq!(r["blogHidden"], true, "{r}");
+    s.stop().await;
+}

@@ -1,0 +1,242 @@
+//! The coverage recorder: counts per handler and method, the report's numbers, access,
+//! reset, persistence and merging.
+
+use std::net::SocketAddr;
+
+use drupe::coverage::{Coverage, CoverageData};
+use drupe::testing::TestClient;
+use drupe::{App, HttpError, Negotiated, controller, resource};
+
+struct Root {
+    items: Items,
+}
+
+#[controller]
+impl Root {
+    #[expose]
+    fn index(&self) -> &'static str {
+        "index"
+    }
+
+    #[expose]
+    #[produces(json, xml)]
+    #[status(404)]
+    fn thing(&self, n: u32) -> Result<Negotiated<u32>, HttpError> {
+        if n == 0 {
+            Err(HttpError::not_found("no thing 0"))
+        } else {
+            Ok(Negotiated::new(n))
+        }
+    }
+
+    #[expose]
+    fn never(&self) -> &'static str {
+        "never called"
+    }
+
+    #[mount]
+    fn items(&self) -> &Items {
+        &self.items
+    }
+}
+
+struct Items;
+
+#[resource]
+impl Items {
+    fn get(&self) -> &'static str {
+        "items"
+    }
+    fn post(&self) -> &'static str {
+        "created"
+    }
+}
+
+fn app(coverage: &Coverage) -> App {
+    App::builder(Root { items: Items })
+        .tool(coverage.clone())
+        .set("/", "tools.coverage.on", true)
+        .build()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn the_recorder_counts_what_the_tree_declares() {
+    let coverage = Coverage::new();
+    let c = TestClient::new(app(&coverage)).await;
+    c.get("/").send().await.assert_status(200);
+    c.get("/thing/1")
+        .accept("application/xml")
+        .send()
+        .await
+        .assert_status(200);
+    c.get("/thing/2").send().await.assert_status(200);
+    c.get("/thing/0").send().await.assert_status(404);
+    c.get("/thing/x").send().await.assert_status(404);
+    c.get("/items").send().await.assert_status(200);
+    c.request(actix_web::http::Method::PUT, "/items")
+        .send()
+        .await
+        .assert_status(405);
+    c.get("/nowhere/at/all").send().await.assert_status(404);
+    let data = coverage.snapshot();
+    let thing = data.handlers.iter().find(|h| h.name == "thing").unwrap();
+    let get = &thing.methods["GET"];
+    assert_eq!(get.hits, 4);
+    assert_eq!(get.statuses, [(200, 2), (404, 2)].into());
+    assert_eq!(
+        get.media,
+        [
+            ("application/json".to_owned(), 1),
+            ("application/xml".to_owned(), 1)
+        ]
+        .into()
+    );
+    assert_eq!(get.latency.values().sum::<u64>(), 4);
+    assert!(get.latency_ms(0.5).is_some());
+    assert_eq!(thing.path, "/thing/{n}");
+    assert!(thing.declared_statuses.contains(&404) && thing.declared_statuses.contains(&406));
+    // Declared pairs: index GET, thing GET, never GET, items GET and POST: 3 of 5 exercised.
+    let t = data.totals_under("/");
+    assert_eq!((t.exercised, t.pairs), (3, 5));
+    let items = data.nodes.iter().find(|n| n.path == "/items/").unwrap();
+    assert_eq!(items.not_allowed, [("PUT".to_owned(), 1)].into());
+    // The root's default is absent: the 404 of the walk counts at the deepest node.
+    let root = data.nodes.iter().find(|n| n.path == "/").unwrap();
+    assert_eq!(root.not_found, [("GET".to_owned(), 1)].into());
+}
+
+#[actix_web::test]
+async fn the_report_shows_what_was_never_exercised() {
+    let coverage = Coverage::new();
+    let c = TestClient::new(app(&coverage)).await;
+    c.get("/thing/3").send().await;
+    let page = c.get("/_coverage/").send().await;
+    page.assert_status(200)
+        .assert_header("content-type", "text/html; charset=utf-8")
+        .assert_header("x-content-type-options", "nosniff")
+        .assert_contains("What was never exercised")
+        .assert_contains("<code>/never</code>")
+        .assert_contains("its 404 was never tested");
+    let idx = coverage
+        .snapshot()
+        .handlers
+        .iter()
+        .position(|h| h.name == "thing")
+        .unwrap();
+    c.get(&format!("/_coverage/?handler={idx}"))
+        .send()
+        .await
+        .assert_contains("<td class=\"count\">1</td>")
+        .assert_contains("never tested");
+    c.get("/_coverage/report.css")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_header("content-type", "text/css; charset=utf-8");
+    let json: CoverageData = c.get("/_coverage/data.json").send().await.json();
+    assert_eq!(json, coverage.snapshot());
+}
+
+#[actix_web::test]
+async fn reset_clears_and_requires_post() {
+    let coverage = Coverage::new();
+    let c = TestClient::new(app(&coverage)).await;
+    c.get("/").send().await;
+    assert_eq!(coverage.snapshot().totals_under("/").hits, 1);
+    c.get("/_coverage/reset").send().await.assert_status(405);
+    c.post("/_coverage/reset")
+        .send()
+        .await
+        .assert_status(303)
+        .assert_header("location", "/_coverage/");
+    assert_eq!(coverage.snapshot().totals_under("/").hits, 0);
+}
+
+#[actix_web::test]
+async fn the_report_is_for_loopback_clients_unless_configured() {
+    let coverage = Coverage::new();
+    let c = TestClient::new(app(&coverage)).await;
+    let outside: SocketAddr = "198.51.100.7:40000".parse().unwrap();
+    c.get("/_coverage/")
+        .peer(outside)
+        .send()
+        .await
+        .assert_status(404);
+    c.get("/_coverage/data.json")
+        .peer(outside)
+        .send()
+        .await
+        .assert_status(404);
+    c.post("/_coverage/reset")
+        .peer(outside)
+        .send()
+        .await
+        .assert_status(404);
+    let public = App::builder(Root { items: Items })
+        .set("/", "tools.coverage.on", true)
+        .set_global("coverage.public", true)
+        .set_global("coverage.path", "/stats/coverage")
+        .build()
+        .unwrap();
+    let c = TestClient::new(public).await;
+    c.get("/stats/coverage/")
+        .peer(outside)
+        .send()
+        .await
+        .assert_status(200);
+    c.get("/_coverage/").send().await.assert_status(404);
+    // Off (the default): no report at all.
+    let off = TestClient::new(App::new(Root { items: Items }).unwrap()).await;
+    off.get("/_coverage/").send().await.assert_status(404);
+}
+
+#[actix_web::test]
+async fn files_merge_into_one_report() {
+    let dir = std::env::temp_dir().join(format!("drupe-cov-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b) = (dir.join("a.json"), dir.join("b.json"));
+    for (file, path) in [(&a, "/"), (&b, "/thing/7")] {
+        let coverage = Coverage::new();
+        let c = TestClient::new(app(&coverage)).await;
+        c.get(path).send().await.assert_status(200);
+        c.get(path).send().await.assert_status(200);
+        coverage.save(file).unwrap();
+    }
+    let mut merged = Coverage::load(&a).unwrap();
+    merged.merge(&Coverage::load(&b).unwrap());
+    let hits = |name: &str| {
+        merged
+            .handlers
+            .iter()
+            .find(|h| h.name == name)
+            .unwrap()
+            .hits()
+    };
+    assert_eq!((hits("index"), hits("thing"), hits("never")), (2, 2, 0));
+    let t = merged.totals_under("/");
+    assert_eq!((t.exercised, t.pairs), (2, 5));
+    let html = drupe::coverage::render_static(&merged, 80.0);
+    assert!(html.contains("<style>") && !html.contains("report.css"));
+    assert!(html.contains("id=\"h0\""));
+    assert!(Coverage::load(&dir.join("missing.json")).is_err());
+}
+
+#[test]
+fn the_coverage_file_is_written_when_the_app_goes_away() {
+    let dir = std::env::temp_dir().join(format!("drupe-cov-drop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("run.json");
+    let app = App::builder(Root { items: Items })
+        .set("/", "tools.coverage.on", true)
+        .set_global("coverage.file", file.to_str().unwrap())
+        .build()
+        .unwrap();
+    actix_web::rt::System::new().block_on(async {
+        let c = TestClient::new(app.clone()).await;
+        c.get("/").send().await.assert_status(200);
+    });
+    drop(app);
+    let data = Coverage::load(&file).unwrap();
+    assert_eq!(data.totals_under("/").hits, 1);
+}
