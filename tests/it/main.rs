@@ -6,6 +6,7 @@
 #[allow(dead_code)]
 mod tour;
 
+#[cfg(unix)]
 mod browser;
 mod cache;
 mod cache_redis;
