@@ -75,4 +75,145 @@ mod imp {
         None
     }
     pub(super) fn reset() {}
+    pub(super) fn raw() -> Option<Vec<u8>> {
+        None
+    }
+}
+
+#[cfg(all(feature = "line-coverage", drupe_line_coverage))]
+mod imp {
+    use std::path::PathBuf;
+    use std::sync::OnceLock;
+
+    use super::LineData;
+    use crate::net::profiler;
+
+    /// Points the runtime's exit-time file away from the working directory, once.
+    fn init() {
+        static DONE: OnceLock<()> = OnceLock::new();
+        DONE.get_or_init(|| {
+            let file = std::env::var_os("DRUPE_PROFRAW")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    std::env::temp_dir().join(format!("drupe-{}.profraw", std::process::id()))
+                });
+            profiler::set_filename(&file);
+        });
+    }
+
+    pub(super) fn enabled() -> bool {
+        init();
+        true
+    }
+
+    pub(super) fn reset() {
+        init();
+        profiler::reset();
+    }
+
+    pub(super) fn raw() -> Option<Vec<u8>> {
+        init();
+        profiler::profile()
+    }
+
+    pub(super) fn snapshot() -> Option<LineData> {
+        let buf = raw()?;
+        let exe = std::env::current_exe().ok()?;
+        super::from_profile(&buf, &[exe])
+    }
+}
+
+/// Line coverage from a raw profile and the instrumented binaries it came from: what the
+/// report shows, computed offline (the cross-check against `llvm-cov` uses it). Files outside
+/// the application (dependencies' macros expanded into it, the standard library) are left out.
+#[cfg(feature = "line-coverage")]
+pub fn from_profile(raw: &[u8], objects: &[std::path::PathBuf]) -> Option<LineData> {
+    let profile = match llvm_profparser::parse_bytes(raw) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!("cannot read the coverage profile: {e}");
+            return None;
+        }
+    };
+    let mapping = llvm_profparser::CoverageMapping::new(objects, &profile, true).ok()?;
+    let report = match mapping.generate_report() {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!("cannot map the coverage profile to lines: {e}");
+            return None;
+        }
+    };
+    let mut data = LineData::default();
+    for (path, result) in report.files {
+        let path = path.to_string_lossy().into_owned();
+        if path.contains("/.cargo/registry/")
+            || path.contains("/rustc/")
+            || path.contains("/rustlib/")
+        {
+            continue;
+        }
+        let mut regions: Vec<(usize, usize, u64)> = result
+            .hits
+            .iter()
+            .map(|(loc, n)| (loc.line_start, loc.line_end, *n as u64))
+            .collect();
+        regions.sort();
+        data.files.insert(
+            path,
+            FileLines {
+                lines: line_counts(&regions),
+            },
+        );
+    }
+    Some(data)
+}
+
+/// The raw profile (`.profraw` bytes), when this build records lines: the same data
+/// `llvm-profdata`/`llvm-cov` read, for cross-checks.
+pub fn raw_profile() -> Option<Vec<u8>> {
+    imp::raw()
+}
+
+/// Per-line counts from regions `(line_start, line_end, count)` sorted by start, after
+/// llvm-cov's rule (its `LineCoverageStats`): a line's count is the largest count among the regions that start on it
+/// and the region it is inside (the innermost one that started before it); a line no region
+/// covers is not executable.
+#[cfg_attr(not(feature = "line-coverage"), allow(dead_code))]
+pub(crate) fn line_counts(regions: &[(usize, usize, u64)]) -> BTreeMap<u32, u64> {
+    let mut lines = BTreeMap::new();
+    let last = regions.iter().map(|r| r.1).max().unwrap_or(0);
+    for line in 1..=last {
+        // The innermost region covering the line that started before it: the latest start.
+        let wrapped = regions
+            .iter()
+            .filter(|(s, e, _)| *s < line && *e >= line)
+            .max_by_key(|(s, e, _)| (*s, std::cmp::Reverse(*e)))
+            .map(|r| r.2);
+        let starting = regions
+            .iter()
+            .filter(|(s, _, _)| *s == line)
+            .map(|r| r.2)
+            .max();
+        let count = match (wrapped, starting) {
+            (None, None) => continue,
+            (w, s) => w.unwrap_or(0).max(s.unwrap_or(0)),
+        };
+        lines.insert(line as u32, count);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn regions_to_lines() {
+        // A function (lines 1-5, run 3 times) with a branch (lines 3-4, run once).
+        let lines = super::line_counts(&[(1, 5, 3), (3, 4, 1)]);
+        assert_eq!(lines.get(&1), Some(&3));
+        assert_eq!(lines.get(&2), Some(&3));
+        assert_eq!(lines.get(&3), Some(&3));
+        assert_eq!(lines.get(&4), Some(&1));
+        assert_eq!(lines.get(&5), Some(&3));
+        assert!(super::line_counts(&[]).is_empty());
+    }
 }

@@ -125,6 +125,14 @@ pub(super) fn respond(
             .insert_header(("cache-control", "no-store"))
             .content_type(mime::APPLICATION_JSON)
             .body(serde_json::to_string(&coverage.snapshot()).unwrap_or_default()),
+        (Method::GET | Method::HEAD, "profile.profraw") => match super::lines::raw_profile() {
+            Some(raw) => HttpResponse::Ok()
+                .insert_header(("cache-control", "no-store"))
+                .content_type("application/octet-stream")
+                .body(raw),
+            None => HttpResponse::NotFound()
+                .body("This build does not record source lines (see scripts/line-coverage/)."),
+        },
         (Method::POST, "reset") => {
             coverage.reset();
             HttpResponse::SeeOther()

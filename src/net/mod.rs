@@ -26,6 +26,8 @@ use std::time::{Duration, Instant};
 
 mod conn;
 mod holder;
+#[cfg(all(feature = "line-coverage", drupe_line_coverage))]
+pub(crate) mod profiler;
 mod socket;
 #[cfg(unix)]
 mod systemd;
