@@ -51,7 +51,7 @@ fn read_lcov(text: &str) -> BTreeMap<String, BTreeMap<u32, u64>> {
 fn main() -> ExitCode {
     let a = Args::parse();
     let raw = std::fs::read(&a.profile).expect("the profile");
-    let ours = drupe::coverage::lines::from_profile(&raw, &[a.binary.clone()])
+    let ours = drupe::coverage::lines::from_profile(&raw, std::slice::from_ref(&a.binary))
         .expect("the profile maps to lines");
     let theirs = read_lcov(&std::fs::read_to_string(&a.lcov).expect("the lcov file"));
     let (mut lines, mut mismatches) = (0usize, 0usize);
