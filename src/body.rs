@@ -45,6 +45,15 @@ pub struct Upload {
 }
 
 impl Upload {
+    /// A file as a multipart form would carry it (for tests and code that makes uploads).
+    pub fn new(filename: Option<String>, content_type: Option<mime::Mime>, bytes: Bytes) -> Self {
+        Self {
+            filename,
+            content_type,
+            bytes,
+        }
+    }
+
     /// The file name the client gave (never use it as a path).
     pub fn filename(&self) -> Option<&str> {
         self.filename.as_deref()

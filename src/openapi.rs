@@ -208,7 +208,7 @@ fn layout(tree: &Tree, h: &HandlerInfo) -> Layout {
     for p in params {
         match p.kind {
             ParamKind::Value if templated.iter().any(|t| t == p.name) => in_path.push(p),
-            ParamKind::Value if positional_open && p.required => {
+            ParamKind::Value if positional_open && p.required && p.type_name != "file" => {
                 if !path.ends_with('/') {
                     path.push('/');
                 }
@@ -448,7 +448,25 @@ fn operation(
                 .build(),
         );
     }
-    for p in &lay.in_query {
+    let method_name = h.method().map_or("GET", |m| m.as_str());
+    let form_method = matches!(method_name, "POST" | "PUT" | "PATCH");
+    let uploads: Vec<&ParamSpec> = h
+        .params()
+        .iter()
+        .filter(|p| p.type_name == "file")
+        .collect();
+    // For POST, PUT and PATCH, named values come from the form body (CherryPy's body
+    // parameters); for other methods, from the query string.
+    let form_fields: Vec<&&'static ParamSpec> = if form_method && doc.body.is_none() {
+        lay.in_query.iter().collect()
+    } else {
+        Vec::new()
+    };
+    for p in lay
+        .in_query
+        .iter()
+        .filter(|p| !form_fields.iter().any(|f| f.name == p.name))
+    {
         op = op.parameter(
             ParameterBuilder::new()
                 .name(p.name)
@@ -462,12 +480,7 @@ fn operation(
                 .build(),
         );
     }
-    // Request body: a typed body, or a multipart form with uploads.
-    let uploads: Vec<&ParamSpec> = h
-        .params()
-        .iter()
-        .filter(|p| p.type_name == "file")
-        .collect();
+    // Request body: a typed body, or a form (multipart when it has uploads).
     if let Some(body) = &doc.body {
         let schema = add(body).unwrap_or_else(|| ObjectBuilder::new().into());
         let mut rb = RequestBodyBuilder::new().required(Some(Required::True));
@@ -483,27 +496,33 @@ fn operation(
             );
         }
         op = op.request_body(Some(rb.build()));
-    } else if !uploads.is_empty() {
+    } else if !uploads.is_empty() || !form_fields.is_empty() {
         let mut obj = ObjectBuilder::new();
-        for p in h
-            .params()
-            .iter()
-            .filter(|p| matches!(p.kind, ParamKind::Value | ParamKind::Named))
-        {
+        for p in form_fields.iter().map(|p| **p).chain(
+            uploads
+                .iter()
+                .copied()
+                .filter(|u| !form_fields.iter().any(|f| f.name == u.name)),
+        ) {
             obj = obj.property(p.name, param_schema((p.schema)()));
             if p.required {
                 obj = obj.required(p.name);
             }
         }
-        op = op.request_body(Some(
-            RequestBodyBuilder::new()
-                .required(Some(Required::True))
-                .content(
-                    "multipart/form-data",
-                    ContentBuilder::new().schema(Some(obj)).build(),
-                )
-                .build(),
-        ));
+        let schema = RefOr::T(Schema::Object(obj.build()));
+        let mut rb = RequestBodyBuilder::new()
+            .required(Some(Required::True))
+            .content(
+                "multipart/form-data",
+                ContentBuilder::new().schema(Some(schema.clone())).build(),
+            );
+        if uploads.is_empty() {
+            rb = rb.content(
+                "application/x-www-form-urlencoded",
+                ContentBuilder::new().schema(Some(schema)).build(),
+            );
+        }
+        op = op.request_body(Some(rb.build()));
     }
     // Success.
     let mut ok = ResponseBuilder::new().description(reason(doc.status));

@@ -7,7 +7,7 @@
 //! node, the 404s of the walk and the 405s of resources. Because it knows the whole tree from
 //! the start, what was never exercised shows: coverage is the share of declared (handler,
 //! method) pairs that were called, outcome coverage the share of the statuses each handler
-//! documents (its OpenAPI responses) that were seen ("its 404 was never tested").
+//! documents (its OpenAPI responses) that were seen ("its 404 Not Found was never tested").
 //!
 //! The report is served at `[global] coverage.path` (default `/_coverage/`), only when the
 //! recorder is on somewhere and only to loopback clients unless `coverage.public = true`:

@@ -372,12 +372,15 @@ fn overview(v: &View<'_>, out: &mut String) {
                 .values()
                 .any(|m| m.statuses.get(s).is_some_and(|n| *n > 0));
             if !seen {
+                // The verbs tell apart two handlers on one path (method dispatcher).
+                unseen.push_str("<li>");
+                method_badges(h, &mut unseen);
                 let _ = writeln!(
                     unseen,
-                    "<li><a href=\"{}\"><code>{}</code></a>: its {} was never tested</li>",
+                    " <a href=\"{}\"><code>{}</code></a>: its {s} {} was never tested</li>",
                     esc(&v.link_handler(i)),
                     esc(&h.path),
-                    s
+                    reason(*s)
                 );
             }
         }

@@ -239,7 +239,13 @@ impl<T: AtomEntry> AtomDocument for Collection<T> {
         let mut links = vec![XLink::from_link(
             Link::new("self", url.clone()).typed("application/atom+xml"),
         )];
-        links.extend(self.links.iter().cloned().map(XLink::from_link));
+        // Links given as paths are made absolute on this request's host.
+        links.extend(self.links.iter().cloned().map(|mut l| {
+            if l.href.starts_with('/') {
+                l.href = cx.url(&l.href);
+            }
+            XLink::from_link(l)
+        }));
         let feed = XFeed {
             ns: NS,
             id: self.id.clone().unwrap_or(url),

@@ -56,6 +56,13 @@ pub trait MediaTypes {
 pub trait Representation<T: ?Sized>: MediaTypes {
     /// The body for `value`.
     fn render(&self, value: &T, cx: &RenderContext<'_>) -> Result<Bytes, HttpError>;
+
+    /// The `Content-Type` to send when it is not the negotiated media type itself (an image
+    /// answered in its own format for `Accept: image/*`). `None`: the negotiated type.
+    fn content_type(&self, value: &T) -> Option<String> {
+        let _ = value;
+        None
+    }
 }
 
 /// What a representation may read while writing.
@@ -97,16 +104,27 @@ impl<'a> RenderContext<'a> {
 
 /// A set of representations (a tuple), indexed by the dispatcher's choice.
 pub trait RenderSet<T: ?Sized> {
-    /// Writes `value` with representation `index`.
-    fn render(&self, index: usize, value: &T, cx: &RenderContext<'_>) -> Result<Bytes, HttpError>;
+    /// Writes `value` with representation `index`; the body and, when the representation
+    /// says so, its own content type.
+    fn render(
+        &self,
+        index: usize,
+        value: &T,
+        cx: &RenderContext<'_>,
+    ) -> Result<(Bytes, Option<String>), HttpError>;
 }
 
 macro_rules! render_set {
     ($($name:ident $idx:tt),+) => {
         impl<T: ?Sized, $($name: Representation<T>),+> RenderSet<T> for ($($name,)+) {
-            fn render(&self, index: usize, value: &T, cx: &RenderContext<'_>) -> Result<Bytes, HttpError> {
+            fn render(
+                &self,
+                index: usize,
+                value: &T,
+                cx: &RenderContext<'_>,
+            ) -> Result<(Bytes, Option<String>), HttpError> {
                 match index {
-                    $($idx => self.$idx.render(value, cx),)+
+                    $($idx => Ok((self.$idx.render(value, cx)?, self.$idx.content_type(value))),)+
                     _ => Err(HttpError::internal(format!("no representation #{index}"))),
                 }
             }
@@ -151,8 +169,8 @@ fn render_chosen<T: ?Sized, S: RenderSet<T>>(
         media: "application/json",
     });
     let cx = RenderContext::new(req, chosen.media);
-    let body = set.render(chosen.repr, value, &cx)?;
-    Ok((content_type(chosen.media), body))
+    let (body, own) = set.render(chosen.repr, value, &cx)?;
+    Ok((content_type(own.as_deref().unwrap_or(chosen.media)), body))
 }
 
 /// A value answered in the representation negotiation chose (200 unless set otherwise).

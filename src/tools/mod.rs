@@ -24,7 +24,10 @@ use serde::de::DeserializeOwned;
 
 use crate::dispatch::tree::{HandlerId, HandlerInfo, NodeId, Tree};
 
+mod headers;
 pub mod trailing_slash;
+
+pub use headers::{ResponseHeaders, ResponseHeadersConfig};
 
 /// What a tool's before-hook decided.
 pub enum Before<'a> {

@@ -63,3 +63,53 @@ async fn the_coverage_report_in_a_real_browser() {
     assert_eq!(r["blogHidden"], true, "{r}");
     s.stop().await;
 }
+
+#[actix_web::test]
+async fn the_photoblog_in_a_real_browser() {
+    use crate::photoblog_tests::{blog_on, png, temp_dir};
+    let dir = temp_dir("browser");
+    let picture = dir.join("aurora.png");
+    std::fs::write(&picture, png(640, 480, 200)).unwrap();
+    let s = TestServer::start(blog_on("sqlite::memory:", &dir, "memory").await).await;
+    let base = s.url("");
+    let pic = picture.to_string_lossy().into_owned();
+    let r = tokio::task::spawn_blocking(move || run_script("photoblog.mjs", &[&base, &pic]))
+        .await
+        .unwrap();
+    assert_eq!(r["errors"], serde_json::json!([]), "{r}");
+    assert_eq!(r["homeTitle"], "A drupe photoblog", "{r}");
+    assert_eq!(r["albumsOnHome"], 3, "the seeded albums: {r}");
+    assert_eq!(r["stylesheetApplied"], true, "{r}");
+    assert_eq!(r["albumHeading"], "Winter in Lapland", "{r}");
+    assert_eq!(r["backOnAlbum"], true, "{r}");
+    // A 640×480 picture becomes a thumbnail at most 320 px wide, in proportion.
+    let (w, h) = (
+        r["thumbSize"]["width"].as_u64().unwrap(),
+        r["thumbSize"]["height"].as_u64().unwrap(),
+    );
+    assert!(w > 0 && w <= 640 && h > 0 && w * 3 == h * 4, "{r}");
+    assert_eq!(r["photoLoaded"], true, "{r}");
+    assert_eq!(r["feedType"], "application/atom+xml", "{r}");
+    assert_eq!(r["feedHasAlbum"], true, "{r}");
+    assert_eq!(r["albumFeedHasPhoto"], true, "{r}");
+    let covered: Vec<&str> = r["coveredPaths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for expected in [
+        "/ index",
+        "/album/new get",
+        "/album/new post",
+        "/album/{album_id}/upload get",
+        "/album/{album_id}/upload post",
+        "/photo/{id} photo",
+        "/photos/{file} photos",
+        "/feed feed",
+    ] {
+        assert!(covered.contains(&expected), "{expected} in {covered:?}");
+    }
+    s.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

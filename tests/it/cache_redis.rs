@@ -2,6 +2,7 @@
 //! tests on a free port: two application instances share it, and it is stopped mid-run.
 
 #![cfg(all(feature = "redis", unix))]
+#![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};

@@ -117,7 +117,7 @@ async fn the_report_shows_what_was_never_exercised() {
         .assert_header("x-content-type-options", "nosniff")
         .assert_contains("What was never exercised")
         .assert_contains("<code>/never</code>")
-        .assert_contains("its 404 was never tested");
+        .assert_contains("its 404 Not Found was never tested");
     let idx = coverage
         .snapshot()
         .handlers

@@ -6,6 +6,10 @@
 #[allow(dead_code)]
 mod tour;
 
+#[path = "../../examples/photoblog/app.rs"]
+#[allow(dead_code)]
+mod photoblog;
+
 #[cfg(unix)]
 mod browser;
 mod cache;
@@ -16,6 +20,7 @@ mod engine;
 mod methods;
 mod mismatch;
 mod negotiation;
+mod photoblog_tests;
 mod requests;
 mod tools;
 mod tour_api;

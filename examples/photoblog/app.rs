@@ -1,0 +1,274 @@
+//! The photoblog application: its parts, its state, its configuration. `main.rs` serves it;
+//! the tests build it the same way (`build`).
+
+#[path = "images.rs"]
+pub(crate) mod images;
+#[path = "model.rs"]
+pub(crate) mod model;
+#[path = "pages.rs"]
+pub(crate) mod pages;
+#[path = "services.rs"]
+pub(crate) mod services;
+#[path = "views.rs"]
+pub(crate) mod views;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use drupe::cache::Caching;
+use drupe::{App, HttpError, Templates, Upload};
+
+use images::PhotoStore;
+use model::{Db, Photo, db_error};
+
+/// Where the photoblog keeps things and how it is reached.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    /// `sqlite:data/photoblog.db`, `sqlite::memory:`, `postgres://…`
+    pub(crate) database: String,
+    /// `memory`, or `redis://…` for a cache shared by several instances.
+    pub(crate) cache: String,
+    /// Uploaded photos.
+    pub(crate) data_dir: PathBuf,
+    /// Whether a first run seeds demo content.
+    pub(crate) seed: bool,
+    /// The upload limit, in bytes.
+    pub(crate) max_upload: usize,
+    /// Where the recorder writes its data on stop, if anywhere.
+    pub(crate) coverage_file: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database: "sqlite:data/photoblog.db".into(),
+            cache: "memory".into(),
+            data_dir: "data/photos".into(),
+            seed: true,
+            max_upload: 10 << 20,
+            coverage_file: None,
+        }
+    }
+}
+
+/// What every part of the photoblog shares.
+pub(crate) struct Shared {
+    pub(crate) db: Db,
+    pub(crate) store: PhotoStore,
+    pub(crate) max_upload: usize,
+}
+
+/// Albums on a page of the home page.
+pub(crate) const PER_PAGE: i64 = 6;
+
+impl Shared {
+    /// How many pages the home page has.
+    pub(crate) async fn pages(&self) -> i64 {
+        let n = self.db.album_count().await.unwrap_or(0);
+        ((n + PER_PAGE - 1) / PER_PAGE).max(1)
+    }
+
+    /// The album a film belongs to.
+    pub(crate) async fn album_of_film(&self, film_id: i64) -> Option<i64> {
+        self.db
+            .film(film_id)
+            .await
+            .ok()
+            .flatten()
+            .map(|f| f.album_id)
+    }
+
+    /// The bytes of a stored photo.
+    pub(crate) async fn read_original(&self, filename: &str) -> Result<Bytes, HttpError> {
+        let path = self
+            .store
+            .original(filename)
+            .ok_or_else(|| HttpError::internal(format!("bad stored name {filename}")))?;
+        actix_web::web::block(move || std::fs::read(path))
+            .await
+            .map_err(HttpError::internal)?
+            .map(Bytes::from)
+            .map_err(|e| HttpError::internal(format!("reading {filename}: {e}")))
+    }
+
+    /// Removes files no photo refers to any more.
+    pub(crate) async fn forget_files(&self, files: Vec<String>) {
+        for f in files {
+            if !self.db.file_in_use(&f).await.unwrap_or(true) {
+                self.store.remove(&f);
+            }
+        }
+    }
+
+    /// Checks, stores and records an uploaded photo: the film must exist, the file must be an
+    /// image; on any failure no file and no row remain. Returns the photo and its album.
+    pub(crate) async fn add_photo(
+        &self,
+        film_id: i64,
+        legend: &str,
+        file: Upload,
+    ) -> Result<(Photo, i64), HttpError> {
+        let store = self.store.clone();
+        let bytes = file.bytes().clone();
+        let prepared = actix_web::web::block(move || store.prepare(&bytes))
+            .await
+            .map_err(HttpError::internal)??;
+        let recorded = self
+            .db
+            .create_photo(film_id, legend, &prepared.file, || prepared.place())
+            .await;
+        match recorded {
+            Ok(Some(photo)) => {
+                let album = self.album_of_film(film_id).await.unwrap_or(0);
+                Ok((photo, album))
+            }
+            Ok(None) => {
+                prepared.abort();
+                Err(HttpError::not_found(format!("No film {film_id}.")))
+            }
+            Err(e) => {
+                prepared.abort();
+                // The rename may have happened before a failed commit.
+                self.forget_files(vec![prepared.file.filename.clone()])
+                    .await;
+                Err(db_error(e))
+            }
+        }
+    }
+}
+
+/// The demo content of a first run: three albums of two films of three photos.
+async fn seed(shared: &Shared) -> Result<(), String> {
+    if shared.db.album_count().await.map_err(|e| e.to_string())? > 0 {
+        return Ok(());
+    }
+    let albums = [
+        (
+            "Holidays in Brittany",
+            "ada",
+            "Granite coasts, lighthouses and crêpes.",
+            "Ten days along the Pink Granite Coast.\nWe walked from Perros-Guirec to Ploumanac'h twice.",
+        ),
+        (
+            "Autumn in the park",
+            "grace",
+            "The maples turning, one week at a time.",
+            "Every Sunday morning in October, the same three trees.",
+        ),
+        (
+            "City lights",
+            "linus",
+            "Night walks with a small camera.",
+            "Long exposures from bridges and rooftops.",
+        ),
+    ];
+    let mut n = 0;
+    for (title, author, description, content) in albums {
+        let fields = model::AlbumFields {
+            title: title.into(),
+            author: author.into(),
+            description: description.into(),
+            content: content.into(),
+        };
+        let album = shared
+            .db
+            .create_album(&fields, &["First film", "Second film"])
+            .await
+            .map_err(|e| e.to_string())?;
+        for film in shared
+            .db
+            .films(Some(album.id))
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            for i in 0..3 {
+                n += 1;
+                let png = images::demo_png(n);
+                let upload =
+                    Upload::new(Some("demo.png".into()), Some(mime::IMAGE_PNG), png.into());
+                shared
+                    .add_photo(
+                        film.id,
+                        &format!("{title}, {} #{}", film.title.to_lowercase(), i + 1),
+                        upload,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    tracing::info!("seeded the demo content: 3 albums, 6 films, {n} photos");
+    Ok(())
+}
+
+/// Builds the photoblog: connects and migrates the database, seeds it on a first run, cleans
+/// the photo folder, and assembles the tree with its tools.
+pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
+    let db = Db::connect(&settings.database)
+        .await
+        .map_err(|e| format!("cannot open the database {}: {e}", settings.database))?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("cannot migrate the database: {e}"))?;
+    db.blog().await.map_err(|e| e.to_string())?;
+    let store = PhotoStore::new(&settings.data_dir)
+        .map_err(|e| format!("cannot use {}: {e}", settings.data_dir.display()))?;
+    let shared = Arc::new(Shared {
+        db,
+        store,
+        max_upload: settings.max_upload,
+    });
+    if settings.seed {
+        seed(&shared).await?;
+    }
+    // Files of uploads a crash interrupted: temporary ones, and ones no row refers to.
+    let in_use: HashSet<String> = shared
+        .db
+        .filenames()
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .collect();
+    let swept = shared.store.sweep(&in_use);
+    if swept > 0 {
+        tracing::info!("removed {swept} orphaned or partial photo files");
+    }
+    let cache = if settings.cache == "memory" {
+        Caching::memory(5_000, 64 << 20)
+    } else if settings.cache.starts_with("redis://") {
+        Caching::redis(&settings.cache)
+    } else {
+        return Err(format!(
+            "unknown cache `{}`: use memory or redis://",
+            settings.cache
+        ));
+    };
+    let root = pages::site(shared.clone());
+    let templates_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+    let mut builder = App::builder(root)
+        .tool(cache)
+        .tool(drupe::tools::ResponseHeaders)
+        .templates(Templates::from_dir(templates_dir))
+        .set_global("openapi.title", "drupe photoblog")
+        .set("/", "tools.caching.on", true)
+        .set("/", "tools.coverage.on", true)
+        .set("/", "tools.response_headers.on", true)
+        .set("/", "tools.response_headers.headers.X-Content-Type-Options", "nosniff")
+        .set(
+            "/",
+            "tools.response_headers.headers.Content-Security-Policy",
+            "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        )
+        .set("/", "tools.response_headers.headers.Referrer-Policy", "same-origin")
+        // Ranges and the photo files are not kept by the output cache.
+        .set("/services/rest/albums", "tools.caching.on", false)
+        .set("/photos", "tools.caching.on", false)
+        .set("/services/rest/photo", "request.body.max_size", settings.max_upload as i64)
+        .set("/album", "request.body.max_size", settings.max_upload as i64);
+    if let Some(f) = &settings.coverage_file {
+        builder = builder.set_global("coverage.file", f.to_string_lossy().into_owned());
+    }
+    builder.build().map_err(|e| e.to_string())
+}

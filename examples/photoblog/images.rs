@@ -1,0 +1,250 @@
+//! Photo files: checked by content, stored atomically under a content-addressed name, with a
+//! thumbnail; never a path the client chose.
+//!
+//! An upload is decoded (bounded in pixels and memory) to prove it is a PNG, JPEG, GIF or WebP
+//! image, written to a temporary file in the photo folder, and renamed into place only inside
+//! the database transaction that records it: a failed upload leaves no file and no row. At
+//! start-up, temporary files and files no row refers to (a crash between the rename and the
+//! commit) are removed.
+
+use std::collections::HashSet;
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+use drupe::HttpError;
+use image::{ImageFormat, ImageReader, Limits};
+
+/// The folder of photos and thumbnails.
+#[derive(Debug, Clone)]
+pub(crate) struct PhotoStore {
+    dir: PathBuf,
+}
+
+/// An upload decoded and written to temporary files, waiting to be moved into place.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub(crate) file: super::model::PhotoFile,
+    tmp_original: PathBuf,
+    tmp_thumb: PathBuf,
+    original: PathBuf,
+    thumb: PathBuf,
+}
+
+const THUMB: u32 = 320;
+const MAX_SIDE: u32 = 10_000;
+
+fn is_stored_name(name: &str) -> bool {
+    let Some((hash, ext)) = name.split_once('.') else {
+        return false;
+    };
+    hash.len() == 32
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        && matches!(ext, "png" | "jpg" | "gif" | "webp")
+}
+
+impl PhotoStore {
+    pub(crate) fn new(dir: impl Into<PathBuf>) -> std::io::Result<Self> {
+        let dir = dir.into();
+        std::fs::create_dir_all(dir.join("thumbs"))?;
+        Ok(Self { dir })
+    }
+
+    /// The original file of a stored name; `None` for anything that is not one (no
+    /// traversal: a stored name is 32 hex digits and a known extension).
+    pub(crate) fn original(&self, name: &str) -> Option<PathBuf> {
+        is_stored_name(name).then(|| self.dir.join(name))
+    }
+
+    /// The thumbnail of a stored name.
+    pub(crate) fn thumbnail(&self, name: &str) -> Option<PathBuf> {
+        is_stored_name(name).then(|| self.dir.join("thumbs").join(format!("{name}.jpg")))
+    }
+
+    /// Checks, decodes, and writes an upload to temporary files.
+    pub(crate) fn prepare(&self, bytes: &[u8]) -> Result<Prepared, HttpError> {
+        let format = image::guess_format(bytes).ok().filter(|f| {
+            matches!(
+                f,
+                ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP
+            )
+        });
+        let Some(format) = format else {
+            return Err(HttpError::unsupported_media_type(
+                "The file is not a PNG, JPEG, GIF or WebP image.",
+            ));
+        };
+        let mut limits = Limits::default();
+        limits.max_image_width = Some(MAX_SIDE);
+        limits.max_image_height = Some(MAX_SIDE);
+        limits.max_alloc = Some(256 << 20);
+        let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+        reader.limits(limits);
+        let img = reader.decode().map_err(|e| match e {
+            image::ImageError::Limits(_) => HttpError::unprocessable(format!(
+                "The image is too large to decode: at most {MAX_SIDE}×{MAX_SIDE} pixels."
+            )),
+            e => HttpError::unprocessable(format!("The image cannot be read: {e}.")),
+        })?;
+        let (ext, media_type) = match format {
+            ImageFormat::Png => ("png", "image/png"),
+            ImageFormat::Jpeg => ("jpg", "image/jpeg"),
+            ImageFormat::Gif => ("gif", "image/gif"),
+            _ => ("webp", "image/webp"),
+        };
+        let hash = xxhash_rust::xxh3::xxh3_128(bytes);
+        let name = format!("{hash:032x}.{ext}");
+        let thumb = img.thumbnail(THUMB, THUMB).to_rgb8();
+        let mut thumb_bytes = Vec::new();
+        thumb
+            .write_to(&mut Cursor::new(&mut thumb_bytes), ImageFormat::Jpeg)
+            .map_err(HttpError::internal)?;
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        let tmp_original = self.dir.join(format!("tmp-{tag}"));
+        let tmp_thumb = self.dir.join("thumbs").join(format!("tmp-{tag}"));
+        write_synced(&tmp_original, bytes).map_err(HttpError::internal)?;
+        if let Err(e) = write_synced(&tmp_thumb, &thumb_bytes) {
+            let _ = std::fs::remove_file(&tmp_original);
+            return Err(HttpError::internal(e));
+        }
+        Ok(Prepared {
+            file: super::model::PhotoFile {
+                filename: name.clone(),
+                media_type: media_type.to_owned(),
+                filesize: bytes.len() as i64,
+                width: i64::from(img.width()),
+                height: i64::from(img.height()),
+            },
+            tmp_original,
+            tmp_thumb,
+            original: self.dir.join(&name),
+            thumb: self.dir.join("thumbs").join(format!("{name}.jpg")),
+        })
+    }
+
+    /// Removes the files of `name` (when no photo refers to it any more).
+    pub(crate) fn remove(&self, name: &str) {
+        if let (Some(o), Some(t)) = (self.original(name), self.thumbnail(name)) {
+            let _ = std::fs::remove_file(o);
+            let _ = std::fs::remove_file(t);
+        }
+    }
+
+    /// Removes temporary files and files no photo refers to. Returns how many went.
+    pub(crate) fn sweep(&self, in_use: &HashSet<String>) -> usize {
+        let mut removed = 0;
+        for dir in [self.dir.clone(), self.dir.join("thumbs")] {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let file_name = e.file_name().to_string_lossy().into_owned();
+                if !e.file_type().is_ok_and(|t| t.is_file()) {
+                    continue;
+                }
+                let stored = file_name
+                    .strip_suffix(".jpg")
+                    .filter(|_| dir.ends_with("thumbs"));
+                let name = stored.unwrap_or(&file_name);
+                let keep = !file_name.starts_with("tmp-") && in_use.contains(name);
+                if !keep && std::fs::remove_file(e.path()).is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+        removed
+    }
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// Moves `tmp` to `dest`, or drops it when `dest` holds the same content already.
+fn place(tmp: &Path, dest: &Path) -> std::io::Result<()> {
+    if dest.exists() {
+        if tmp.exists() {
+            std::fs::remove_file(tmp)?;
+        }
+        return Ok(());
+    }
+    std::fs::rename(tmp, dest)
+}
+
+impl Prepared {
+    /// Moves the files into place (idempotent: a retried transaction calls it again).
+    pub(crate) fn place(&self) -> std::io::Result<()> {
+        place(&self.tmp_original, &self.original)?;
+        place(&self.tmp_thumb, &self.thumb)
+    }
+
+    /// Drops the temporary files (the upload failed).
+    pub(crate) fn abort(&self) {
+        let _ = std::fs::remove_file(&self.tmp_original);
+        let _ = std::fs::remove_file(&self.tmp_thumb);
+    }
+}
+
+/// A small generated picture for the demo content: soft bands of colour, a sun, a horizon.
+pub(crate) fn demo_png(seed: u32) -> Vec<u8> {
+    let (w, h) = (480u32, 320u32);
+    let hue = (seed * 47 % 360) as f32;
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let fy = y as f32 / h as f32;
+        let fx = x as f32 / w as f32;
+        let horizon = 0.62 + 0.05 * (fx * 6.0 + seed as f32).sin();
+        let (sx, sy) = (0.25 + 0.5 * ((seed % 5) as f32 / 4.0), 0.3);
+        let sun = ((fx - sx).powi(2) * 2.2 + (fy - sy).powi(2)).sqrt() < 0.08;
+        let (hh, s, l) = if sun {
+            ((hue + 40.0) % 360.0, 0.9, 0.75)
+        } else if fy < horizon {
+            (hue, 0.55, 0.55 + 0.3 * fy)
+        } else {
+            ((hue + 180.0) % 360.0, 0.35, 0.25 + 0.2 * (1.0 - fy))
+        };
+        let [r, g, b] = hsl(hh, s, l);
+        image::Rgb([r, g, b])
+    });
+    let mut out = Vec::new();
+    let _ = img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png);
+    out
+}
+
+fn hsl(h: f32, s: f32, l: f32) -> [u8; 3] {
+    let c = (1.0 - (2.0 * l - 1.0).abs()) * s;
+    let hp = h / 60.0;
+    let x = c * (1.0 - (hp % 2.0 - 1.0).abs());
+    let (r, g, b) = match hp as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let m = l - c / 2.0;
+    [r, g, b].map(|v| ((v + m).clamp(0.0, 1.0) * 255.0) as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_names_only() {
+        assert!(is_stored_name("0123456789abcdef0123456789abcdef.png"));
+        for bad in [
+            "../etc/passwd",
+            "0123456789abcdef0123456789abcdef.png/..",
+            "0123456789ABCDEF0123456789abcdef.png",
+            "x.png",
+            "0123456789abcdef0123456789abcdef.exe",
+            "",
+        ] {
+            assert!(!is_stored_name(bad), "{bad}");
+        }
+    }
+}

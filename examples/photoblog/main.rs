@@ -1,0 +1,63 @@
+//! A photoblog on drupe: REST services, HTML pages from `templates/photoblog/`, Atom feeds,
+//! uploads, SQLite by default (PostgreSQL on request), the output cache, and the coverage
+//! report at `/_coverage/`.
+//!
+//! ```text
+//! cargo run --example photoblog                  # http://127.0.0.1:8080/
+//! cargo run --example photoblog -- --database postgres://localhost/photoblog --cache redis://127.0.0.1/
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod app;
+
+#[derive(Parser)]
+#[command(about = "A photoblog on drupe")]
+struct Args {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// `sqlite:PATH` (created with its folder), `sqlite::memory:`, or `postgres://…`.
+    #[arg(long, default_value = "sqlite:data/photoblog.db")]
+    database: String,
+    /// `memory` (in-process), or `redis://…` for a cache shared by several instances.
+    #[arg(long, default_value = "memory")]
+    cache: String,
+    /// Where uploaded photos are kept.
+    #[arg(long, default_value = "data/photos")]
+    data_dir: PathBuf,
+    /// Do not create the demo content on a first run.
+    #[arg(long)]
+    no_seed: bool,
+    /// The largest upload, in MiB.
+    #[arg(long, default_value_t = 10)]
+    max_upload_mb: usize,
+    /// Write the coverage data here when the server stops.
+    #[arg(long)]
+    coverage_file: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    drupe::engine::init_logging();
+    let args = Args::parse();
+    let settings = app::Settings {
+        database: args.database,
+        cache: args.cache,
+        data_dir: args.data_dir,
+        seed: !args.no_seed,
+        max_upload: args.max_upload_mb << 20,
+        coverage_file: args.coverage_file,
+    };
+    // The database and the seed need a runtime; the server builds its own.
+    let built = actix_web::rt::System::new().block_on(app::build(&settings));
+    match built {
+        Ok(app) => app.serve(&args.bind),
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::from(70)
+        }
+    }
+}
