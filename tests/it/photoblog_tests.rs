@@ -217,8 +217,23 @@ async fn rest_checks(c: &TestClient) {
         .await
         .assert_status(400)
         .assert_text("title is longer than 200 characters.");
-    c.post("/services/rest/album/")
+    // Errors come in the format the client asked for.
+    let problem: Value = c
+        .post("/services/rest/album/")
+        .accept("application/json")
         .body("application/json", "{\"title\": ")
+        .send()
+        .await
+        .assert_status(400)
+        .assert_header("content-type", "application/problem+json")
+        .json();
+    assert_eq!(problem["status"], 400);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("JSON"),
+        "{problem}"
+    );
+    c.post("/services/rest/album/")
+        .body("application/xml", "<album><title>unclosed</album>")
         .send()
         .await
         .assert_status(400);
