@@ -278,7 +278,9 @@ impl AppBuilder {
     /// Unless registered by hand, a `caching` tool is registered (off everywhere until
     /// `tools.caching.on`), on the backend `[global] cache.backend` names: `"memory"` (the
     /// default, bounded by `cache.max_entries`, default 1000, and `cache.max_bytes`, default
-    /// 10 MB) or a `redis://` URL.
+    /// 10 MB) or a `redis://` URL. Where caching is on somewhere, its counters are served as
+    /// JSON to loopback clients at `[global] cache.stats_path` (default `/_cache/stats`; `""`
+    /// for none).
     pub fn build(mut self) -> Result<App, BuildError> {
         if !self.tools.iter().any(|t| t.name() == "caching") {
             let cache = default_cache(&self.config)?;
@@ -320,6 +322,30 @@ impl AppBuilder {
             }
             _ => None,
         };
+        let caching = self
+            .tools
+            .iter()
+            .find_map(|t| t.as_any().downcast_ref::<crate::cache::Caching>())
+            .cloned();
+        if let Some(c) = caching.filter(|_| settings.any_active("caching")) {
+            match self.config.global("cache.stats_path") {
+                None => endpoints.push(crate::cache::endpoint(c, "/_cache/stats".into())),
+                Some(toml::Value::String(p)) if p.is_empty() => {}
+                Some(toml::Value::String(p)) if p.starts_with('/') => {
+                    endpoints.push(crate::cache::endpoint(c, p.clone()))
+                }
+                Some(v) => {
+                    return Err(ConfigError::Setting {
+                        path: "global".into(),
+                        key: "cache.stats_path".into(),
+                        message: format!(
+                            "expected a path starting with / (or \"\" for none), got {v}"
+                        ),
+                    }
+                    .into());
+                }
+            }
+        }
         let templates = match self.templates {
             Some(t) => Some(t),
             None => match self.config.global("templates.dir") {

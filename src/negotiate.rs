@@ -155,6 +155,16 @@ pub fn select(accept: &str, produces: &[MediaRange]) -> Result<Option<usize>, Ma
     if produces.is_empty() {
         return Ok(None);
     }
+    // The common API request names one bare type (`application/json`): every produced type
+    // it matches, it matches at q=1 with the same specificity, so the first one wins.
+    if let Some(e) = single_bare(accept) {
+        return Ok(produces.iter().position(|m| m.matched_by(&e).is_some()));
+    }
+    select_general(accept, produces)
+}
+
+/// [`select`] by the general parse, whatever the header holds.
+fn select_general(accept: &str, produces: &[MediaRange]) -> Result<Option<usize>, Malformed> {
     let mut elems: SmallVec<[Element<'_>; 12]> = SmallVec::new();
     parse_all(accept, &mut elems)?;
     if elems.is_empty() {
@@ -185,6 +195,20 @@ pub fn select(accept: &str, produces: &[MediaRange]) -> Result<Option<usize>, Ma
         }
     }
     Ok(best.map(|(_, _, i)| i))
+}
+
+/// `type/sub` alone (no parameters, no list), as the general parser would read it; `None`
+/// for anything else, which the general parser then handles (errors included).
+fn single_bare(accept: &str) -> Option<Element<'_>> {
+    let (ty, sub) = trim_ows(accept).split_once('/')?;
+    let ok = |t: &str| !t.is_empty() && t.bytes().all(is_tchar);
+    // `*/sub` is not a media range: leave it to the general parser's error.
+    (ok(ty) && ok(sub) && (ty != "*" || sub == "*")).then_some(Element {
+        ty,
+        sub,
+        params: "",
+        q: 1000,
+    })
 }
 
 /// Trims optional whitespace (spaces and tabs) by bytes.
@@ -568,6 +592,46 @@ mod tests {
             let header = items.join(", ");
             let got = select(&header, &p).unwrap();
             proptest::prop_assert!(got.is_some(), "{header}");
+        }
+    }
+
+    #[test]
+    fn the_bare_type_shortcut_agrees_with_the_general_parse() {
+        let sets: [&[&str]; 4] = [
+            &[
+                "application/json",
+                "text/json",
+                "text/x-json",
+                "application/xml",
+            ],
+            &["text/html; charset=utf-8", "application/atom+xml"],
+            &["application/xml", "application/json"],
+            &["image/png"],
+        ];
+        let accepts = [
+            "application/json",
+            " Application/JSON\t",
+            "text/json",
+            "text/*",
+            "*/*",
+            "application/*",
+            "image/webp",
+            "TEXT/HTML",
+            "application/atom+xml",
+            "*/json",
+            "text/",
+            "a/b/c",
+        ];
+        for set in sets {
+            let produces: Vec<MediaRange> =
+                set.iter().map(|s| MediaRange::parse(s).unwrap()).collect();
+            for a in accepts {
+                assert_eq!(
+                    select(a, &produces),
+                    select_general(a, &produces),
+                    "{a:?} against {set:?}"
+                );
+            }
         }
     }
 }

@@ -38,7 +38,7 @@ pub(crate) fn valid_host(host: &str) -> bool {
         };
         let ok = !n.is_empty()
             && n.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
         (ok, p)
     };
     name_ok
@@ -48,10 +48,24 @@ pub(crate) fn valid_host(host: &str) -> bool {
 
 /// `scheme://host` of the request.
 pub(crate) fn base_url(req: &HttpRequest, behind_proxy: bool) -> String {
+    base_url_then(req, behind_proxy, "")
+}
+
+/// `scheme://host` of the request followed by `tail`, in one allocation: the output cache
+/// builds its key with this on every request.
+pub(crate) fn base_url_then(req: &HttpRequest, behind_proxy: bool, tail: &str) -> String {
+    let join = |scheme: &str, host: &str| {
+        let mut s = String::with_capacity(scheme.len() + 3 + host.len() + tail.len());
+        s.push_str(scheme);
+        s.push_str("://");
+        s.push_str(host);
+        s.push_str(tail);
+        s
+    };
     if behind_proxy {
         let info = req.connection_info();
         if valid_host(info.host()) {
-            return format!("{}://{}", info.scheme(), info.host());
+            return join(info.scheme(), info.host());
         }
     }
     let scheme = if req.app_config().secure() {
@@ -66,7 +80,7 @@ pub(crate) fn base_url(req: &HttpRequest, behind_proxy: bool) -> String {
         .or_else(|| req.uri().authority().map(|a| a.as_str()))
         .filter(|h| valid_host(h))
         .unwrap_or_else(|| req.app_config().host());
-    format!("{scheme}://{host}")
+    join(scheme, host)
 }
 
 /// The absolute URL of `path` (which starts with `/`) on the request's host.
@@ -74,10 +88,11 @@ pub(crate) fn absolute(req: &HttpRequest, behind_proxy: bool, path: &str) -> Str
     if path.starts_with("http://") || path.starts_with("https://") {
         return path.to_owned();
     }
-    let mut url = base_url(req, behind_proxy);
-    if !path.starts_with('/') {
-        url.push('/');
+    if path.starts_with('/') {
+        return base_url_then(req, behind_proxy, path);
     }
+    let mut url = base_url(req, behind_proxy);
+    url.push('/');
     url.push_str(path);
     url
 }

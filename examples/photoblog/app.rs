@@ -28,16 +28,22 @@ use model::{Db, Photo, db_error};
 pub(crate) struct Settings {
     /// `sqlite:data/photoblog.db`, `sqlite::memory:`, `postgres://…`
     pub(crate) database: String,
-    /// `memory`, or `redis://…` for a cache shared by several instances.
+    /// `memory`, `redis://…` for a cache shared by several instances, or `off`.
     pub(crate) cache: String,
+    /// The in-process cache's bound, in bytes.
+    pub(crate) cache_bytes: u64,
     /// Uploaded photos.
     pub(crate) data_dir: PathBuf,
     /// Whether a first run seeds demo content.
     pub(crate) seed: bool,
     /// The upload limit, in bytes.
     pub(crate) max_upload: usize,
+    /// Whether the coverage recorder counts requests (its report is at `/_coverage/`).
+    pub(crate) coverage: bool,
     /// Where the recorder writes its data on stop, if anywhere.
     pub(crate) coverage_file: Option<PathBuf>,
+    /// Server workers; `None`: one per CPU.
+    pub(crate) workers: Option<usize>,
 }
 
 impl Default for Settings {
@@ -45,10 +51,13 @@ impl Default for Settings {
         Self {
             database: "sqlite:data/photoblog.db".into(),
             cache: "memory".into(),
+            cache_bytes: 64 << 20,
             data_dir: "data/photos".into(),
             seed: true,
             max_upload: 10 << 20,
+            coverage: true,
             coverage_file: None,
+            workers: None,
         }
     }
 }
@@ -235,13 +244,13 @@ pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
     if swept > 0 {
         tracing::info!("removed {swept} orphaned or partial photo files");
     }
-    let cache = if settings.cache == "memory" {
-        Caching::memory(5_000, 64 << 20)
+    let cache = if settings.cache == "memory" || settings.cache == "off" {
+        Caching::memory(50_000, settings.cache_bytes)
     } else if settings.cache.starts_with("redis://") {
         Caching::redis(&settings.cache)
     } else {
         return Err(format!(
-            "unknown cache `{}`: use memory or redis://",
+            "unknown cache `{}`: use memory, redis://… or off",
             settings.cache
         ));
     };
@@ -252,8 +261,8 @@ pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
         .tool(drupe::tools::ResponseHeaders)
         .templates(Templates::from_dir(templates_dir))
         .set_global("openapi.title", "drupe photoblog")
-        .set("/", "tools.caching.on", true)
-        .set("/", "tools.coverage.on", true)
+        .set("/", "tools.caching.on", settings.cache != "off")
+        .set("/", "tools.coverage.on", settings.coverage)
         .set("/", "tools.response_headers.on", true)
         .set("/", "tools.response_headers.headers.X-Content-Type-Options", "nosniff")
         .set(
@@ -267,6 +276,9 @@ pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
         .set("/photos", "tools.caching.on", false)
         .set("/services/rest/photo", "request.body.max_size", settings.max_upload as i64)
         .set("/album", "request.body.max_size", settings.max_upload as i64);
+    if let Some(n) = settings.workers {
+        builder = builder.set_global("server.workers", n as i64);
+    }
     if let Some(f) = &settings.coverage_file {
         builder = builder.set_global("coverage.file", f.to_string_lossy().into_owned());
     }

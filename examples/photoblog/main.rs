@@ -23,9 +23,12 @@ struct Args {
     /// `sqlite:PATH` (created with its folder), `sqlite::memory:`, or `postgres://…`.
     #[arg(long, default_value = "sqlite:data/photoblog.db")]
     database: String,
-    /// `memory` (in-process), or `redis://…` for a cache shared by several instances.
+    /// `memory` (in-process), `redis://…` for a cache shared by several instances, or `off`.
     #[arg(long, default_value = "memory")]
     cache: String,
+    /// The in-process cache's bound, in MiB.
+    #[arg(long, default_value_t = 64)]
+    cache_mb: u64,
     /// Where uploaded photos are kept.
     #[arg(long, default_value = "data/photos")]
     data_dir: PathBuf,
@@ -35,9 +38,15 @@ struct Args {
     /// The largest upload, in MiB.
     #[arg(long, default_value_t = 10)]
     max_upload_mb: usize,
+    /// Do not count requests for the coverage report.
+    #[arg(long)]
+    no_coverage: bool,
     /// Write the coverage data here when the server stops.
     #[arg(long)]
     coverage_file: Option<PathBuf>,
+    /// Server workers (default: one per CPU).
+    #[arg(long)]
+    workers: Option<usize>,
 }
 
 fn main() -> ExitCode {
@@ -46,10 +55,13 @@ fn main() -> ExitCode {
     let settings = app::Settings {
         database: args.database,
         cache: args.cache,
+        cache_bytes: args.cache_mb << 20,
         data_dir: args.data_dir,
         seed: !args.no_seed,
         max_upload: args.max_upload_mb << 20,
+        coverage: !args.no_coverage,
         coverage_file: args.coverage_file,
+        workers: args.workers,
     };
     // The database and the seed need a runtime; the server builds its own.
     let built = actix_web::rt::System::new().block_on(app::build(&settings));

@@ -156,7 +156,8 @@ impl Stored {
 /// The variant key: the request's values of the headers the stored response's `Vary` names,
 /// each paired with its name (`X-A: 1, X-B: 2` and `X-A: 2, X-B: 1` differ).
 pub(crate) fn variant_key(vary: &[String], headers: &HeaderMap) -> String {
-    let mut key = String::new();
+    // Sized for the usual `Vary: Accept` with a short value: one allocation, no growth.
+    let mut key = String::with_capacity(64);
     for name in vary {
         key.push_str(name);
         let mut values = headers.get_all(name.as_str()).peekable();

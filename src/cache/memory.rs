@@ -192,10 +192,13 @@ impl Backend for Memory {
 
     fn stats(&self) -> BoxFuture<'_, BackendStats> {
         Box::pin(async move {
+            // moka counts lazily: apply what is pending so the sizes are exact.
+            self.cache.run_pending_tasks().await;
             BackendStats {
                 entries: Some(self.cache.entry_count()),
                 bytes: Some(self.cache.weighted_size()),
                 evictions: self.evictions.load(Ordering::Relaxed),
+                max_bytes: Some(self.max_bytes),
             }
         })
     }

@@ -92,6 +92,8 @@ pub struct BackendStats {
     pub bytes: Option<u64>,
     /// Entries evicted for room.
     pub evictions: u64,
+    /// The bound on `bytes`, when the backend keeps one.
+    pub max_bytes: Option<u64>,
 }
 
 /// Where responses are stored.
@@ -332,7 +334,8 @@ impl Caching {
         Self::with_backend(redis::Lazy::new(url))
     }
 
-    /// Counters and sizes.
+    /// Counters and sizes. The application also serves them as JSON to loopback clients at
+    /// `[global] cache.stats_path` (default `/_cache/stats`).
     pub async fn stats(&self) -> CacheStats {
         let c = &self.inner.counters;
         CacheStats {
@@ -389,9 +392,7 @@ impl Inner {
 fn request_uri(ex: &Exchange) -> String {
     let req = ex.request();
     let pq = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    let mut uri = ex.base_url();
-    uri.push_str(pq);
-    uri
+    crate::url::base_url_then(req, ex.behind_proxy, pq)
 }
 
 fn debug_header(cfg: &CachingConfig) -> bool {
@@ -409,13 +410,24 @@ fn bypass(inner: &Inner, req: &HttpRequest, uri: String) {
 }
 
 /// The response for a hit (or a 304 when the request's validators match).
+/// `Age` values: the first hundred seconds from a table (most hits are that young), formatted
+/// beyond.
+fn age_value(secs: u64) -> HeaderValue {
+    static YOUNG: std::sync::LazyLock<Vec<HeaderValue>> =
+        std::sync::LazyLock::new(|| (0..100u64).map(HeaderValue::from).collect());
+    match YOUNG.get(secs as usize) {
+        Some(v) => v.clone(),
+        None => HeaderValue::from(secs),
+    }
+}
+
 fn hit_response(
     stored: &Stored,
     req: &HttpRequest,
     cfg: &CachingConfig,
     now: SystemTime,
 ) -> HttpResponse {
-    let age = HeaderValue::from(stored.age(now));
+    let age = age_value(stored.age(now));
     let etag = stored.header(&header::ETAG);
     let not_modified = match control::if_none_match(req.headers()) {
         Ok(Some(inm)) => etag
@@ -758,4 +770,21 @@ async fn store(
 /// coverage recorder or a user's own tool (`None` where the cache is off).
 pub fn outcome(req: &HttpRequest) -> Option<CacheOutcome> {
     req.extensions().get::<CacheOutcome>().copied()
+}
+
+/// The cache's [`CacheStats`] as JSON at `path`, for operators and the load benchmark.
+pub(crate) fn endpoint(caching: Caching, path: String) -> crate::app::Endpoint {
+    crate::app::Endpoint {
+        path,
+        public: false,
+        handler: Arc::new(move |_req, _payload| {
+            let caching = caching.clone();
+            Box::pin(async move {
+                let stats = caching.stats().await;
+                HttpResponse::Ok()
+                    .insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]))
+                    .json(stats)
+            })
+        }),
+    }
 }

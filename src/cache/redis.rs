@@ -183,16 +183,24 @@ impl Backend for Redis {
 
     fn stats(&self) -> BoxFuture<'_, BackendStats> {
         Box::pin(async move {
+            // SCAN, not KEYS: counting must not block the other clients of a shared Redis.
             let mut c = self.conn.clone();
-            let entries: Option<u64> = c
-                .keys::<_, Vec<String>>(format!("{}var:*", self.prefix))
+            let entries = match c
+                .scan_match::<_, String>(format!("{}var:*", self.prefix))
                 .await
-                .ok()
-                .map(|k| k.len() as u64);
+            {
+                Ok(mut keys) => {
+                    let mut n = 0u64;
+                    while let Some(k) = keys.next_item().await {
+                        n += u64::from(k.is_ok());
+                    }
+                    Some(n)
+                }
+                Err(_) => None,
+            };
             BackendStats {
                 entries,
-                bytes: None,
-                evictions: 0,
+                ..BackendStats::default()
             }
         })
     }

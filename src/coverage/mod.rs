@@ -244,10 +244,11 @@ impl Tool for Coverage {
                     return;
                 };
                 // The representation counts when one was written: on success.
-                let media = ex
-                    .chosen_media()
-                    .filter(|_| res.status().is_success())
-                    .and_then(|chosen| h.produces().iter().position(|p| p.as_str() == chosen));
+                let media = if res.status().is_success() {
+                    ex.chosen_index()
+                } else {
+                    None
+                };
                 let micros = ex.started().elapsed().as_micros().min(u128::from(u64::MAX)) as u64;
                 c.method(m)
                     .count(status, media, crate::cache::outcome(ex.request()), micros);

@@ -215,6 +215,7 @@ async fn run(
                 req.extensions_mut().insert(Chosen {
                     repr: info.repr_of(i),
                     media: info.produced_static(i),
+                    index: i,
                 });
             }
             Ok(None) => {

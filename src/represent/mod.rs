@@ -146,6 +146,8 @@ render_set!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 pub(crate) struct Chosen {
     pub(crate) repr: usize,
     pub(crate) media: &'static str,
+    /// Its index in the handler's `produces`.
+    pub(crate) index: usize,
 }
 
 /// The `Content-Type` value for a media type: text types get `charset=utf-8`.
@@ -167,6 +169,7 @@ fn render_chosen<T: ?Sized, S: RenderSet<T>>(
     let chosen = chosen.unwrap_or(Chosen {
         repr: 0,
         media: "application/json",
+        index: 0,
     });
     let cx = RenderContext::new(req, chosen.media);
     let (body, own) = set.render(chosen.repr, value, &cx)?;

@@ -67,6 +67,15 @@ impl Exchange {
             .get::<crate::represent::Chosen>()
             .map(|c| c.media)
     }
+
+    /// The index in the handler's `produces` of the media type negotiation chose.
+    pub(crate) fn chosen_index(&self) -> Option<usize> {
+        use actix_web::HttpMessage;
+        self.req
+            .extensions()
+            .get::<crate::represent::Chosen>()
+            .map(|c| c.index)
+    }
 }
 
 impl Exchange {

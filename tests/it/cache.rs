@@ -666,3 +666,71 @@ proptest::proptest! {
         });
     }
 }
+
+#[actix_web::test]
+async fn the_counters_are_served_to_loopback_clients() {
+    let (c, _calls, _cache) = setup().await;
+    c.get("/count")
+        .send()
+        .await
+        .assert_header("x-cache", "MISS");
+    c.get("/count").send().await.assert_header("x-cache", "HIT");
+    let r = c.get("/_cache/stats").send().await;
+    r.assert_status(200)
+        .assert_header("content-type", "application/json")
+        .assert_header("cache-control", "no-store");
+    let stats: serde_json::Value = r.json();
+    assert_eq!(
+        (stats["hits"].as_u64(), stats["misses"].as_u64()),
+        (Some(1), Some(1)),
+        "{stats}"
+    );
+    assert_eq!(stats["backend"]["entries"], 1, "{stats}");
+    assert_eq!(stats["backend"]["max_bytes"], 10 << 20, "{stats}");
+    assert!(stats["backend"]["bytes"].as_u64().unwrap() > 0, "{stats}");
+    // Asking for the counters is not itself cached or counted.
+    c.get("/_cache/stats").send().await.assert_status(200);
+    assert_eq!(
+        c.get("/_cache/stats")
+            .send()
+            .await
+            .json::<serde_json::Value>()["hits"],
+        1
+    );
+    let outside: std::net::SocketAddr = "198.51.100.7:40000".parse().unwrap();
+    c.get("/_cache/stats")
+        .peer(outside)
+        .send()
+        .await
+        .assert_status(404);
+    // Another path, or none.
+    let moved = App::builder(Root {
+        calls: Arc::new(Calls::default()),
+    })
+    .set("/", "tools.caching.on", true)
+    .set_global("cache.stats_path", "/ops/cache")
+    .build()
+    .unwrap();
+    let c = TestClient::new(moved).await;
+    c.get("/ops/cache").send().await.assert_status(200);
+    let none = App::builder(Root {
+        calls: Arc::new(Calls::default()),
+    })
+    .set("/", "tools.caching.on", true)
+    .set_global("cache.stats_path", "")
+    .build()
+    .unwrap();
+    TestClient::new(none)
+        .await
+        .get("/_cache/stats")
+        .send()
+        .await
+        .assert_status(404);
+    let bad = App::builder(Root {
+        calls: Arc::new(Calls::default()),
+    })
+    .set("/", "tools.caching.on", true)
+    .set_global("cache.stats_path", 5)
+    .build();
+    assert!(bad.is_err_and(|e| e.to_string().contains("cache.stats_path")));
+}

@@ -59,9 +59,8 @@ pub(crate) async fn blog_on(database: &str, dir: &Path, cache: &str) -> App {
         database: database.to_owned(),
         cache: cache.to_owned(),
         data_dir: dir.join("photos"),
-        seed: true,
         max_upload: 1 << 20,
-        coverage_file: None,
+        ..Settings::default()
     };
     build(&settings).await.unwrap()
 }

@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# The load benchmark: builds in release, starts each server in turn on loopback with the same
+# worker count, drives it with wrk, and writes requests/s, latency, peak RSS and the ratios
+# to bench/RESULTS.md. Every ratio compares servers measured in this one run.
+#
+#   bash bench/load.sh                 # about 12 minutes on 2 cores
+#   ROUNDS=1 DURATION=3 SCALE_DURATION=2 CALLGRIND=0 bash bench/load.sh   # a quick, noisy pass
+#
+# Servers (examples/load_servers.rs, examples/photoblog, bench/cherrypy_album.py):
+#   A raw actix-web JSON handler      B the same through drupe's default dispatcher
+#   C a negotiated #[resource]        D C answered from the output cache    E raw static bytes
+#   F photoblog album, uncached (SQLite)   G cached   H cached with the coverage recorder on
+#   P CherryPy 18, MethodDispatcher album resource from memory, default thread pool
+#
+# A to H run ROUNDS times, interleaved, and the table keeps each one's median: loopback
+# throughput on a shared machine drifts by 10% from one minute to the next. Then each server
+# runs under callgrind for a fixed number of requests: instructions per request, exact and
+# repeatable, are the evidence of where the time goes.
+#
+# On two or more cores the server runs on CPU 0 and wrk on CPU 1 (taskset), so the load
+# generator does not take the server's core; PIN=0 turns that off.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+source bench/lib.sh
+
+: "${DURATION:=8}"         # seconds measured per server and round
+: "${ROUNDS:=3}"           # interleaved rounds of A to H
+: "${CALLGRIND:=1}"        # 0 skips the instruction counts
+: "${CALLGRIND_REQUESTS:=2000}"
+: "${WARMUP:=2}"           # seconds of load before each measurement
+: "${CONNS:=64}"           # connections for the main table
+: "${WORKERS:=1}"          # server workers for the main table
+: "${SCALE_DURATION:=5}"   # seconds per point of the scaling runs
+: "${PIN:=1}"
+PORT=8097
+out_file=bench/RESULTS.md
+raw_dir=target/bench-load
+rm -rf "$raw_dir"
+mkdir -p "$raw_dir"
+export WRK_RAW_DIR=$raw_dir
+
+server_cpu=() wrk_cpu=()
+if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+  server_cpu=(taskset -c 0) wrk_cpu=(taskset -c 1)
+fi
+
+echo "== tools" >&2
+ensure_wrk
+ensure_cherrypy_venv bench/venv
+cherrypy_version=$(bench/venv/bin/python -c 'import cherrypy; print(cherrypy.__version__)')
+
+echo "== release build" >&2
+cargo build --release --quiet --example load_servers --example photoblog
+bin=$root/target/release/examples
+
+data=$(mktemp -d)
+trap 'stop_server; rm -rf "$data"' EXIT
+
+server_pid=""
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+
+# start_server NAME CMD...: starts it (pinned when PIN), waits for the port.
+start_server() {
+  local name=$1
+  shift
+  "${server_cpu[@]}" "$@" >"$raw_dir/$name.server.log" 2>&1 &
+  server_pid=$!
+  wait_port 127.0.0.1 "$PORT" 60
+}
+
+# The photoblog's database and photos, seeded once and shared by F, G and H.
+photoblog() {
+  echo "$bin/photoblog --bind 127.0.0.1:$PORT --database sqlite:$data/pb.db --data-dir $data/photos --workers $1 $2"
+}
+
+# CPU time (user + system, in clock ticks) the server process has used, all threads.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# measure NAME URL CONNS DURATION -> "NAME rps p50 p99 errors rss_kb cpu_percent"
+# cpu_percent is the server's CPU time over the measured seconds: near 100 per worker means
+# the server was the bottleneck; well under it, the load generator or the network was.
+measure() {
+  local name=$1 url=$2 conns=$3 duration=$4
+  "${wrk_cpu[@]}" wrk -d "$WARMUP" -c "$conns" -t 1 -s bench/wrk.lua "$url" >/dev/null 2>&1
+  local line before after
+  before=$(cpu_ticks "$server_pid")
+  line=$(run_wrk_pinned "$name" "$url" "${duration}s" "$conns" 1 -s bench/wrk.lua 2>/dev/null)
+  after=$(cpu_ticks "$server_pid")
+  echo "$line $(peak_rss_kb "$server_pid") $(awk -v a="$before" -v b="$after" -v d="$duration" \
+    -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", 100 * (b - a) / hz / d }')"
+}
+
+run_wrk_pinned() {
+  if [ ${#wrk_cpu[@]} -gt 0 ]; then
+    # run_wrk calls wrk by name: put a pinned wrapper first on PATH.
+    mkdir -p "$raw_dir/bin"
+    printf '#!/bin/sh\nexec %s %s "$@"\n' "${wrk_cpu[*]}" "$(command -v wrk)" >"$raw_dir/bin/wrk"
+    chmod +x "$raw_dir/bin/wrk"
+    PATH="$raw_dir/bin:$PATH" run_wrk "$@"
+  else
+    run_wrk "$@"
+  fi
+}
+
+item=http://127.0.0.1:$PORT/item/7/3
+items=http://127.0.0.1:$PORT/items/7/3
+album=http://127.0.0.1:$PORT/services/rest/album/1
+
+echo "== main table: $WORKERS worker(s), $CONNS connections, ${DURATION}s each, $ROUNDS round(s)" >&2
+declare -A runs   # name -> "rps p50 p99 errors rss cpu" lines, one per round
+run_one() {
+  local name=$1 url=$2
+  shift 2
+  start_server "$name" "$@"
+  local line
+  line=$(measure "$name" "$url" "$CONNS" "$DURATION")
+  stop_server
+  printf '%s\n' "$line" | awk '{printf "%-2s %10s req/s  p50 %8s ms  p99 %8s ms  errors %s  peak RSS %s kB  CPU %s%%\n", $1, $2, $3, $4, $5, $6, $7}' >&2
+  runs[$name]+="${line#* }"$'\n'
+}
+server_cmd() {
+  case $1 in
+    A | B | C | D | E) echo "$bin/load_servers --variant ${1,,} --bind 127.0.0.1:$PORT --workers $WORKERS" ;;
+    # The first photoblog start seeds the database; the others find it seeded.
+    F) photoblog "$WORKERS" "--cache off --no-coverage" ;;
+    G) photoblog "$WORKERS" "--no-coverage" ;;
+    H) photoblog "$WORKERS" "" ;;
+    P) echo "bench/venv/bin/python bench/cherrypy_album.py 127.0.0.1 $PORT" ;;
+  esac
+}
+server_url() {
+  case $1 in
+    A | B) echo "$item" ;;
+    C | D | E) echo "$items" ;;
+    *) echo "$album" ;;
+  esac
+}
+for round in $(seq 1 "$ROUNDS"); do
+  echo "-- round $round" >&2
+  for n in A B C D E F G H; do
+    # shellcheck disable=SC2046
+    run_one "$n" "$(server_url "$n")" $(server_cmd "$n")
+  done
+done
+# CherryPy once: it is two orders of magnitude away, and its p99 is its own story.
+# shellcheck disable=SC2046
+run_one P "$album" $(server_cmd P)
+
+# The median of each column over the rounds.
+declare -A rps p50 p99 errs rss cpu
+median_of() { printf '%s' "${runs[$1]}" | awk -v c="$2" 'NF { print $c }' | sort -g |
+  awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+for n in A B C D E F G H P; do
+  rps[$n]=$(median_of "$n" 1) p50[$n]=$(median_of "$n" 2) p99[$n]=$(median_of "$n" 3)
+  errs[$n]=$(printf '%s' "${runs[$n]}" | awk 'NF { s += $4 } END { print s + 0 }')
+  rss[$n]=$(median_of "$n" 5) cpu[$n]=$(median_of "$n" 6)
+done
+
+instructions_row=""
+declare -A ir
+if [ "$CALLGRIND" = 1 ]; then
+  echo "== instructions per request under callgrind ($CALLGRIND_REQUESTS requests each)" >&2
+  command -v valgrind >/dev/null || {
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
+    $sudo_cmd apt-get install -y -qq valgrind >&2
+  }
+
+  for n in A B C D E F G H; do
+    out="$raw_dir/$n.callgrind"
+    # shellcheck disable=SC2046
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
+      $(server_cmd "$n") >"$raw_dir/$n.callgrind.log" 2>&1 &
+    server_pid=$!
+    wait_port 127.0.0.1 "$PORT" 120
+    url=$(server_url "$n")
+    python3 bench/requests.py "$url" 200
+    callgrind_control -i on "$server_pid" >/dev/null
+    python3 bench/requests.py "$url" "$CALLGRIND_REQUESTS"
+    callgrind_control -i off "$server_pid" >/dev/null
+    stop_server
+    # Instrumentation was on for exactly the measured requests: what callgrind collected.
+    total=$(awk '/Collected/ { gsub(",", "", $NF); print $NF }' "$raw_dir/$n.callgrind.log")
+    ir[$n]=$(awk -v t="$total" -v r="$CALLGRIND_REQUESTS" 'BEGIN { printf "%.0f", t / r }')
+    echo "$n ${ir[$n]} instructions/request" >&2
+  done
+  instructions_row=yes
+fi
+
+echo "== photoblog memory after a million requests (G)" >&2
+# shellcheck disable=SC2046
+start_server G1M $(photoblog "$WORKERS" "--no-coverage")
+secs=$(awk -v r="${rps[G]}" 'BEGIN { s = int(1050000 / r) + 2; print (s < 5 ? 5 : s) }')
+run_wrk_pinned G1M "$album" "${secs}s" "$CONNS" 1 -s bench/wrk.lua >/dev/null 2>&1
+million_requests=$(awk '/requests in/ {print $1}' "$raw_dir/G1M.txt")
+million_rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status")
+million_hwm=$(peak_rss_kb "$server_pid")
+stop_server
+echo "$million_requests requests: RSS $million_rss kB, peak $million_hwm kB" >&2
+
+echo "== cache bound under distinct URIs" >&2
+bound_mb=1
+# shellcheck disable=SC2046
+start_server bound $(photoblog "$WORKERS" "--no-coverage --cache-mb $bound_mb")
+"${wrk_cpu[@]}" wrk -d "${DURATION}s" -c "$CONNS" -t 1 -s bench/distinct.lua "$album" \
+  >"$raw_dir/bound.txt" 2>&1
+bound_requests=$(awk '/requests in/ {print $1}' "$raw_dir/bound.txt")
+stats=$(curl -s "http://127.0.0.1:$PORT/_cache/stats")
+stop_server
+cache_bytes=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["backend"]["bytes"])' "$stats")
+cache_max=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["backend"]["max_bytes"])' "$stats")
+cache_entries=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["backend"]["entries"])' "$stats")
+cache_evictions=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["backend"]["evictions"])' "$stats")
+echo "$bound_requests distinct URIs: $cache_entries entries, $cache_bytes of $cache_max bytes" >&2
+
+echo "== scaling: B and G, 1 and 2 workers, 16/64/256 connections" >&2
+scale_rows=""
+saved_server_cpu=("${server_cpu[@]}") saved_wrk_cpu=("${wrk_cpu[@]}")
+server_cpu=() wrk_cpu=()   # two workers need both cores: nothing pinned here
+for w in 1 2; do
+  for which in B G; do
+    if [ "$which" = B ]; then
+      start_server "B$w" "$bin/load_servers" --variant b --bind "127.0.0.1:$PORT" --workers "$w"
+      url=$item
+    else
+      # shellcheck disable=SC2046
+      start_server "G$w" $(photoblog "$w" "--no-coverage")
+      url=$album
+    fi
+    for c in 16 64 256; do
+      read -r _ r a b e _ u <<<"$(measure "$which-w$w-c$c" "$url" "$c" "$SCALE_DURATION")"
+      printf '%s w%s c%-3s %10s req/s  p50 %8s ms  p99 %8s ms  errors %s  CPU %s%%\n' \
+        "$which" "$w" "$c" "$r" "$a" "$b" "$e" "$u" >&2
+      scale_rows+="| $which | $w | $c | $(printf '%.0f' "$r") | $a | $b | $e | $u% |"$'\n'
+    done
+    stop_server
+  done
+done
+server_cpu=("${saved_server_cpu[@]}") wrk_cpu=("${saved_wrk_cpu[@]}")
+
+ratio() { awk -v a="${rps[$1]}" -v b="${rps[$2]}" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t ? "holds" : "misses") }'; }
+# The instruction ratio reads the other way round: the baseline's count over the server's,
+# so that, like the throughput ratio, 1.0 means "costs the same" and less means "costs more".
+ir_ratio() {
+  if [ -n "$instructions_row" ] && [ -n "${ir[$1]:-}" ] && [ -n "${ir[$2]:-}" ]; then
+    awk -v a="${ir[$1]}" -v b="${ir[$2]}" 'BEGIN { printf "%.2f", b / a }'
+  else
+    echo "–"
+  fi
+}
+ratio_row() {
+  local r
+  r=$(ratio "$1" "$2")
+  echo "| $1/$2 | $3 | ≥ $4 | $r | $(verdict "$r" "$4") | $(ir_ratio "$1" "$2") |"
+}
+
+{
+  echo "# Load benchmark results"
+  echo
+  echo "Written by \`bash bench/load.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC') at commit" \
+    "\`$(git rev-parse --short HEAD 2>/dev/null || echo unknown)\`."
+  echo
+  machine_description
+  echo "- wrk: $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}'), CherryPy $cherrypy_version, $(python3 --version)"
+  if [ ${#server_cpu[@]} -gt 0 ]; then
+    echo "- The server ran on CPU 0 and wrk (1 thread) on CPU 1."
+  else
+    echo "- Nothing pinned: the server and wrk shared the CPUs."
+  fi
+  echo
+  echo "## Servers: $WORKERS worker(s), $CONNS connections, ${DURATION} s each after ${WARMUP} s of warm-up"
+  echo
+  echo "Medians over $ROUNDS interleaved round(s) (CherryPy: one round). Server CPU near 100% per"
+  echo "worker means the server was the bottleneck. Instructions: user-space instructions per"
+  echo "request under callgrind ($CALLGRIND_REQUESTS requests on one keep-alive connection)."
+  echo
+  echo "| | server | requests/s | p50 ms | p99 ms | errors | peak RSS MB | server CPU | CPU µs/request | instructions/request |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for n in A B C D E F G H P; do
+    case $n in
+      A) what="raw actix-web, JSON from 2 typed path args" ;;
+      B) what="drupe default dispatcher, same handler" ;;
+      C) what="drupe #[resource], same JSON, negotiated" ;;
+      D) what="C from the output cache (hit)" ;;
+      E) what="raw actix-web, D's body as static bytes" ;;
+      F) what="photoblog album, SQLite, no cache" ;;
+      G) what="photoblog album, cached" ;;
+      H) what="G with the coverage recorder on" ;;
+      P) what="CherryPy $cherrypy_version MethodDispatcher album" ;;
+    esac
+    awk -v n="$n" -v w="$what" -v r="${rps[$n]}" -v a="${p50[$n]}" -v b="${p99[$n]}" \
+      -v e="${errs[$n]}" -v m="${rss[$n]}" -v c="${cpu[$n]}" -v i="${ir[$n]:-–}" \
+      'BEGIN { printf "| %s | %s | %.0f | %s | %s | %s | %.1f | %s%% | %.1f | %s |\n", n, w, r, a, b, e, m / 1024, c, c * 10000 / r, i }'
+  done
+  echo
+  echo "## Ratios"
+  echo
+  echo "| ratio | meaning | target | requests/s ratio | | instructions ratio |"
+  echo "|---|---|---|---:|---|---:|"
+  ratio_row B A "the default dispatcher against raw actix-web" 0.90
+  ratio_row C A "a negotiated resource against raw actix-web" 0.85
+  ratio_row D E "a cache hit against static bytes" 0.95
+  ratio_row H G "the coverage recorder's cost" 0.97
+  ratio_row G P "the cached photoblog against CherryPy" 30
+  echo
+  echo "## Memory and the cache bound"
+  echo
+  awk -v n="$million_requests" -v r="$million_rss" -v h="$million_hwm" 'BEGIN {
+    printf "- The photoblog (G) after %d requests: RSS %.1f MB, peak %.1f MB (target: at most 40 MB, %s).\n",
+      n, r / 1024, h / 1024, (h <= 40 * 1024 ? "holds" : "misses") }'
+  awk -v n="$bound_requests" -v e="$cache_entries" -v b="$cache_bytes" -v m="$cache_max" -v x="$cache_evictions" 'BEGIN {
+    printf "- %d requests for distinct URIs with a %d-byte cache: %d entries, %d bytes stored, %d evictions (%s).\n",
+      n, m, e, b, x, (b <= m ? "within the bound" : "OVER the bound") }'
+  echo
+  echo "## Scaling (nothing pinned; ${SCALE_DURATION} s per point)"
+  echo
+  echo "| server | workers | connections | requests/s | p50 ms | p99 ms | errors | server CPU |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  printf '%s' "$scale_rows"
+} >"$out_file"
+
+echo "== wrote $out_file" >&2
+cat "$out_file"

@@ -1,0 +1,27 @@
+"""Sends N GET requests over one keep-alive connection and checks each answers 200.
+
+Used by bench/load.sh to drive a server running under callgrind, where a fixed request count
+(not a duration) makes instruction counts per request exact and repeatable.
+
+Usage: python3 requests.py URL N
+"""
+import http.client
+import sys
+import urllib.parse
+
+
+def main(url, n):
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+    target = u.path + ("?" + u.query if u.query else "")
+    for _ in range(n):
+        conn.request("GET", target, headers={"Accept": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        if r.status != 200:
+            sys.exit("%s answered %d" % (url, r.status))
+    conn.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))

@@ -1,0 +1,161 @@
+//! The servers `bench/load.sh` drives, one per run, each answering the same small JSON object
+//! so the load benchmark compares frameworks, not work:
+//!
+//! | variant | what | URL |
+//! |---|---|---|
+//! | `a` | raw actix-web handler, 2 typed path args | `/item/7/3` |
+//! | `b` | the same handler through drupe's default dispatcher | `/item/7/3` |
+//! | `c` | a `#[resource]` with negotiation (JSON, XML) | `/items/7/3` |
+//! | `d` | `c` behind the output cache (a hit after the first request) | `/items/7/3` |
+//! | `e` | raw actix-web answering `d`'s body as static bytes | `/items/7/3` |
+//!
+//! ```text
+//! cargo run --release --example load_servers -- --variant b --bind 127.0.0.1:8091 --workers 1
+//! ```
+
+use std::process::ExitCode;
+
+use actix_web::{HttpResponse, HttpServer, web};
+use clap::{Parser, ValueEnum};
+use drupe::{App, Negotiated, controller, resource};
+use serde::Serialize;
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Variant {
+    A,
+    B,
+    C,
+    D,
+    E,
+}
+
+#[derive(Parser)]
+#[command(about = "Servers for the load benchmark")]
+struct Args {
+    #[arg(long, value_enum)]
+    variant: Variant,
+    #[arg(long, default_value = "127.0.0.1:8091")]
+    bind: String,
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
+}
+
+/// The small JSON object every variant answers.
+#[derive(Serialize)]
+struct Item {
+    id: u32,
+    n: u32,
+    name: &'static str,
+}
+
+async fn raw_item(p: web::Path<(u32, u32)>) -> web::Json<Item> {
+    let (id, n) = p.into_inner();
+    web::Json(Item {
+        id,
+        n,
+        name: "item",
+    })
+}
+
+struct Root {
+    items: Items,
+}
+
+#[controller]
+impl Root {
+    /// `/item/<id>/<n>`: variant `b`.
+    #[expose]
+    fn item(&self, id: u32, n: u32) -> web::Json<Item> {
+        web::Json(Item {
+            id,
+            n,
+            name: "item",
+        })
+    }
+
+    /// `/items/<id>/<n>`: variants `c` and `d`.
+    #[mount]
+    fn items(&self) -> &Items {
+        &self.items
+    }
+}
+
+/// The method-dispatched resource of variants `c` and `d`.
+struct Items;
+
+#[resource]
+impl Items {
+    /// The item `id`, `n`, as JSON or XML.
+    #[produces(json, xml)]
+    fn get(&self, id: u32, n: u32) -> Negotiated<Item> {
+        Negotiated::new(Item {
+            id,
+            n,
+            name: "item",
+        })
+    }
+}
+
+fn drupe_app(args: &Args, cached: bool) -> Result<App, drupe::BuildError> {
+    App::builder(Root { items: Items })
+        .set("/", "tools.caching.on", cached)
+        .set_global("server.workers", args.workers as i64)
+        .build()
+}
+
+fn raw(args: &Args, body: Option<web::Bytes>) -> std::io::Result<()> {
+    let bind = args.bind.clone();
+    let workers = args.workers;
+    actix_web::rt::System::new().block_on(async move {
+        HttpServer::new(move || {
+            let app = actix_web::App::new().route("/item/{id}/{n}", web::get().to(raw_item));
+            match body.clone() {
+                Some(b) => app.route(
+                    "/items/{id}/{n}",
+                    web::get().to(move || {
+                        let b = b.clone();
+                        async move { HttpResponse::Ok().content_type("application/json").body(b) }
+                    }),
+                ),
+                None => app,
+            }
+        })
+        .workers(workers)
+        .bind(&bind)?
+        .run()
+        .await
+    })
+}
+
+fn main() -> ExitCode {
+    drupe::engine::init_logging();
+    let args = Args::parse();
+    let served = match args.variant {
+        Variant::A => raw(&args, None),
+        Variant::E => {
+            let body = serde_json::to_vec(&Item {
+                id: 7,
+                n: 3,
+                name: "item",
+            })
+            .expect("an item serializes");
+            raw(&args, Some(body.into()))
+        }
+        Variant::B | Variant::C | Variant::D => {
+            return match drupe_app(&args, matches!(args.variant, Variant::D)) {
+                Ok(app) => app.serve(&args.bind),
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+    };
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
