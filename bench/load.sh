@@ -3,7 +3,7 @@
 # worker count, drives it with wrk, and writes requests/s, latency, peak RSS and the ratios
 # to bench/RESULTS.md. Every ratio compares servers measured in this one run.
 #
-#   bash bench/load.sh                 # about 12 minutes on 2 cores
+#   bash bench/load.sh                 # about 20 minutes on 2 cores
 #   ROUNDS=1 DURATION=3 SCALE_DURATION=2 CALLGRIND=0 bash bench/load.sh   # a quick, noisy pass
 #
 # Servers (examples/load_servers.rs, examples/photoblog, bench/cherrypy_album.py):
@@ -12,8 +12,10 @@
 #   F photoblog album, uncached (SQLite)   G cached   H cached with the coverage recorder on
 #   P CherryPy 18, MethodDispatcher album resource from memory, default thread pool
 #
-# A to H run ROUNDS times, interleaved, and the table keeps each one's median: loopback
-# throughput on a shared machine drifts by 10% from one minute to the next. Then each server
+# A to H run ROUNDS times, interleaved (the order reversed every other round), and the table
+# keeps each one's median; each ratio is the median of the ratios within a round, where the
+# two servers ran a few seconds apart: loopback throughput on a shared machine drifts by 10 to
+# 15% from one minute to the next, and pairing cancels the drift. Then each server
 # runs under callgrind for a fixed number of requests: instructions per request, exact and
 # repeatable, are the evidence of where the time goes.
 #
@@ -24,11 +26,11 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 source bench/lib.sh
 
-: "${DURATION:=8}"         # seconds measured per server and round
-: "${ROUNDS:=3}"           # interleaved rounds of A to H
+: "${DURATION:=6}"         # seconds measured per server and round
+: "${ROUNDS:=5}"           # interleaved rounds of A to H
 : "${CALLGRIND:=1}"        # 0 skips the instruction counts
 : "${CALLGRIND_REQUESTS:=2000}"
-: "${WARMUP:=2}"           # seconds of load before each measurement
+: "${WARMUP:=1}"           # seconds of load before each measurement
 : "${CONNS:=64}"           # connections for the main table
 : "${WORKERS:=1}"          # server workers for the main table
 : "${SCALE_DURATION:=5}"   # seconds per point of the scaling runs
@@ -124,7 +126,11 @@ run_one() {
   stop_server
   printf '%s\n' "$line" | awk '{printf "%-2s %10s req/s  p50 %8s ms  p99 %8s ms  errors %s  peak RSS %s kB  CPU %s%%\n", $1, $2, $3, $4, $5, $6, $7}' >&2
   runs[$name]+="${line#* }"$'\n'
+  local rate
+  read -r _ rate _ <<<"$line"
+  by_round[$name,$round]=$rate
 }
+declare -A by_round   # "NAME,ROUND" -> requests/s
 server_cmd() {
   case $1 in
     A | B | C | D | E) echo "$bin/load_servers --variant ${1,,} --bind 127.0.0.1:$PORT --workers $WORKERS" ;;
@@ -144,12 +150,15 @@ server_url() {
 }
 for round in $(seq 1 "$ROUNDS"); do
   echo "-- round $round" >&2
-  for n in A B C D E F G H; do
+  order="A B C E D G H F"
+  [ $((round % 2)) = 1 ] || order="C B A D E H G F"
+  for n in $order; do
     # shellcheck disable=SC2046
     run_one "$n" "$(server_url "$n")" $(server_cmd "$n")
   done
 done
 # CherryPy once: it is two orders of magnitude away, and its p99 is its own story.
+round=1
 # shellcheck disable=SC2046
 run_one P "$album" $(server_cmd P)
 
@@ -182,9 +191,9 @@ if [ "$CALLGRIND" = 1 ]; then
     wait_port 127.0.0.1 "$PORT" 120
     url=$(server_url "$n")
     python3 bench/requests.py "$url" 200
-    callgrind_control -i on "$server_pid" >/dev/null
+    callgrind_control -i on "$server_pid" >/dev/null 2>&1
     python3 bench/requests.py "$url" "$CALLGRIND_REQUESTS"
-    callgrind_control -i off "$server_pid" >/dev/null
+    callgrind_control -i off "$server_pid" >/dev/null 2>&1
     stop_server
     # Instrumentation was on for exactly the measured requests: what callgrind collected.
     total=$(awk '/Collected/ { gsub(",", "", $NF); print $NF }' "$raw_dir/$n.callgrind.log")
@@ -245,7 +254,16 @@ for w in 1 2; do
 done
 server_cpu=("${saved_server_cpu[@]}") wrk_cpu=("${saved_wrk_cpu[@]}")
 
-ratio() { awk -v a="${rps[$1]}" -v b="${rps[$2]}" 'BEGIN { printf "%.2f", a / b }'; }
+# The median over the rounds of X/Y within each round (P ran once: its round is 1).
+ratio() {
+  local r
+  for r in $(seq 1 "$ROUNDS"); do
+    local x=${by_round[$1,$r]:-} y=${by_round[$2,$r]:-}
+    [ -n "$x" ] || x=${by_round[$1,1]}
+    [ -n "$y" ] || y=${by_round[$2,1]}
+    awk -v a="$x" -v b="$y" 'BEGIN { print a / b }'
+  done | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t ? "holds" : "misses") }'; }
 # The instruction ratio reads the other way round: the baseline's count over the server's,
 # so that, like the throughput ratio, 1.0 means "costs the same" and less means "costs more".
@@ -302,6 +320,8 @@ ratio_row() {
   done
   echo
   echo "## Ratios"
+  echo
+  echo "Requests/s ratios: the median over the rounds of the ratio within each round."
   echo
   echo "| ratio | meaning | target | requests/s ratio | | instructions ratio |"
   echo "|---|---|---|---:|---|---:|"

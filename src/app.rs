@@ -31,6 +31,25 @@ pub enum BuildError {
 pub(crate) struct Shared {
     pub(crate) behind_proxy: bool,
     pub(crate) templates: Option<Arc<Templates>>,
+    /// `[global] server.max_uri_length` (default 8 KiB): longer request targets get 414.
+    pub(crate) max_uri: usize,
+    /// `[global] server.max_header_size` (default 16 KiB): a request head (target and
+    /// header fields) over it gets 431.
+    pub(crate) max_head: usize,
+}
+
+/// A size from `[global] key` (a count or `"16 KiB"`), or `default`.
+fn size_setting(config: &Config, key: &str, default: usize) -> Result<usize, ConfigError> {
+    match config.global(key) {
+        None => Ok(default),
+        Some(v) => crate::config::parse_size(v)
+            .filter(|n| *n > 0)
+            .ok_or_else(|| ConfigError::Setting {
+                path: "global".into(),
+                key: key.into(),
+                message: format!("expected a size in bytes, got {v}"),
+            }),
+    }
 }
 
 /// Whether the application that answers `req` trusts proxy headers.
@@ -362,6 +381,8 @@ impl AppBuilder {
                 shared: Arc::new(Shared {
                     behind_proxy,
                     templates: templates.map(Arc::new),
+                    max_uri: size_setting(&self.config, "server.max_uri_length", 8 << 10)?,
+                    max_head: size_setting(&self.config, "server.max_header_size", 16 << 10)?,
                 }),
                 config: self.config,
             }),

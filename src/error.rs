@@ -116,6 +116,16 @@ impl HttpError {
         Self::of(StatusCode::CONFLICT, message)
     }
 
+    /// 414 URI Too Long.
+    pub fn uri_too_long(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::of(StatusCode::URI_TOO_LONG, message)
+    }
+
+    /// 431 Request Header Fields Too Large.
+    pub fn header_fields_too_large(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::of(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, message)
+    }
+
     /// 413 Content Too Large.
     pub fn payload_too_large(message: impl Into<Cow<'static, str>>) -> Self {
         Self::of(StatusCode::PAYLOAD_TOO_LARGE, message)

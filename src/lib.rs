@@ -101,6 +101,66 @@ pub mod dev {
     pub use crate::dispatch::{Call, Extract, HandlerResult, resolve_and_bind};
 }
 
+/// The parsers that read what clients and shared caches send, for the fuzz targets in
+/// `fuzz/`: each checks its own invariants and panics when one breaks.
+#[doc(hidden)]
+pub mod fuzzing {
+    use actix_web::http::header::HeaderMap;
+
+    /// Selection by the general parse agrees with [`negotiate::select`](crate::negotiate::select)
+    /// (which answers a bare type without it), and picks an index in range.
+    pub fn accept(accept: &str, produces: &[crate::negotiate::MediaRange]) {
+        let fast = crate::negotiate::select(accept, produces);
+        let general = crate::negotiate::select_general(accept, produces);
+        assert_eq!(fast, general, "{accept:?}");
+        if let Ok(Some(i)) = fast {
+            assert!(i < produces.len());
+        }
+    }
+
+    /// Reads a request's cache directives and `If-None-Match`, and a response's caching
+    /// policy, from any headers.
+    pub fn cache_headers(request: &HeaderMap, response: &HeaderMap) {
+        let _ = crate::cache::control::request(request);
+        if let Ok(Some(inm)) = crate::cache::control::if_none_match(request) {
+            let _ = crate::cache::control::none_match_hits(&inm, "\"x\"");
+        }
+        let _ = crate::cache::control::response(response, std::time::SystemTime::now());
+    }
+
+    /// Two requests share a variant key exactly when they agree on every header `vary` names
+    /// (present or not, and its field lines combined with `, `, as RFC 9110 §5.3 reads them).
+    pub fn variant_key(vary: &[String], a: &HeaderMap, b: &HeaderMap) {
+        let same = vary.iter().all(|n| {
+            let combined = |h: &HeaderMap| {
+                let lines: Vec<&[u8]> = h.get_all(n.as_str()).map(|v| v.as_bytes()).collect();
+                (!lines.is_empty()).then(|| lines.join(&b", "[..]))
+            };
+            combined(a) == combined(b)
+        });
+        let (ka, kb) = (
+            crate::cache::entry_variant_key(vary, a),
+            crate::cache::entry_variant_key(vary, b),
+        );
+        if ka == kb {
+            assert!(same, "{ka:?} for different values");
+        }
+        if same {
+            assert_eq!(ka, kb);
+        }
+    }
+
+    /// A stored response read back from a shared backend: anything but our encoding is
+    /// refused, and what is read encodes back to the same bytes.
+    pub fn stored(data: &[u8]) {
+        if let Some(s) = crate::cache::Stored::decode(bytes::Bytes::copy_from_slice(data)) {
+            let again = s.encode();
+            let twice = crate::cache::Stored::decode(again.clone().into()).expect("re-read");
+            assert_eq!(twice.encode(), again);
+        }
+    }
+}
+
 #[doc(hidden)]
 pub mod __private {
     pub use crate::dev::*;

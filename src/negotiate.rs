@@ -164,7 +164,10 @@ pub fn select(accept: &str, produces: &[MediaRange]) -> Result<Option<usize>, Ma
 }
 
 /// [`select`] by the general parse, whatever the header holds.
-fn select_general(accept: &str, produces: &[MediaRange]) -> Result<Option<usize>, Malformed> {
+pub(crate) fn select_general(
+    accept: &str,
+    produces: &[MediaRange],
+) -> Result<Option<usize>, Malformed> {
     let mut elems: SmallVec<[Element<'_>; 12]> = SmallVec::new();
     parse_all(accept, &mut elems)?;
     if elems.is_empty() {

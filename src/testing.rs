@@ -227,8 +227,16 @@ impl RequestBuilder<'_> {
                         self.peer
                             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 40000))),
                     );
+                // As a client would: a Host, the default one unless the test names its own.
+                if !self
+                    .headers
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("host"))
+                {
+                    r = r.insert_header(("host", "localhost:8080"));
+                }
                 for (k, v) in &self.headers {
-                    r = r.insert_header((k.as_str(), v.as_str()));
+                    r = r.append_header((k.as_str(), v.as_str()));
                 }
                 if !self.body.is_empty() {
                     r = r.set_payload(self.body);
@@ -422,6 +430,8 @@ impl TestServer {
             std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port on loopback");
         let addr = listener.local_addr().expect("a bound address");
         let (tx, rx) = std::sync::mpsc::channel();
+        // The engine's connection timeouts, so tests see what a served application does.
+        let timeouts = crate::engine::ConnectionTimeouts::from_config(app.config());
         let thread = std::thread::spawn(move || {
             let sys = actix_web::rt::System::new();
             sys.block_on(async move {
@@ -429,6 +439,8 @@ impl TestServer {
                     actix_web::App::new().configure(app.configure())
                 })
                 .workers(workers)
+                .client_request_timeout(timeouts.request)
+                .keep_alive(timeouts.keep_alive)
                 .disable_signals()
                 .shutdown_timeout(5)
                 .listen(listener)

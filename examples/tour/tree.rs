@@ -287,6 +287,13 @@ pub(crate) fn app() -> App {
 
 /// The tour on a given cache (the tests share a Redis cache between two instances).
 pub(crate) fn app_with_cache(cache: drupe::cache::Caching) -> App {
+    builder_with_cache(cache)
+        .build()
+        .expect("the tour's tree is valid")
+}
+
+/// The tour's configured builder, for tests that change a setting before building.
+pub(crate) fn builder_with_cache(cache: drupe::cache::Caching) -> drupe::AppBuilder {
     let store = Store::seeded();
     let root = Root {
         blog: Blog,
@@ -308,6 +315,4 @@ pub(crate) fn app_with_cache(cache: drupe::cache::Caching) -> App {
         .set("/users", "tools.caching.on", true)
         // The coverage report at /_coverage/ (loopback clients only).
         .set("/", "tools.coverage.on", true)
-        .build()
-        .expect("the tour's tree is valid")
 }

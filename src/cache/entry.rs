@@ -1,5 +1,6 @@
 //! A stored response, its keys, and its encoding for shared backends.
 
+use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -130,7 +131,8 @@ impl Stored {
         let status = u16::from_be_bytes(take(&mut at, 2)?.try_into().ok()?);
         let ms = |b: &[u8]| -> Option<SystemTime> {
             let v = u64::from_be_bytes(b.try_into().ok()?);
-            Some(SystemTime::UNIX_EPOCH + Duration::from_millis(v))
+            // Checked: Windows' SystemTime ends long before u64::MAX milliseconds.
+            SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(v))
         };
         let stored_at = ms(take(&mut at, 8)?)?;
         let expires_at = ms(take(&mut at, 8)?)?;
@@ -160,17 +162,29 @@ pub(crate) fn variant_key(vary: &[String], headers: &HeaderMap) -> String {
     let mut key = String::with_capacity(64);
     for name in vary {
         key.push_str(name);
-        let mut values = headers.get_all(name.as_str()).peekable();
-        if values.peek().is_none() {
+        let lines = || headers.get_all(name.as_str());
+        if lines().next().is_none() {
             // Absent differs from empty.
             key.push('\u{0}');
-        } else {
+        } else if lines().all(|v| std::str::from_utf8(v.as_bytes()).is_ok()) {
             key.push(':');
-            for (i, v) in values.enumerate() {
+            for (i, v) in lines().enumerate() {
                 if i > 0 {
                     key.push_str(", ");
                 }
-                key.push_str(&String::from_utf8_lossy(v.as_bytes()));
+                key.push_str(std::str::from_utf8(v.as_bytes()).unwrap_or_default());
+            }
+        } else {
+            // Other bytes (obs-text): the combined value in hex after U+0001, which no header
+            // value holds. A lossy conversion would give two values one key.
+            key.push('\u{1}');
+            for (i, v) in lines().enumerate() {
+                if i > 0 {
+                    key.push_str("2c20");
+                }
+                for b in v.as_bytes() {
+                    let _ = write!(key, "{b:02x}");
+                }
             }
         }
         key.push('\n');

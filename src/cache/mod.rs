@@ -58,7 +58,7 @@ use tokio::sync::watch;
 use crate::HttpError;
 use crate::tools::{After, Before, Exchange, Tool};
 
-mod control;
+pub(crate) mod control;
 mod entry;
 mod memory;
 #[cfg(feature = "redis")]
@@ -770,6 +770,11 @@ async fn store(
 /// coverage recorder or a user's own tool (`None` where the cache is off).
 pub fn outcome(req: &HttpRequest) -> Option<CacheOutcome> {
     req.extensions().get::<CacheOutcome>().copied()
+}
+
+/// The variant key of a request's `headers` for a response's `vary` names.
+pub(crate) fn entry_variant_key(vary: &[String], headers: &header::HeaderMap) -> String {
+    entry::variant_key(vary, headers)
 }
 
 /// The cache's [`CacheStats`] as JSON at `path`, for operators and the load benchmark.

@@ -65,8 +65,43 @@ async fn respond(
     start: Instant,
 ) -> HttpResponse {
     let req = req.clone();
-    if let Some(host) = req.headers().get(header::HOST)
-        && !host.to_str().is_ok_and(crate::url::valid_host)
+    // Bounds on the head, whatever the HTTP layer let through (actix-web bounds a head only
+    // while it is still arriving).
+    let shared = &inner.shared;
+    let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > shared.max_uri {
+        return error::render(
+            &req,
+            &HttpError::uri_too_long(format!(
+                "The request target is longer than {} bytes.",
+                shared.max_uri
+            )),
+        );
+    }
+    let head: usize = target
+        + req
+            .headers()
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len() + 4)
+            .sum::<usize>();
+    if head > shared.max_head {
+        return error::render(
+            &req,
+            &HttpError::header_fields_too_large(format!(
+                "The request's header fields are larger than {} bytes.",
+                shared.max_head
+            )),
+        );
+    }
+    // RFC 9112 §3.2: one Host, and a valid one. (Its absence from an HTTP/1.1 request is
+    // refused by actix-web's parser over a socket; in process, tests may omit it.)
+    let mut hosts = req.headers().get_all(header::HOST);
+    let host = hosts.next();
+    if hosts.next().is_some() {
+        return error::render(&req, &HttpError::bad_request("More than one Host header."));
+    }
+    if let Some(h) = host
+        && !h.to_str().is_ok_and(crate::url::valid_host)
     {
         return error::render(&req, &HttpError::bad_request("Invalid Host header."));
     }
@@ -134,6 +169,10 @@ async fn respond(
             }
         }
     };
+    let mut res = res;
+    for t in &settings.tools {
+        t.tool.respond(&*t.config, &ex, &mut res);
+    }
     for t in &settings.tools {
         t.tool.end(&*t.config, &ex, &res);
     }

@@ -37,6 +37,7 @@ mod server;
 mod signals;
 
 pub use log::{EngineFormat, init_logging};
+pub(crate) use server::ConnectionTimeouts;
 pub use server::ServerPlugin;
 pub use signals::Signals;
 

@@ -27,6 +27,32 @@ struct Running {
 
 type OnServing = Box<dyn Fn(&str) + Send + Sync>;
 
+/// How long a connection may take, from `[global] server.*` (seconds).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ConnectionTimeouts {
+    /// `server.request_timeout` (default 5): a client that has not sent a whole request head
+    /// within it gets 408 and is closed, so slow clients cannot hold workers.
+    pub(crate) request: Duration,
+    /// `server.keep_alive` (default 5; 0 closes each connection after its response).
+    pub(crate) keep_alive: Option<Duration>,
+}
+
+impl ConnectionTimeouts {
+    pub(crate) fn from_config(cfg: &crate::Config) -> Self {
+        let secs = |k: &str, d: f64| {
+            cfg.global(k)
+                .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+                .filter(|v| v.is_finite() && *v >= 0.0 && *v <= 86_400.0)
+                .map_or(Duration::from_secs_f64(d), Duration::from_secs_f64)
+        };
+        let keep_alive = secs("server.keep_alive", 5.0);
+        Self {
+            request: secs("server.request_timeout", 5.0),
+            keep_alive: (!keep_alive.is_zero()).then_some(keep_alive),
+        }
+    }
+}
+
 /// The HTTP server plugin.
 pub struct ServerPlugin {
     app: App,
@@ -51,8 +77,10 @@ impl std::fmt::Debug for ServerPlugin {
 
 impl ServerPlugin {
     /// Serves `app` on `bind`. Defaults: as many workers as CPUs, a 5 s shutdown timeout, a
-    /// 1 s wait for a busy port; `[global] server.workers`, `server.shutdown_timeout` and
-    /// `server.port_wait` (seconds) override them.
+    /// 1 s wait for a busy port, 5 s for a client to send a request head (else 408) and 5 s
+    /// of keep-alive; `[global] server.workers`, `server.shutdown_timeout`,
+    /// `server.port_wait`, `server.request_timeout` and `server.keep_alive` (seconds)
+    /// override them.
     pub fn new(app: App, bind: BindAddr) -> Self {
         let cfg = app.config();
         let secs = |k: &str, d: f64| {
@@ -142,6 +170,7 @@ impl ServerPlugin {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let app = self.app.clone();
         let (workers, timeout) = (self.workers, self.shutdown_timeout);
+        let timeouts = ConnectionTimeouts::from_config(self.app.config());
         let c = conns.clone();
         let thread = std::thread::Builder::new()
             .name("HTTPServer".into())
@@ -151,6 +180,8 @@ impl ServerPlugin {
                         actix_web::App::new().configure(app.configure())
                     })
                     .workers(workers)
+                    .client_request_timeout(timeouts.request)
+                    .keep_alive(timeouts.keep_alive)
                     .disable_signals()
                     .shutdown_timeout(timeout.as_secs())
                     .on_connect(move |conn, ext| c.on_connect(conn, ext));

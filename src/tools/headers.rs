@@ -1,5 +1,6 @@
 //! The `response_headers` tool: fixed headers on every response of a subtree (security
-//! headers on HTML pages, say), set unless the handler set them.
+//! headers on HTML pages, say), set unless the handler set them: handler answers, cache
+//! hits, and the dispatcher's own 404, 405 and 406 alike.
 //!
 //! ```toml
 //! ["/"]
@@ -13,7 +14,7 @@ use actix_web::HttpResponse;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use serde::Deserialize;
 
-use super::{After, Exchange, Tool};
+use super::{Exchange, Tool};
 
 /// The `response_headers` tool.
 #[derive(Debug, Default, Clone, Copy)]
@@ -31,17 +32,7 @@ impl Tool for ResponseHeaders {
     type Config = ResponseHeadersConfig;
     const NAME: &'static str = "response_headers";
 
-    fn priority(&self) -> i32 {
-        // Before the cache (90) stores the response, so hits carry the headers too.
-        80
-    }
-
-    fn after_handler<'a>(
-        &'a self,
-        cfg: &'a ResponseHeadersConfig,
-        _: &'a Exchange,
-        mut res: HttpResponse,
-    ) -> After<'a> {
+    fn on_response(&self, cfg: &ResponseHeadersConfig, _: &Exchange, res: &mut HttpResponse) {
         for (k, v) in &cfg.headers {
             if let (Ok(name), Ok(value)) = (
                 HeaderName::from_bytes(k.as_bytes()),
@@ -51,6 +42,5 @@ impl Tool for ResponseHeaders {
                 res.headers_mut().insert(name, value);
             }
         }
-        After::Done(res)
     }
 }

@@ -175,6 +175,13 @@ pub trait Tool: Send + Sync + 'static {
         After::Done(response)
     }
 
+    /// For every response under the tool's paths, the dispatcher's own 404, 405 and 406
+    /// included, and cache hits: the place for headers every response carries. Runs after
+    /// the after-hooks, before [`Tool::on_end`].
+    fn on_response(&self, config: &Self::Config, exchange: &Exchange, response: &mut HttpResponse) {
+        let _ = (config, exchange, response);
+    }
+
     /// Once the response is final, for every request under the tool's paths.
     fn on_end(&self, config: &Self::Config, exchange: &Exchange, response: &HttpResponse) {
         let _ = (config, exchange, response);
@@ -199,6 +206,7 @@ pub(crate) trait ErasedTool: Send + Sync {
         ex: &'a Exchange,
         res: HttpResponse,
     ) -> After<'a>;
+    fn respond(&self, config: &(dyn Any + Send + Sync), ex: &Exchange, res: &mut HttpResponse);
     fn end(&self, config: &(dyn Any + Send + Sync), ex: &Exchange, res: &HttpResponse);
     fn build(&self, tree: &Arc<Tree>);
     fn as_any(&self) -> &dyn Any;
@@ -242,6 +250,9 @@ impl<T: Tool> ErasedTool for Erased<T> {
         res: HttpResponse,
     ) -> After<'a> {
         self.0.after_handler(Self::cfg(config), ex, res)
+    }
+    fn respond(&self, config: &(dyn Any + Send + Sync), ex: &Exchange, res: &mut HttpResponse) {
+        self.0.on_response(Self::cfg(config), ex, res)
     }
     fn end(&self, config: &(dyn Any + Send + Sync), ex: &Exchange, res: &HttpResponse) {
         self.0.on_end(Self::cfg(config), ex, res)

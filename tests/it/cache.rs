@@ -579,7 +579,7 @@ async fn hits_over_a_socket_carry_a_fresh_date() {
     let calls = Arc::new(Calls::default());
     let s = TestServer::start(app(calls, Caching::memory(100, 1 << 20))).await;
     let first = s.client().get("/count").send().await;
-    std::thread::sleep(Duration::from_millis(1100));
+    std::thread::sleep(Duration::from_millis(2100));
     let second = s.client().get("/count").send().await;
     second.assert_header("x-cache", "HIT").assert_text("call 1");
     let d1 = httpdate::parse_http_date(first.header("date").unwrap()).unwrap();

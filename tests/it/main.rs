@@ -10,6 +10,7 @@ mod tour;
 #[allow(dead_code)]
 mod photoblog;
 
+mod bad_input;
 #[cfg(unix)]
 mod browser;
 mod cache;
@@ -17,11 +18,16 @@ mod cache_redis;
 mod coverage;
 mod dispatch;
 mod engine;
+mod faults;
 mod methods;
 mod mismatch;
 mod negotiation;
 mod photoblog_tests;
+mod process;
+mod reliability;
 mod requests;
+mod security;
+mod soak;
 mod tools;
 mod tour_api;
 mod tour_tests;

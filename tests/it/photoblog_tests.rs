@@ -631,7 +631,8 @@ async fn the_pages_and_their_forms() {
         .form(&[("title", "Forged")])
         .send()
         .await
-        .assert_status(404);
+        .assert_status(403)
+        .assert_contains("CSRF check");
     let form = c.get("/album/new").send().await;
     form.assert_status(200);
     let cookie = form

@@ -1,0 +1,303 @@
+//! Security checks on the photoblog and the tour: what outsiders can reach, CSRF on every
+//! form, uploads that cannot choose where they land, the headers on HTML, the cache and
+//! credentials, and what the logs never hold.
+
+use std::net::SocketAddr;
+
+use drupe::testing::{Part, TestClient};
+use serde_json::Value;
+
+use crate::photoblog_tests::{blog_on, png, temp_dir};
+
+fn outside() -> SocketAddr {
+    "198.51.100.7:40000".parse().unwrap()
+}
+
+/// Albums and photos the service lists: what a forged request must not change.
+async fn counts(c: &TestClient) -> (usize, usize) {
+    let albums = c.get("/services/rest/album/").send().await;
+    let photos = c.get("/services/rest/photo/").send().await;
+    (
+        albums.json::<Vec<Value>>().len(),
+        photos.json::<Vec<Value>>().len(),
+    )
+}
+
+#[actix_web::test]
+async fn operator_pages_are_for_loopback_clients_unless_configured() {
+    let dir = temp_dir("sec-loopback");
+    let c = TestClient::new(blog_on("sqlite::memory:", &dir, "memory").await).await;
+    let operator = [
+        "/_coverage/",
+        "/_coverage/data.json",
+        "/openapi.json",
+        "/docs/",
+        "/_cache/stats",
+    ];
+    for path in operator {
+        c.get(path).send().await.assert_status(200);
+        c.get(path).peer(outside()).send().await.assert_status(404);
+    }
+    c.post("/_coverage/reset")
+        .peer(outside())
+        .send()
+        .await
+        .assert_status(404);
+    // The site itself is for everyone.
+    c.get("/").peer(outside()).send().await.assert_status(200);
+    // Configured public, the report and the documents answer anyone.
+    let public = crate::tour::builder_with_cache(drupe::cache::Caching::memory(10, 1 << 20))
+        .set_global("coverage.public", true)
+        .set_global("openapi.public", true)
+        .build()
+        .unwrap();
+    let p = TestClient::new(public).await;
+    for path in ["/_coverage/", "/openapi.json", "/docs/"] {
+        p.get(path).peer(outside()).send().await.assert_status(200);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[actix_web::test]
+async fn every_form_needs_its_token() {
+    let dir = temp_dir("sec-csrf");
+    let c = TestClient::new(blog_on("sqlite::memory:", &dir, "memory").await).await;
+    let before = counts(&c).await;
+    let title = c.get("/services/rest/album/1").send().await.json::<Value>()["title"].clone();
+    let forms: [(&str, Vec<Part>); 4] = [
+        ("/album/new", vec![Part::text("title", "Forged")]),
+        ("/album/1/edit", vec![Part::text("title", "Forged")]),
+        ("/album/1/delete", vec![]),
+        (
+            "/album/1/upload",
+            vec![
+                Part::text("film_id", "1"),
+                Part::file("file", "x.png", "image/png", png(20, 20, 3)),
+            ],
+        ),
+    ];
+    let cookie = "photoblog_csrf=0123456789abcdef0123456789abcdef";
+    for (path, fields) in &forms {
+        // No token at all.
+        c.post(path)
+            .multipart(fields)
+            .send()
+            .await
+            .assert_status(403)
+            .assert_contains("CSRF check");
+        // A token that is not the cookie's.
+        let mut forged = fields.clone();
+        forged.push(Part::text("csrf", "fedcba9876543210fedcba9876543210"));
+        c.post(path)
+            .header("cookie", cookie)
+            .multipart(&forged)
+            .send()
+            .await
+            .assert_status(403);
+        // A token without its cookie (another site cannot read or set ours).
+        let mut no_cookie = fields.clone();
+        no_cookie.push(Part::text("csrf", "0123456789abcdef0123456789abcdef"));
+        c.post(path)
+            .multipart(&no_cookie)
+            .send()
+            .await
+            .assert_status(403);
+    }
+    assert_eq!(counts(&c).await, before, "a forged form changed something");
+    assert_eq!(
+        c.get("/services/rest/album/1").send().await.json::<Value>()["title"],
+        title
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[actix_web::test]
+async fn uploads_cannot_choose_their_path() {
+    let dir = temp_dir("sec-upload");
+    let photos = dir.join("photos");
+    let c = TestClient::new(blog_on("sqlite::memory:", &dir, "memory").await).await;
+    let names = [
+        "../../../../escape.png",
+        "/etc/evil.png",
+        "..\\..\\win.png",
+        "C:\\evil.png",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let r = c
+            .post("/services/rest/photo/")
+            .multipart(&[
+                Part::file("file", name, "image/png", png(30, 20, 100 + i as u8)),
+                Part::text("film_id", "1"),
+            ])
+            .send()
+            .await;
+        r.assert_status(201);
+        let url = r.json::<Value>()["url"].as_str().unwrap().to_owned();
+        let stored = url.rsplit('/').next().unwrap();
+        // The stored name is the content's hash and a type, nothing of what the client sent.
+        assert!(
+            stored.len() == 36
+                && stored.ends_with(".png")
+                && stored[..32].bytes().all(|b| b.is_ascii_hexdigit()),
+            "{stored}"
+        );
+    }
+    // A NUL in the name: the multipart parser refuses the part.
+    c.post("/services/rest/photo/")
+        .multipart(&[
+            Part::file("file", "a\0b.png", "image/png", png(30, 20, 99)),
+            Part::text("film_id", "1"),
+        ])
+        .send()
+        .await
+        .assert_status(400);
+    for bad in ["escape.png", "evil.png", "win.png"] {
+        assert!(!dir.join(bad).exists() && !photos.join(bad).exists());
+    }
+    assert!(!std::path::Path::new("/etc/evil.png").exists());
+    // Every file in the store is a hash-named original or thumbnail.
+    for entry in walk(&photos) {
+        let name = entry.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.len() >= 36 && name[..32].bytes().all(|b| b.is_ascii_hexdigit()),
+            "unexpected file {}",
+            entry.display()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[actix_web::test]
+async fn html_carries_its_security_headers_and_no_inline_code() {
+    let dir = temp_dir("sec-html");
+    let c = TestClient::new(blog_on("sqlite::memory:", &dir, "memory").await).await;
+    let pages = [
+        "/",
+        "/album/1",
+        "/photo/1",
+        "/album/new",
+        "/album/1/edit",
+        "/album/1/upload",
+        "/album/999",
+        "/no/such/page",
+    ];
+    for path in pages {
+        let r = c.get(path).accept("text/html").send().await;
+        assert!(
+            r.header("content-type")
+                .is_some_and(|t| t.starts_with("text/html")),
+            "{path}: {:?}",
+            r.header("content-type")
+        );
+        r.assert_header("x-content-type-options", "nosniff");
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        let html = r.text();
+        assert!(!html.contains("<script"), "{path} has inline script");
+        for secret in ["sqlite:", "postgres://", "redis://", "password"] {
+            assert!(!html.contains(secret), "{path} shows {secret}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[actix_web::test]
+async fn the_cache_never_serves_a_credentialed_answer_to_another_client() {
+    let cache = drupe::cache::Caching::memory(100, 1 << 20);
+    let c = TestClient::new(crate::tour::app_with_cache(cache.clone())).await;
+    c.get("/users/1")
+        .header("authorization", "Bearer alice-token")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_header("x-cache", "BYPASS");
+    // Nothing of Alice's request was stored: Bob's request computes its own answer.
+    c.get("/users/1")
+        .send()
+        .await
+        .assert_header("x-cache", "MISS");
+    // And a stored answer is not handed to a credentialed request either.
+    c.get("/users/1")
+        .header("authorization", "Bearer bob-token")
+        .send()
+        .await
+        .assert_header("x-cache", "BYPASS");
+    let stats = cache.stats().await;
+    assert_eq!(stats.stores, 1, "{stats:?}");
+}
+
+/// The photoblog as a process with every log level on: secrets sent in headers and bodies
+/// never reach its output.
+#[cfg(unix)]
+#[test]
+fn logs_hold_no_bodies_and_no_credentials() {
+    let bin = crate::process::example_binary("photoblog");
+    let dir = temp_dir("sec-logs");
+    let port = crate::process::free_port();
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = std::process::Command::new(bin)
+        .args(["--bind", &format!("127.0.0.1:{port}"), "--database"])
+        .arg(format!("sqlite:{}", dir.join("pb.db").display()))
+        .arg("--data-dir")
+        .arg(dir.join("photos"))
+        .env("RUST_LOG", "trace")
+        // Files, not pipes: a full pipe would stall a process that logs this much.
+        .stdout(std::fs::File::create(dir.join("out.log")).unwrap())
+        .stderr(std::fs::File::create(dir.join("err.log")).unwrap())
+        .spawn()
+        .unwrap();
+    crate::process::wait_port(port);
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let secret_auth = "Bearer SECRET-AUTH-7d1e";
+    let secret_body = "SECRET-BODY-93f0";
+    let bodies = [
+        format!("{{\"title\": \"{secret_body}\"}}"),
+        format!("{{\"title\": 5, \"content\": \"{secret_body}\"}}"),
+        format!("{{\"title\": \"{secret_body}"),
+    ];
+    for (i, body) in bodies.iter().enumerate() {
+        let target = if i == 0 {
+            "/services/rest/album/"
+        } else {
+            "/services/rest/album/1"
+        };
+        let method = if i == 0 { "POST" } else { "PUT" };
+        let req = format!(
+            "{method} {target} HTTP/1.1\r\nHost: x\r\nAuthorization: {secret_auth}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let res = drupe::testing::raw_request(addr, req.as_bytes());
+        assert!(res.starts_with("HTTP/1.1 "), "{res}");
+    }
+    let res = drupe::testing::raw_request(
+        addr,
+        format!("GET /album/1 HTTP/1.1\r\nHost: x\r\nAuthorization: {secret_auth}\r\nConnection: close\r\n\r\n").as_bytes(),
+    );
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+    assert!(crate::process::terminate(&mut child).success());
+    let out = std::fs::read_to_string(dir.join("out.log")).unwrap()
+        + &std::fs::read_to_string(dir.join("err.log")).unwrap();
+    assert!(out.contains("serving on"), "the log was captured: {out}");
+    assert!(
+        !out.contains("SECRET-AUTH"),
+        "Authorization in the log:\n{out}"
+    );
+    assert!(!out.contains(secret_body), "a body in the log:\n{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
