@@ -49,8 +49,9 @@
 //! # });
 //! ```
 //!
-//! The guide in `docs/` walks through the object tree, the method dispatcher, negotiation,
-//! caching and coverage; `examples/tour.rs` runs every rule of the default dispatcher.
+//! `docs/guide.md` walks through the object tree, the method dispatcher, negotiation, tools
+//! and settings, caching, coverage, serving, OpenAPI and testing; `examples/tour/` runs every
+//! rule of the default dispatcher, and `examples/photoblog/` is a whole application.
 
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -5,7 +5,7 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use drupe::testing::{TestClient, TestServer};
@@ -310,7 +310,7 @@ fn kill_9_during_uploads_leaves_a_consistent_store() {
     let mut child = start(port);
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let acknowledged = Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
-    let sent = Arc::new(AtomicUsize::new(0));
+    let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let workers: Vec<_> = (0..6u8)
         .map(|w| {
             let (ack, sent) = (acknowledged.clone(), sent.clone());

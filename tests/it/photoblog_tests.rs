@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use drupe::App;
-use drupe::testing::{Part, TestClient, TestServer};
+use drupe::testing::{Part, TestClient};
 use serde_json::{Value, json};
 
 use crate::photoblog::{Settings, build};
@@ -842,8 +842,8 @@ async fn two_instances_share_postgresql_and_redis() {
     let redis = crate::cache_redis::RedisServer::start();
     let url = postgres_db().await;
     let (da, db_) = (temp_dir("a"), temp_dir("b"));
-    let a = TestServer::start(blog_on(&url, &da, &redis.url()).await).await;
-    let b = TestServer::start(blog_on(&url, &db_, &redis.url()).await).await;
+    let a = drupe::testing::TestServer::start(blog_on(&url, &da, &redis.url()).await).await;
+    let b = drupe::testing::TestServer::start(blog_on(&url, &db_, &redis.url()).await).await;
     let (ca, cb) = (a.client(), b.client());
     // Both serve the same host name (a shared cache keys by absolute URI).
     album_two(ca)
@@ -885,6 +885,7 @@ async fn count(c: &TestClient) -> usize {
         .len()
 }
 
+#[cfg(unix)]
 fn album_two(c: &TestClient) -> drupe::testing::RequestBuilder<'_> {
     c.get("/services/rest/album/2")
         .header("host", "photos.example")

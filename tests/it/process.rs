@@ -6,7 +6,7 @@
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -87,7 +87,7 @@ pub(crate) fn rss_kb(pid: u32) -> u64 {
 
 /// Sends `signal` (a number: 15 is SIGTERM, 9 SIGKILL) to `child`.
 #[cfg(unix)]
-pub(crate) fn signal(child: &Child, signal: i32) {
+pub(crate) fn signal(child: &std::process::Child, signal: i32) {
     let status = Command::new("kill")
         .arg(format!("-{signal}"))
         .arg(child.id().to_string())
@@ -98,7 +98,7 @@ pub(crate) fn signal(child: &Child, signal: i32) {
 
 /// SIGTERM, then waits (at most 30 s) and returns the exit status.
 #[cfg(unix)]
-pub(crate) fn terminate(child: &mut Child) -> std::process::ExitStatus {
+pub(crate) fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
     signal(child, 15);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
