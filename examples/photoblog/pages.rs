@@ -367,18 +367,32 @@ fn form_values(f: &AlbumFields) -> Value {
     }
 }
 
-fn raw_values(
-    title: &Option<String>,
-    author: &Option<String>,
-    description: &Option<String>,
-    content: &Option<String>,
-) -> Value {
+fn raw_values(input: &AlbumIn) -> Value {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     context! {
-        title => title.clone().unwrap_or_default(),
-        author => author.clone().unwrap_or_default(),
-        description => description.clone().unwrap_or_default(),
-        content => content.clone().unwrap_or_default(),
+        title => text(&input.title),
+        author => text(&input.author),
+        description => text(&input.description),
+        content => text(&input.content),
     }
+}
+
+/// The fields of an album form; on a bad one, the form again (400) with what was typed and
+/// the error. `form` holds the page's own context (`mode`, `action`...).
+fn album_form_fields(
+    req: &HttpRequest,
+    input: AlbumIn,
+    form: Value,
+) -> Result<AlbumFields, Box<HttpResponse>> {
+    let values = raw_values(&input);
+    input.validated().map_err(|e| {
+        Box::new(form_page(
+            req,
+            "album_form.html",
+            context! { values => values, errors => vec![e.message().to_owned()], ..form },
+            StatusCode::BAD_REQUEST,
+        ))
+    })
 }
 
 /// `/album/new`.
@@ -410,21 +424,15 @@ impl NewAlbum {
     ) -> Result<HttpResponse, HttpError> {
         check_csrf(&req, csrf.as_deref().unwrap_or(""))?;
         let input = AlbumIn {
-            title: title.clone(),
-            author: author.clone(),
-            description: description.clone(),
-            content: content.clone(),
+            title,
+            author,
+            description,
+            content,
         };
-        let fields = match input.validated() {
+        let form = context! { mode => "new", action => "/album/new" };
+        let fields = match album_form_fields(&req, input, form) {
             Ok(f) => f,
-            Err(e) => {
-                return Ok(form_page(
-                    &req,
-                    "album_form.html",
-                    context! { mode => "new", action => "/album/new", values => raw_values(&title, &author, &description, &content), errors => vec![e.message().to_owned()] },
-                    StatusCode::BAD_REQUEST,
-                ));
-            }
+            Err(page) => return Ok(*page),
         };
         let album = self
             .0
@@ -550,22 +558,20 @@ impl EditAlbum {
         invalidate: Invalidate,
     ) -> Result<HttpResponse, HttpError> {
         check_csrf(&req, csrf.as_deref().unwrap_or(""))?;
-        let input = AlbumIn {
-            title: title.clone(),
-            author: author.clone(),
-            description: description.clone(),
-            content: content.clone(),
+        let form = context! {
+            mode => "edit",
+            action => format!("/album/{album_id}/edit"),
+            album => context! { id => album_id, title => title.clone().unwrap_or_default() },
         };
-        let fields = match input.validated() {
+        let input = AlbumIn {
+            title,
+            author,
+            description,
+            content,
+        };
+        let fields = match album_form_fields(&req, input, form) {
             Ok(f) => f,
-            Err(e) => {
-                return Ok(form_page(
-                    &req,
-                    "album_form.html",
-                    context! { mode => "edit", action => format!("/album/{album_id}/edit"), values => raw_values(&title, &author, &description, &content), errors => vec![e.message().to_owned()], album => context! { id => album_id, title => title.unwrap_or_default() } },
-                    StatusCode::BAD_REQUEST,
-                ));
-            }
+            Err(page) => return Ok(*page),
         };
         match self
             .0

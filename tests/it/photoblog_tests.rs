@@ -414,76 +414,72 @@ async fn uploads_are_checked_by_content_bounded_and_atomic() {
     let c = TestClient::new(app).await;
     assert_eq!(count(&c).await, 18);
     let before = files_in(&photos_dir);
-    // Not an image, whatever its name and type say.
-    c.post("/services/rest/photo/")
-        .multipart(&[
-            Part::file(
-                "file",
-                "cat.png",
-                "image/png",
-                &b"just some text, not a picture"[..],
-            ),
-            Part::text("film_id", "1"),
-        ])
-        .send()
-        .await
-        .assert_status(415);
-    // A GIF header on garbage: the decoder refuses it with a message, not a crash.
-    c.post("/services/rest/photo/")
-        .multipart(&[
-            Part::file("file", "x.gif", "image/gif", &b"GIF89a but not really"[..]),
-            Part::text("film_id", "1"),
-        ])
-        .send()
-        .await
-        .assert_status(422)
-        .assert_contains("too large to decode");
-    c.post("/services/rest/photo/")
-        .multipart(&[
-            Part::file(
-                "file",
-                "x.png",
-                "image/png",
-                &b"\x89PNG\r\n\x1a\nbroken"[..],
-            ),
-            Part::text("film_id", "1"),
-        ])
-        .send()
-        .await
-        .assert_status(422);
-    // Over the limit (1 MiB here).
-    let big = vec![0u8; (1 << 20) + 10];
-    c.post("/services/rest/photo/")
-        .multipart(&[
-            Part::file("file", "big.png", "image/png", big),
-            Part::text("film_id", "1"),
-        ])
-        .send()
-        .await
-        .assert_status(413);
-    // An unknown film: nothing stored.
-    c.post("/services/rest/photo/")
-        .multipart(&[
-            Part::file("file", "ok.png", "image/png", png(40, 30, 9)),
-            Part::text("film_id", "999"),
-        ])
-        .send()
-        .await
-        .assert_status(404);
-    c.post("/services/rest/photo/")
-        .multipart(&[
-            Part::file("file", "ok.png", "image/png", png(40, 30, 9)),
-            Part::text("film_id", "x"),
-        ])
-        .send()
-        .await
-        .assert_status(400);
-    c.post("/services/rest/photo/")
-        .multipart(&[Part::text("film_id", "1")])
-        .send()
-        .await
-        .assert_status(404)
-        .assert_text("Missing parameters: file");
+    let file = |name: &str, ty: &str, data: Vec<u8>| Part::file("file", name, ty, data);
+    let film = |id: &str| Part::text("film_id", id);
+    let rejected: Vec<(&str, Vec<Part>, u16, &str)> = vec![
+        (
+            "not an image, whatever its name and type say",
+            vec![
+                file(
+                    "cat.png",
+                    "image/png",
+                    b"just some text, not a picture".to_vec(),
+                ),
+                film("1"),
+            ],
+            415,
+            "not a PNG, JPEG, GIF or WebP",
+        ),
+        (
+            "a GIF header on garbage: refused with a message, not a crash",
+            vec![
+                file("x.gif", "image/gif", b"GIF89a but not really".to_vec()),
+                film("1"),
+            ],
+            422,
+            "too large to decode",
+        ),
+        (
+            "a broken PNG",
+            vec![
+                file("x.png", "image/png", b"\x89PNG\r\n\x1a\nbroken".to_vec()),
+                film("1"),
+            ],
+            422,
+            "cannot be read",
+        ),
+        (
+            "over the limit (1 MiB here)",
+            vec![
+                file("big.png", "image/png", vec![0u8; (1 << 20) + 10]),
+                film("1"),
+            ],
+            413,
+            "",
+        ),
+        (
+            "an unknown film",
+            vec![file("ok.png", "image/png", png(40, 30, 9)), film("999")],
+            404,
+            "",
+        ),
+        (
+            "a film that is not a number",
+            vec![file("ok.png", "image/png", png(40, 30, 9)), film("x")],
+            400,
+            "film_id",
+        ),
+        ("no file", vec![film("1")], 404, "Missing parameters: file"),
+    ];
+    for (what, parts, status, says) in rejected {
+        let r = c
+            .post("/services/rest/photo/")
+            .multipart(&parts)
+            .send()
+            .await;
+        assert_eq!(r.status().as_u16(), status, "{what}: {r:?}");
+        assert!(r.text().contains(says), "{what}: {r:?}");
+    }
     assert_eq!(count(&c).await, 18);
     assert_eq!(files_in(&photos_dir), before, "a failed upload left a file");
     assert_eq!(
