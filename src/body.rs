@@ -46,6 +46,12 @@ pub struct Upload {
 
 impl Upload {
     /// A file as a multipart form would carry it (for tests and code that makes uploads).
+    ///
+    /// ```
+    /// let u = drupe::Upload::new(Some("a.png".into()), Some(mime::IMAGE_PNG), "x".into());
+    /// assert_eq!(u.filename(), Some("a.png"));
+    /// assert_eq!(u.bytes().as_ref(), b"x");
+    /// ```
     pub fn new(filename: Option<String>, content_type: Option<mime::Mime>, bytes: Bytes) -> Self {
         Self {
             filename,

@@ -117,11 +117,21 @@ impl HttpError {
     }
 
     /// 414 URI Too Long.
+    ///
+    /// ```
+    /// let e = drupe::HttpError::uri_too_long("Too long.");
+    /// assert_eq!(e.status().as_u16(), 414);
+    /// ```
     pub fn uri_too_long(message: impl Into<Cow<'static, str>>) -> Self {
         Self::of(StatusCode::URI_TOO_LONG, message)
     }
 
     /// 431 Request Header Fields Too Large.
+    ///
+    /// ```
+    /// let e = drupe::HttpError::header_fields_too_large("Too large.");
+    /// assert_eq!(e.status().as_u16(), 431);
+    /// ```
     pub fn header_fields_too_large(message: impl Into<Cow<'static, str>>) -> Self {
         Self::of(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, message)
     }

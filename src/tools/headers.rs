@@ -17,6 +17,29 @@ use serde::Deserialize;
 use super::{Exchange, Tool};
 
 /// The `response_headers` tool.
+///
+/// ```
+/// # actix_web::rt::System::new().block_on(async {
+/// use drupe::{App, controller};
+/// struct Root;
+/// #[controller]
+/// impl Root {
+///     #[expose]
+///     fn index(&self) -> &'static str { "hi" }
+/// }
+/// let app = App::builder(Root)
+///     .tool(drupe::tools::ResponseHeaders)
+///     .set("/", "tools.response_headers.on", true)
+///     .set("/", "tools.response_headers.headers.X-Content-Type-Options", "nosniff")
+///     .build()
+///     .unwrap();
+/// let c = drupe::testing::TestClient::new(app).await;
+/// c.get("/").send().await.assert_header("x-content-type-options", "nosniff");
+/// // The dispatcher's own 404 carries it too.
+/// c.get("/nope/nope").send().await.assert_status(404)
+///     .assert_header("x-content-type-options", "nosniff");
+/// # });
+/// ```
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ResponseHeaders;
 
