@@ -27,11 +27,13 @@ declare -A what=(
   [cache_key]="variant keys, entries read back from Redis, cached requests"
   [cache_control]="Cache-Control, Pragma, If-None-Match, If-Modified-Since, Expires"
 )
-summary="["
+# One record per target (target/fuzz/<target>.json), kept across runs: running one target
+# again replaces its record and leaves the others'; summary.json gathers them all.
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t"
   echo "== $t: ${SECONDS_PER_TARGET}s" >&2
   log="target/fuzz/$t.log"
+  rm -f "target/fuzz/$t.json"
   if ! cargo +nightly fuzz run --sanitizer none "$t" "fuzz/corpus/$t" -- \
       -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=4096 -timeout=10 \
       -print_final_stats=1 >"$log" 2>&1; then
@@ -42,8 +44,12 @@ for t in "${targets[@]}"; do
   runs=$(awk -F: '/^stat::number_of_executed_units/ {gsub(/ /, "", $NF); print $NF}' "$log")
   corpus=$(find "fuzz/corpus/$t" -type f | wc -l)
   echo "$t: ${runs:-?} runs, corpus $corpus" >&2
-  [ "$summary" = "[" ] || summary+=","
-  summary+="{\"target\":\"$t\",\"what\":\"${what[$t]:-}\",\"runs\":${runs:-0},\"corpus\":$corpus}"
+  printf '{"target":"%s","what":"%s","seconds":%s,"runs":%s,"corpus":%s}\n' \
+    "$t" "${what[$t]:-}" "$SECONDS_PER_TARGET" "${runs:-0}" "$corpus" >"target/fuzz/$t.json"
 done
-echo "$summary]" >target/fuzz/summary.json
+records=()
+for t in accept dispatch form cache_key cache_control; do
+  [ -f "target/fuzz/$t.json" ] && records+=("$(cat "target/fuzz/$t.json")")
+done
+(IFS=,; echo "[${records[*]}]") >target/fuzz/summary.json
 echo "== all targets ran without a crash" >&2

@@ -193,8 +193,10 @@ impl Db {
                 .into(),
             ));
         };
+        // A request waits up to 5 s for a connection: long enough to queue behind a burst,
+        // short enough that a database gone away is a prompt 503 rather than a hung client.
         let mut options = AnyPoolOptions::new()
-            .acquire_timeout(Duration::from_secs(3))
+            .acquire_timeout(Duration::from_secs(5))
             .max_connections(if kind == Kind::Sqlite { 4 } else { 10 });
         if memory {
             // One connection, kept forever: an in-memory database lives as long as it does.

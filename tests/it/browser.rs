@@ -37,6 +37,7 @@ pub(crate) fn run_script(script: &str, args: &[&str]) -> serde_json::Value {
 
 #[actix_web::test]
 async fn the_coverage_report_in_a_real_browser() {
+    let _heavy = crate::heavy().await;
     let s = TestServer::start(crate::tour::app()).await;
     let c = s.client();
     for _ in 0..3 {
@@ -66,6 +67,7 @@ async fn the_coverage_report_in_a_real_browser() {
 
 #[actix_web::test]
 async fn the_photoblog_in_a_real_browser() {
+    let _heavy = crate::heavy().await;
     use crate::photoblog_tests::{blog_on, png, temp_dir};
     let dir = temp_dir("browser");
     let picture = dir.join("aurora.png");

@@ -30,6 +30,7 @@ impl Fragile {
 
 #[actix_web::test]
 async fn a_thousand_panics_cost_a_thousand_500s_and_nothing_else() {
+    let _heavy = crate::heavy().await;
     let s = TestServer::start_with(App::new(Fragile).unwrap(), 2).await;
     let c = s.client();
     let panics = async {
@@ -228,6 +229,7 @@ async fn redis_killed_mid_run_passes_through_then_recovers() {
 
 #[actix_web::test]
 async fn clients_that_dribble_headers_get_408_without_starving_others() {
+    let _heavy = crate::heavy().await;
     let app = App::builder(Fragile)
         .set_global("server.request_timeout", 1)
         .build()
@@ -289,6 +291,7 @@ async fn clients_that_dribble_headers_get_408_without_starving_others() {
 #[cfg(unix)]
 #[test]
 fn kill_9_during_uploads_leaves_a_consistent_store() {
+    let _heavy = crate::heavy_blocking();
     let bin = crate::process::example_binary("photoblog");
     let dir = crate::photoblog_tests::temp_dir("kill9");
     let db = dir.join("pb.db");

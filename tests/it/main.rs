@@ -32,3 +32,19 @@ mod tools;
 mod tour_api;
 mod tour_tests;
 mod ui;
+
+/// Tests that load the whole machine — a 200-connection soak, a compiler run, a browser, a
+/// thousand panics, timed slow clients — take this lock in turn: each bounds or measures time,
+/// and two of them at once on a 2-core machine would measure each other. An async lock, so an
+/// async test holds it across its awaits; [`heavy_blocking`] is the same lock for plain tests.
+static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub(crate) async fn heavy() -> tokio::sync::MutexGuard<'static, ()> {
+    HEAVY.lock().await
+}
+
+// Every plain heavy test is Unix-only.
+#[cfg_attr(windows, allow(dead_code))]
+pub(crate) fn heavy_blocking() -> tokio::sync::MutexGuard<'static, ()> {
+    HEAVY.blocking_lock()
+}

@@ -54,6 +54,7 @@ struct Tally {
 
 #[actix_web::test]
 async fn two_hundred_connections_of_mixed_reads_and_writes() {
+    let _heavy = crate::heavy().await;
     let secs: u64 = std::env::var("DRUPE_SOAK_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -217,6 +218,7 @@ async fn two_hundred_connections_of_mixed_reads_and_writes() {
 
 #[test]
 fn sigterm_with_200_requests_in_flight() {
+    let _heavy = crate::heavy_blocking();
     let mut blog = start_blog("sigterm");
     let addr = blog.addr;
     let ready = Arc::new(Barrier::new(201));

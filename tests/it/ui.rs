@@ -4,6 +4,7 @@
 #[cfg(not(windows))]
 #[test]
 fn macros_accept_every_form_and_reject_every_misuse() {
+    let _heavy = crate::heavy_blocking();
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass/*.rs");
     t.compile_fail("tests/ui/fail/*.rs");
