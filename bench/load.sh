@@ -79,7 +79,7 @@ start_server() {
 
 # The photoblog's database and photos, seeded once and shared by F, G and H.
 photoblog() {
-  echo "$bin/photoblog --bind 127.0.0.1:$PORT --database sqlite:$data/pb.db --data-dir $data/photos --workers $1 $2"
+  echo "$bin/photoblog --bind 127.0.0.1:$PORT --database sqlite:$data/pb.db --data-dir $data/photos --workers $1 --no-access-log $2"
 }
 
 # CPU time (user + system, in clock ticks) the server process has used, all threads.

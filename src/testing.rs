@@ -436,7 +436,9 @@ impl TestServer {
             let sys = actix_web::rt::System::new();
             sys.block_on(async move {
                 let server = actix_web::HttpServer::new(move || {
-                    actix_web::App::new().configure(app.configure())
+                    actix_web::App::new()
+                        .wrap(crate::engine::configured_access_log(app.config()))
+                        .configure(app.configure())
                 })
                 .workers(workers)
                 .client_request_timeout(timeouts.request)

@@ -44,6 +44,8 @@ pub(crate) struct Settings {
     pub(crate) coverage_file: Option<PathBuf>,
     /// Server workers; `None`: one per CPU.
     pub(crate) workers: Option<usize>,
+    /// Whether each request is logged (CherryPy's access line, on stderr).
+    pub(crate) access_log: bool,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
             coverage: true,
             coverage_file: None,
             workers: None,
+            access_log: true,
         }
     }
 }
@@ -261,6 +264,7 @@ pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
         .tool(drupe::tools::ResponseHeaders)
         .templates(Templates::from_dir(templates_dir))
         .set_global("openapi.title", "drupe photoblog")
+        .set_global("server.access_log", settings.access_log)
         .set("/", "tools.caching.on", settings.cache != "off")
         .set("/", "tools.coverage.on", settings.coverage)
         .set("/", "tools.response_headers.on", true)

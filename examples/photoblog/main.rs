@@ -47,6 +47,9 @@ struct Args {
     /// Server workers (default: one per CPU).
     #[arg(long)]
     workers: Option<usize>,
+    /// Do not log each request (the access log, on stderr).
+    #[arg(long)]
+    no_access_log: bool,
 }
 
 fn main() -> ExitCode {
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         coverage: !args.no_coverage,
         coverage_file: args.coverage_file,
         workers: args.workers,
+        access_log: !args.no_access_log,
     };
     // The database and the seed need a runtime; the server builds its own.
     let built = actix_web::rt::System::new().block_on(app::build(&settings));

@@ -1,16 +1,83 @@
-//! CherryPy's log format through `tracing`: `[dd/Mon/YYYY:HH:MM:SS] ENGINE Bus STARTING`.
+//! CherryPy's log format through `tracing`: `[dd/Mon/YYYY:HH:MM:SS] ENGINE Bus STARTING`,
+//! and the access log: one line per request in CherryPy's (the Combined Log Format's) shape,
+//! written by actix-web's `Logger` and carried into `tracing` by the subscriber's `log` bridge.
 
 use std::fmt;
 
+use actix_web::middleware::{Condition, Logger};
 use time::OffsetDateTime;
 use time::macros::format_description;
 use tracing::{Event, Subscriber};
+use tracing_log::NormalizeEvent;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-/// Formats events as CherryPy does: engine lines as `[date] ENGINE message`, others as
-/// `[date] LEVEL target: message` (dates in UTC).
+/// The `tracing` target of access lines.
+pub const ACCESS_TARGET: &str = "drupe::access";
+
+/// The access line, CherryPy's shape (the Combined Log Format): peer address, `-` for the
+/// identity and the user (drupe never logs credentials), the date, the request line, the
+/// status, the body's size, `Referer` and `User-Agent`. Request bodies and `Authorization`
+/// never appear; the request line does, query string included, as in CherryPy.
+pub const ACCESS_LOG_FORMAT: &str =
+    r#"%a - - [%{drupe_date}xi] "%r" %s %b "%{Referer}i" "%{User-Agent}i""#;
+
+/// [`ACCESS_LOG_FORMAT`] behind a proxy (`server.behind_proxy = true`): the client's address
+/// from `Forwarded` / `X-Forwarded-For` instead of the proxy's.
+const ACCESS_LOG_FORMAT_PROXIED: &str =
+    r#"%{r}a - - [%{drupe_date}xi] "%r" %s %b "%{Referer}i" "%{User-Agent}i""#;
+
+/// actix-web's `Logger` writing [`ACCESS_LOG_FORMAT`] lines to the [`ACCESS_TARGET`] target.
+/// The engine's server and [`TestServer`](crate::testing::TestServer) wrap an application in
+/// it when `[global] server.access_log = true`; an application served by hand can wrap itself:
+///
+/// ```
+/// # use drupe::{App, controller};
+/// # struct Root;
+/// # #[controller] impl Root { #[expose] fn index(&self) -> &'static str { "api" } }
+/// let api = App::new(Root).unwrap();
+/// let _actix = actix_web::App::new()
+///     .wrap(drupe::engine::access_logger())
+///     .configure(api.configure());
+/// ```
+pub fn access_logger() -> Logger {
+    logger(ACCESS_LOG_FORMAT)
+}
+
+fn logger(format: &str) -> Logger {
+    Logger::new(format)
+        .log_target(ACCESS_TARGET)
+        .custom_request_replace("drupe_date", |_| clf_date(OffsetDateTime::now_utc()))
+}
+
+/// The access log as the configuration asks: on when `[global] server.access_log = true`
+/// (default: off), with the forwarded client address when `server.behind_proxy = true`.
+pub(crate) fn configured_access_log(cfg: &crate::Config) -> Condition<Logger> {
+    let flag = |key: &str| {
+        cfg.global(key)
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false)
+    };
+    let format = if flag("server.behind_proxy") {
+        ACCESS_LOG_FORMAT_PROXIED
+    } else {
+        ACCESS_LOG_FORMAT
+    };
+    Condition::new(flag("server.access_log"), logger(format))
+}
+
+/// CherryPy's date: `23/Nov/2026:18:11:15` (UTC).
+fn clf_date(t: OffsetDateTime) -> String {
+    t.format(format_description!(
+        "[day]/[month repr:short]/[year]:[hour]:[minute]:[second]"
+    ))
+    .unwrap_or_default()
+}
+
+/// Formats events as CherryPy does: engine lines as `[date] ENGINE message`, access lines as
+/// they are (they carry their date), others as `[date] LEVEL target: message` (dates in UTC).
+/// Events from the `log` crate (actix-web's) are shown with their own target and level.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct EngineFormat;
 
@@ -25,14 +92,14 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
+        let normalized = event.normalized_metadata();
+        let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
+        if meta.target() == ACCESS_TARGET {
+            ctx.field_format().format_fields(writer.by_ref(), event)?;
+            return writeln!(writer);
+        }
         // UTC: the local offset cannot be read soundly once threads run.
-        let now = OffsetDateTime::now_utc();
-        let date = now
-            .format(format_description!(
-                "[day]/[month repr:short]/[year]:[hour]:[minute]:[second]"
-            ))
-            .map_err(|_| fmt::Error)?;
-        let meta = event.metadata();
+        let date = clf_date(OffsetDateTime::now_utc());
         if meta.target() == "ENGINE" {
             write!(writer, "[{date}] ENGINE ")?;
         } else {
@@ -53,4 +120,92 @@ pub fn init_logging() {
         .with_writer(std::io::stderr)
         .event_format(EngineFormat)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::test::{TestRequest, call_service, init_service, read_body};
+    use actix_web::web;
+
+    use super::*;
+
+    /// What the subscriber wrote.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'a self) -> Captured {
+            self.clone()
+        }
+    }
+
+    /// Through the global subscriber and the `log` bridge, as a served application logs: off
+    /// by default, the peer's address, and the forwarded client's only behind a proxy.
+    #[actix_web::test]
+    async fn access_lines_follow_the_configuration() {
+        let out = Captured::default();
+        tracing_subscriber::fmt()
+            .with_writer(out.clone())
+            .event_format(EngineFormat)
+            .try_init()
+            .expect("the only global subscriber of this test binary");
+        for (access_log, behind_proxy, path) in [
+            (false, false, "/off"),
+            (true, false, "/peer"),
+            (true, true, "/proxied"),
+        ] {
+            let mut cfg = crate::Config::new();
+            cfg.set_global("server.access_log", access_log)
+                .set_global("server.behind_proxy", behind_proxy);
+            let app = init_service(
+                actix_web::App::new()
+                    .wrap(configured_access_log(&cfg))
+                    .default_service(web::to(|| async { "ok" })),
+            )
+            .await;
+            let req = TestRequest::get()
+                .uri(&format!("{path}?q=1"))
+                .peer_addr("10.0.0.1:5000".parse().unwrap())
+                .insert_header(("x-forwarded-for", "203.0.113.9"))
+                .insert_header(("user-agent", "agent/1"))
+                .insert_header(("authorization", "Bearer SECRET"))
+                .to_request();
+            assert_eq!(read_body(call_service(&app, req).await).await, "ok");
+        }
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains(" - - [")).collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(lines[0].starts_with("10.0.0.1 - - ["), "{}", lines[0]);
+        assert!(
+            lines[0].ends_with(r#"] "GET /peer?q=1 HTTP/1.1" 200 2 "-" "agent/1""#),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[1].starts_with("203.0.113.9 - - ["), "{}", lines[1]);
+        assert!(
+            lines[1].contains(r#""GET /proxied?q=1 HTTP/1.1""#),
+            "{}",
+            lines[1]
+        );
+        assert!(!text.contains("SECRET"), "{text}");
+    }
+
+    #[test]
+    fn dates_are_cherrypys() {
+        let t = time::macros::datetime!(2026-11-03 08:05:09 UTC);
+        assert_eq!(clf_date(t), "03/Nov/2026:08:05:09");
+    }
 }

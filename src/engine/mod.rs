@@ -36,7 +36,8 @@ mod log;
 mod server;
 mod signals;
 
-pub use log::{EngineFormat, init_logging};
+pub(crate) use log::configured_access_log;
+pub use log::{ACCESS_LOG_FORMAT, ACCESS_TARGET, EngineFormat, access_logger, init_logging};
 pub(crate) use server::ConnectionTimeouts;
 pub use server::ServerPlugin;
 pub use signals::Signals;

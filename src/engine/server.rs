@@ -177,7 +177,9 @@ impl ServerPlugin {
             .spawn(move || {
                 actix_web::rt::System::new().block_on(async move {
                     let server = actix_web::HttpServer::new(move || {
-                        actix_web::App::new().configure(app.configure())
+                        actix_web::App::new()
+                            .wrap(super::configured_access_log(app.config()))
+                            .configure(app.configure())
                     })
                     .workers(workers)
                     .client_request_timeout(timeouts.request)

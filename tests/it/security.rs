@@ -242,28 +242,47 @@ async fn the_cache_never_serves_a_credentialed_answer_to_another_client() {
     assert_eq!(stats.stores, 1, "{stats:?}");
 }
 
-/// The photoblog as a process with every log level on: secrets sent in headers and bodies
-/// never reach its output.
+/// The photoblog as a process (with `extra` arguments), its stdout and stderr going to files
+/// in `dir` ([`output_of`] reads them); returns it and its address.
 #[cfg(unix)]
-#[test]
-fn logs_hold_no_bodies_and_no_credentials() {
+fn logging_blog(
+    dir: &std::path::Path,
+    extra: &[&str],
+    rust_log: &str,
+) -> (std::process::Child, SocketAddr) {
     let bin = crate::process::example_binary("photoblog");
-    let dir = temp_dir("sec-logs");
     let port = crate::process::free_port();
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut child = std::process::Command::new(bin)
+    std::fs::create_dir_all(dir).unwrap();
+    let child = std::process::Command::new(bin)
         .args(["--bind", &format!("127.0.0.1:{port}"), "--database"])
         .arg(format!("sqlite:{}", dir.join("pb.db").display()))
         .arg("--data-dir")
         .arg(dir.join("photos"))
-        .env("RUST_LOG", "trace")
+        .args(extra)
+        .env("RUST_LOG", rust_log)
         // Files, not pipes: a full pipe would stall a process that logs this much.
         .stdout(std::fs::File::create(dir.join("out.log")).unwrap())
         .stderr(std::fs::File::create(dir.join("err.log")).unwrap())
         .spawn()
         .unwrap();
     crate::process::wait_port(port);
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    (child, format!("127.0.0.1:{port}").parse().unwrap())
+}
+
+/// Everything a [`logging_blog`] wrote.
+#[cfg(unix)]
+fn output_of(dir: &std::path::Path) -> String {
+    std::fs::read_to_string(dir.join("out.log")).unwrap()
+        + &std::fs::read_to_string(dir.join("err.log")).unwrap()
+}
+
+/// The photoblog as a process with every log level on: secrets sent in headers and bodies
+/// never reach its output, the access log's lines included.
+#[cfg(unix)]
+#[test]
+fn logs_hold_no_bodies_and_no_credentials() {
+    let dir = temp_dir("sec-logs");
+    let (mut child, addr) = logging_blog(&dir, &[], "trace");
     let secret_auth = "Bearer SECRET-AUTH-7d1e";
     let secret_body = "SECRET-BODY-93f0";
     let bodies = [
@@ -291,13 +310,73 @@ fn logs_hold_no_bodies_and_no_credentials() {
     );
     assert!(res.starts_with("HTTP/1.1 200"), "{res}");
     assert!(crate::process::terminate(&mut child).success());
-    let out = std::fs::read_to_string(dir.join("out.log")).unwrap()
-        + &std::fs::read_to_string(dir.join("err.log")).unwrap();
+    let out = output_of(&dir);
     assert!(out.contains("serving on"), "the log was captured: {out}");
+    assert!(
+        out.contains(r#""POST /services/rest/album/ HTTP/1.1" 201 "#)
+            && out.contains(r#""GET /album/1 HTTP/1.1" 200 "#),
+        "the access log was on: {out}"
+    );
     assert!(
         !out.contains("SECRET-AUTH"),
         "Authorization in the log:\n{out}"
     );
     assert!(!out.contains(secret_body), "a body in the log:\n{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One access line per request in CherryPy's shape — `peer - - [date] "request line" status
+/// size "referer" "user agent"` — on by default in the photoblog, off with `--no-access-log`.
+#[cfg(unix)]
+#[test]
+fn the_access_log_is_a_line_per_request_and_can_be_off() {
+    let request = b"GET /services/rest/album/2 HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nReferer: http://x/from\r\nUser-Agent: agent-7/1.0\r\nConnection: close\r\n\r\n";
+    let missing = b"GET /nowhere?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let dir = temp_dir("access-log");
+    let (mut child, addr) = logging_blog(&dir, &[], "info");
+    let ok = drupe::testing::raw_request(addr, request);
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    let body_len = ok.split_once("\r\n\r\n").unwrap().1.len();
+    assert!(drupe::testing::raw_request(addr, missing).starts_with("HTTP/1.1 404"));
+    assert!(crate::process::terminate(&mut child).success());
+    let out = output_of(&dir);
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains("HTTP/1.1\" ")).collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    let (peer, rest) = lines[0].split_once(" - - [").expect("peer - - [date]");
+    assert_eq!(peer, "127.0.0.1", "{}", lines[0]);
+    let (date, rest) = rest.split_once("] ").unwrap();
+    assert!(
+        time::PrimitiveDateTime::parse(
+            date,
+            time::macros::format_description!(
+                "[day]/[month repr:short]/[year]:[hour]:[minute]:[second]"
+            )
+        )
+        .is_ok(),
+        "CherryPy's date: {date}"
+    );
+    assert_eq!(
+        rest,
+        format!(
+            r#""GET /services/rest/album/2 HTTP/1.1" 200 {body_len} "http://x/from" "agent-7/1.0""#
+        )
+    );
+    assert!(
+        lines[1].contains(r#""GET /nowhere?q=1 HTTP/1.1" 404 "#),
+        "{}",
+        lines[1]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let dir = temp_dir("access-log-off");
+    let (mut child, addr) = logging_blog(&dir, &["--no-access-log"], "info");
+    assert!(drupe::testing::raw_request(addr, request).starts_with("HTTP/1.1 200"));
+    assert!(crate::process::terminate(&mut child).success());
+    let out = output_of(&dir);
+    assert!(out.contains("serving on"), "the log was captured: {out}");
+    assert!(
+        !out.contains("HTTP/1.1\" "),
+        "an access line with the log off: {out}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
