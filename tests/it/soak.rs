@@ -194,7 +194,7 @@ async fn two_hundred_connections_of_mixed_reads_and_writes() {
             "seconds": secs, "connections": 200, "requests": t.requests,
             "errors": t.errors.len(), "writes_acknowledged": t.written.len(),
             "writes_lost": lost.len(), "rss_kb_at_third": at_third, "rss_kb_at_end": at_end,
-            "rss_growth": growth,
+            "rss_growth": growth, "first_errors": first_errors,
         }),
     );
     assert!(
