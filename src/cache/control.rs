@@ -74,16 +74,21 @@ pub(crate) fn request(headers: &HeaderMap) -> Result<RequestDirectives, Malforme
         }
     }
     if !any_cc {
-        // Pragma: no-cache is honoured only without Cache-Control (RFC 9111 §5.4).
-        d.no_cache = headers
-            .get_all(header::PRAGMA)
-            .filter_map(|v| v.to_str().ok())
-            .any(|v| {
-                v.split(',')
-                    .any(|p| p.trim().eq_ignore_ascii_case("no-cache"))
-            });
+        d.no_cache = pragma_no_cache(headers);
     }
     Ok(d)
+}
+
+/// `Pragma: no-cache`, which counts only without `Cache-Control` (RFC 9111 §5.4): callers
+/// check that.
+fn pragma_no_cache(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::PRAGMA)
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',')
+                .any(|p| p.trim().eq_ignore_ascii_case("no-cache"))
+        })
 }
 
 /// What a response's headers say about storing it.
@@ -125,12 +130,7 @@ pub(crate) fn response(headers: &HeaderMap, now: SystemTime) -> ResponsePolicy {
             }
         }
     }
-    if headers
-        .get_all(header::PRAGMA)
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.to_ascii_lowercase().contains("no-cache"))
-        && headers.get(header::CACHE_CONTROL).is_none()
-    {
+    if !headers.contains_key(header::CACHE_CONTROL) && pragma_no_cache(headers) {
         p.no_store = true;
     }
     p.lifetime = s_maxage.or(max_age).map(Duration::from_secs).or_else(|| {
@@ -247,6 +247,14 @@ mod tests {
         assert_eq!(p.lifetime, Some(Duration::from_secs(30)));
         assert!(response(&map(&[("cache-control", "private")]), now).private);
         assert!(response(&map(&[("cache-control", "no-store")]), now).no_store);
+        assert!(response(&map(&[("pragma", "no-cache")]), now).no_store);
+        assert!(
+            !response(
+                &map(&[("pragma", "no-cache"), ("cache-control", "max-age=5")]),
+                now
+            )
+            .no_store
+        );
         assert_eq!(
             response(&map(&[("expires", "garbage")]), now).lifetime,
             Some(Duration::ZERO)

@@ -97,15 +97,15 @@ impl Stored {
 
     /// Binary form for shared backends: magic, status, times, headers, body.
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let secs = |t: SystemTime| {
+        let millis = |t: SystemTime| {
             t.duration_since(SystemTime::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as u64)
         };
         let mut out = Vec::with_capacity(self.weight() + 32);
         out.extend_from_slice(b"DRC1");
         out.extend_from_slice(&self.status.to_be_bytes());
-        out.extend_from_slice(&secs(self.stored_at).to_be_bytes());
-        out.extend_from_slice(&secs(self.expires_at).to_be_bytes());
+        out.extend_from_slice(&millis(self.stored_at).to_be_bytes());
+        out.extend_from_slice(&millis(self.expires_at).to_be_bytes());
         out.extend_from_slice(&(self.headers.len() as u16).to_be_bytes());
         for (n, v) in &self.headers {
             out.extend_from_slice(&(n.as_str().len() as u16).to_be_bytes());
@@ -162,13 +162,17 @@ pub(crate) fn variant_key(vary: &[String], headers: &HeaderMap) -> String {
     let mut key = String::with_capacity(64);
     for name in vary {
         key.push_str(name);
-        let lines = || headers.get_all(name.as_str());
-        if lines().next().is_none() {
+        // One lookup per name: this runs on every cached request.
+        let lines = headers.get_all(name.as_str()).as_slice();
+        if lines.is_empty() {
             // Absent differs from empty.
             key.push('\u{0}');
-        } else if lines().all(|v| std::str::from_utf8(v.as_bytes()).is_ok()) {
+        } else if lines
+            .iter()
+            .all(|v| std::str::from_utf8(v.as_bytes()).is_ok())
+        {
             key.push(':');
-            for (i, v) in lines().enumerate() {
+            for (i, v) in lines.iter().enumerate() {
                 if i > 0 {
                     key.push_str(", ");
                 }
@@ -178,7 +182,7 @@ pub(crate) fn variant_key(vary: &[String], headers: &HeaderMap) -> String {
             // Other bytes (obs-text): the combined value in hex after U+0001, which no header
             // value holds. A lossy conversion would give two values one key.
             key.push('\u{1}');
-            for (i, v) in lines().enumerate() {
+            for (i, v) in lines.iter().enumerate() {
                 if i > 0 {
                     key.push_str("2c20");
                 }

@@ -95,12 +95,6 @@ impl Memory {
     pub fn max_bytes(&self) -> u64 {
         self.max_bytes
     }
-
-    /// Runs moka's pending maintenance (evictions, expirations) now; tests use it to read
-    /// exact sizes.
-    pub async fn sync(&self) {
-        self.cache.run_pending_tasks().await;
-    }
 }
 
 impl Backend for Memory {

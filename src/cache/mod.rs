@@ -242,6 +242,15 @@ struct RequestState {
     may_store: bool,
 }
 
+impl RequestState {
+    /// Lets requests waiting for this one's result compute their own (nothing was stored).
+    fn release_waiters(&mut self) {
+        if let Some(l) = self.loader.as_mut() {
+            l.resolve(LoadState::Released);
+        }
+    }
+}
+
 /// Releases waiters if the loading request ends without storing (error, panic, disconnect).
 struct LoaderSlot {
     key: String,
@@ -399,17 +408,29 @@ fn debug_header(cfg: &CachingConfig) -> bool {
     cfg.debug_header.unwrap_or(cfg!(debug_assertions))
 }
 
-fn bypass(inner: &Inner, req: &HttpRequest, uri: String) {
+/// Counts a request the cache does not answer and records it for the after-hook;
+/// `may_store` when its response may still be stored (a request with credentials).
+fn bypass(inner: &Inner, req: &HttpRequest, uri: String, may_store: bool) {
     inner.counters.bypasses.fetch_add(1, Ordering::Relaxed);
     req.extensions_mut().insert(RequestState {
         uri,
         outcome: CacheOutcome::Bypass,
         loader: None,
+        may_store,
+    });
+}
+
+/// Counts a request answered from the cache and records it for the after-hook.
+fn record_hit(inner: &Inner, req: &HttpRequest, uri: String) {
+    inner.counters.hits.fetch_add(1, Ordering::Relaxed);
+    req.extensions_mut().insert(RequestState {
+        uri,
+        outcome: CacheOutcome::Hit,
+        loader: None,
         may_store: false,
     });
 }
 
-/// The response for a hit (or a 304 when the request's validators match).
 /// `Age` values: the first hundred seconds from a table (most hits are that young), formatted
 /// beyond.
 fn age_value(secs: u64) -> HeaderValue {
@@ -421,19 +442,39 @@ fn age_value(secs: u64) -> HeaderValue {
     }
 }
 
+/// A 304 carrying the fields RFC 9110 §15.4.5 asks for (`Date` is added by actix-web) and
+/// `Last-Modified`, taken from the full response's `headers`.
+fn not_modified<'h>(
+    headers: impl IntoIterator<Item = (&'h HeaderName, &'h HeaderValue)>,
+) -> HttpResponse {
+    let mut r = HttpResponse::new(StatusCode::NOT_MODIFIED);
+    for (n, v) in headers {
+        if matches!(
+            n.as_str(),
+            "etag" | "cache-control" | "expires" | "vary" | "content-location" | "last-modified"
+        ) {
+            r.headers_mut().append(n.clone(), v.clone());
+        }
+    }
+    r
+}
+
+/// The response for a hit (or a 304 when the request's validators match); `inm` is the
+/// request's `If-None-Match`, already read.
 fn hit_response(
     stored: &Stored,
     req: &HttpRequest,
+    inm: Option<&control::IfNoneMatch>,
     cfg: &CachingConfig,
     now: SystemTime,
 ) -> HttpResponse {
     let age = age_value(stored.age(now));
     let etag = stored.header(&header::ETAG);
-    let not_modified = match control::if_none_match(req.headers()) {
-        Ok(Some(inm)) => etag
+    let unchanged = match inm {
+        Some(inm) => etag
             .and_then(|e| e.to_str().ok())
-            .is_some_and(|e| control::none_match_hits(&inm, e)),
-        _ => {
+            .is_some_and(|e| control::none_match_hits(inm, e)),
+        None => {
             // If-Modified-Since counts only without If-None-Match (RFC 9110 §13.1.3).
             let ims = req
                 .headers()
@@ -447,22 +488,8 @@ fn hit_response(
             matches!((ims, lm), (Some(ims), Some(lm)) if lm <= ims)
         }
     };
-    let mut res = if not_modified {
-        let mut r = HttpResponse::new(StatusCode::NOT_MODIFIED);
-        for (n, v) in &stored.headers {
-            if matches!(
-                n.as_str(),
-                "etag"
-                    | "cache-control"
-                    | "expires"
-                    | "vary"
-                    | "content-location"
-                    | "last-modified"
-            ) {
-                r.headers_mut().append(n.clone(), v.clone());
-            }
-        }
-        r
+    let mut res = if unchanged {
+        not_modified(stored.headers.iter().map(|(n, v)| (n, v)))
     } else {
         let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
         let mut r = HttpResponse::with_body(status, BoxBody::new(stored.body.clone()));
@@ -495,31 +522,23 @@ impl Tool for Caching {
         let method = req.method();
         let uri = request_uri(ex);
         if !(*method == Method::GET || *method == Method::HEAD) {
-            bypass(&self.inner, req, uri);
+            bypass(&self.inner, req, uri, false);
             return Before::Continue;
         }
-        let directives = match control::request(req.headers()) {
-            Ok(d) => d,
+        // Both read once here: a hit answers `If-None-Match` from this parse.
+        let parsed = control::request(req.headers())
+            .and_then(|d| Ok((d, control::if_none_match(req.headers())?)));
+        let (directives, inm) = match parsed {
+            Ok(p) => p,
             Err(control::Malformed(h)) => {
                 return Before::Respond(HttpResponse::from_error(HttpError::bad_request(format!(
                     "Invalid {h} header"
                 ))));
             }
         };
-        if let Err(control::Malformed(h)) = control::if_none_match(req.headers()) {
-            return Before::Respond(HttpResponse::from_error(HttpError::bad_request(format!(
-                "Invalid {h} header"
-            ))));
-        }
         // A shared cache answers no request that carries credentials.
         if req.headers().contains_key(header::AUTHORIZATION) {
-            self.inner.counters.bypasses.fetch_add(1, Ordering::Relaxed);
-            req.extensions_mut().insert(RequestState {
-                uri,
-                outcome: CacheOutcome::Bypass,
-                loader: None,
-                may_store: !directives.no_store,
-            });
+            bypass(&self.inner, req, uri, !directives.no_store);
             return Before::Continue;
         }
         let inner = self.inner.clone();
@@ -537,14 +556,8 @@ impl Tool for Caching {
                     if directives.max_age.is_none_or(|m| stored.age(now) <= m) =>
                 {
                     inner.succeeded();
-                    inner.counters.hits.fetch_add(1, Ordering::Relaxed);
-                    req.extensions_mut().insert(RequestState {
-                        uri,
-                        outcome: CacheOutcome::Hit,
-                        loader: None,
-                        may_store: false,
-                    });
-                    return Some(hit_response(&stored, req, cfg, now));
+                    record_hit(&inner, req, uri);
+                    return Some(hit_response(&stored, req, inm.as_ref(), cfg, now));
                 }
                 Ok(Lookup::Hit(_)) => None,
                 Ok(Lookup::Miss(vary)) => {
@@ -553,7 +566,7 @@ impl Tool for Caching {
                 }
                 Err(e) => {
                     inner.failed(&e);
-                    bypass(&inner, req, uri);
+                    bypass(&inner, req, uri, false);
                     return None;
                 }
             };
@@ -595,14 +608,14 @@ impl Tool for Caching {
                 && let LoadState::Stored(stored, vary, variant) = &*state
                 && variant_of(vary) == *variant
             {
-                inner.counters.hits.fetch_add(1, Ordering::Relaxed);
-                req.extensions_mut().insert(RequestState {
-                    uri,
-                    outcome: CacheOutcome::Hit,
-                    loader: None,
-                    may_store: false,
-                });
-                return Some(hit_response(stored, req, cfg, SystemTime::now()));
+                record_hit(&inner, req, uri);
+                return Some(hit_response(
+                    stored,
+                    req,
+                    inm.as_ref(),
+                    cfg,
+                    SystemTime::now(),
+                ));
             }
             // Released, timed out, or another variant: compute it here.
             req.extensions_mut().insert(RequestState {
@@ -627,43 +640,58 @@ impl Tool for Caching {
         let Some(mut state) = state else {
             return After::Done(res);
         };
-        let inner = self.inner.clone();
-        After::Pending(Box::pin(async move {
-            let mut res = res;
-            let method = req.method().clone();
-            let success = res.status().is_success() || res.status().is_redirection();
-            // Invalidations: the unsafe method's own URI and the URIs it points at, and what
-            // the handler asked for.
-            let mut to_invalidate = Vec::new();
-            if success && cfg.invalidating.iter().any(|m| m == method.as_str()) {
-                to_invalidate.push(state.uri.clone());
-                for h in [header::LOCATION, header::CONTENT_LOCATION] {
-                    if let Some(loc) = res.headers().get(&h).and_then(|v| v.to_str().ok()) {
-                        let abs = crate::url::absolute(req, crate::app::behind_proxy(req), loc);
-                        // Only URIs of this origin (RFC 9111 §4.4).
-                        if abs.starts_with(&ex.base_url()) {
-                            to_invalidate.push(abs);
-                        }
+        let success = res.status().is_success() || res.status().is_redirection();
+        // Invalidations: the unsafe method's own URI and the URIs it points at, and what the
+        // handler asked for.
+        let mut to_invalidate = Vec::new();
+        if success && cfg.invalidating.iter().any(|m| m == req.method().as_str()) {
+            to_invalidate.push(state.uri.clone());
+            let base = ex.base_url();
+            for h in [header::LOCATION, header::CONTENT_LOCATION] {
+                if let Some(loc) = res.headers().get(&h).and_then(|v| v.to_str().ok()) {
+                    let abs = crate::url::absolute(req, ex.behind_proxy, loc);
+                    // Only URIs of this origin (RFC 9111 §4.4).
+                    if abs.starts_with(&base) {
+                        to_invalidate.push(abs);
                     }
                 }
             }
-            if success && let Some(p) = pending {
-                to_invalidate.extend(p.0);
-            }
+        }
+        if success && let Some(p) = pending {
+            to_invalidate.extend(p.0);
+        }
+        if to_invalidate.is_empty() && !state.may_store {
+            // Hits and bypasses: nothing to wait for.
+            return After::Done(finish(cfg, req, &state, res));
+        }
+        let inner = self.inner.clone();
+        After::Pending(Box::pin(async move {
             for uri in to_invalidate {
                 let _ = inner.invalidate(&uri).await;
             }
+            let mut res = res;
             if state.may_store {
                 res = store(&inner, cfg, req, &mut state, res).await;
             }
-            if state.outcome != CacheOutcome::Hit && debug_header(cfg) {
-                res.headers_mut()
-                    .insert(HeaderName::from_static("x-cache"), state.outcome.header());
-            }
-            req.extensions_mut().insert(state.outcome);
-            res
+            finish(cfg, req, &state, res)
         }))
     }
+}
+
+/// Marks the response with what the cache did (a hit is marked already) and leaves the
+/// outcome to observers.
+fn finish(
+    cfg: &CachingConfig,
+    req: &HttpRequest,
+    state: &RequestState,
+    mut res: HttpResponse,
+) -> HttpResponse {
+    if state.outcome != CacheOutcome::Hit && debug_header(cfg) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-cache"), state.outcome.header());
+    }
+    req.extensions_mut().insert(state.outcome);
+    res
 }
 
 /// Stores a miss's response when it may be stored; returns the response (with its ETag).
@@ -685,9 +713,7 @@ async fn store(
         && (!authorized || policy.public)
         && vary.is_some();
     if !storable {
-        if let Some(l) = state.loader.as_mut() {
-            l.resolve(LoadState::Released);
-        }
+        state.release_waiters();
         return res;
     }
     let (mut res, body) = res.into_parts();
@@ -695,16 +721,12 @@ async fn store(
         Ok(b) => b,
         Err(body) => {
             // A streamed body is passed on, not stored.
-            if let Some(l) = state.loader.as_mut() {
-                l.resolve(LoadState::Released);
-            }
+            state.release_waiters();
             return res.set_body(body);
         }
     };
     if bytes.len() > cfg.max_entry_bytes {
-        if let Some(l) = state.loader.as_mut() {
-            l.resolve(LoadState::Released);
-        }
+        state.release_waiters();
         return res.set_body(BoxBody::new(bytes));
     }
     if !res.headers().contains_key(header::ETAG) {
@@ -738,9 +760,7 @@ async fn store(
             Err(e) => inner.failed(&e),
         }
     }
-    if let Some(l) = state.loader.as_mut() {
-        l.resolve(LoadState::Released);
-    }
+    state.release_waiters();
     // The request's own validators may already match what it would have received.
     let res = res.set_body(BoxBody::new(bytes));
     if let (Ok(Some(inm)), Some(etag)) = (
@@ -750,18 +770,7 @@ async fn store(
             .and_then(|v| v.to_str().ok()),
     ) && control::none_match_hits(&inm, etag)
     {
-        let mut nm = HttpResponse::new(StatusCode::NOT_MODIFIED);
-        for n in [
-            header::ETAG,
-            header::CACHE_CONTROL,
-            header::VARY,
-            header::EXPIRES,
-        ] {
-            for v in res.headers().get_all(&n) {
-                nm.headers_mut().append(n.clone(), v.clone());
-            }
-        }
-        return nm;
+        return not_modified(res.headers());
     }
     res
 }
