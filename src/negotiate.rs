@@ -537,6 +537,17 @@ mod tests {
     }
 
     #[test]
+    fn the_error_names_the_offending_element() {
+        let p = prod(&["application/json"]);
+        let err = select(r#"application/json, text/html;x="a,b";q=2, */*"#, &p).unwrap_err();
+        assert_eq!(err.element, r#"text/html;x="a,b";q=2"#);
+        assert_eq!(
+            err.to_string(),
+            r#"Malformed HTTP header: Accept: `text/html;x="a,b";q=2`"#
+        );
+    }
+
+    #[test]
     fn accept_extensions_after_q_are_ignored() {
         assert_eq!(
             pick("application/json;q=0.5;ext=1", &["application/json"]).as_deref(),

@@ -209,12 +209,7 @@ fn layout(tree: &Tree, h: &HandlerInfo) -> Layout {
         match p.kind {
             ParamKind::Value if templated.iter().any(|t| t == p.name) => in_path.push(p),
             ParamKind::Value if positional_open && p.required && p.type_name != "file" => {
-                if !path.ends_with('/') {
-                    path.push('/');
-                }
-                path.push('{');
-                path.push_str(p.name);
-                path.push('}');
+                push_template(&mut path, p.name);
                 in_path.push(p);
             }
             ParamKind::Value | ParamKind::Named => {
@@ -222,12 +217,7 @@ fn layout(tree: &Tree, h: &HandlerInfo) -> Layout {
                 in_query.push(p);
             }
             ParamKind::Rest => {
-                if !path.ends_with('/') {
-                    path.push('/');
-                }
-                path.push('{');
-                path.push_str(p.name);
-                path.push('}');
+                push_template(&mut path, p.name);
                 in_path.push(p);
                 positional_open = false;
             }
@@ -245,6 +235,16 @@ fn layout(tree: &Tree, h: &HandlerInfo) -> Layout {
         in_path,
         in_query,
     }
+}
+
+/// Appends the segment `{name}` to a path template.
+fn push_template(path: &mut String, name: &str) {
+    if !path.ends_with('/') {
+        path.push('/');
+    }
+    path.push('{');
+    path.push_str(name);
+    path.push('}');
 }
 
 static HOOK_STRING: ParamSpec = ParamSpec {
@@ -313,8 +313,7 @@ fn problem_schema() -> RefOr<Schema> {
         .into()
 }
 
-fn error_response(status: u16, description: &str) -> utoipa::openapi::Response {
-    let _ = status;
+fn error_response(description: &str) -> utoipa::openapi::Response {
     ResponseBuilder::new()
         .description(description)
         .content(
@@ -374,7 +373,10 @@ fn reads_body(h: &HandlerInfo) -> bool {
 pub fn handler_statuses(tree: &Tree, h: &HandlerInfo) -> Vec<u16> {
     let mut doc = OperationDoc::default();
     (h.describe)(&mut doc);
-    let lay = layout(tree, h);
+    statuses(h, &layout(tree, h), &doc)
+}
+
+fn statuses(h: &HandlerInfo, lay: &Layout, doc: &OperationDoc) -> Vec<u16> {
     let mut s = vec![doc.status];
     if !lay.in_path.is_empty() || !lay.in_query.is_empty() || doc.body.is_some() {
         s.push(400);
@@ -399,7 +401,6 @@ pub fn handler_statuses(tree: &Tree, h: &HandlerInfo) -> Vec<u16> {
 }
 
 fn operation(
-    tree: &Tree,
     h: &HandlerInfo,
     lay: &Layout,
     components: &mut BTreeMap<String, RefOr<Schema>>,
@@ -578,7 +579,7 @@ fn operation(
         );
     }
     op = op.response(doc.status.to_string(), ok.build());
-    for s in handler_statuses(tree, h) {
+    for s in statuses(h, lay, &doc) {
         if s == doc.status {
             continue;
         }
@@ -591,7 +592,7 @@ fn operation(
             415 => "The body's media type is not supported",
             other => reason(other),
         };
-        op = op.response(s.to_string(), error_response(s, what));
+        op = op.response(s.to_string(), error_response(what));
     }
     op.build()
 }
@@ -603,19 +604,11 @@ pub fn document(tree: &Tree, title: &str, version: &str) -> OpenApi {
     let mut paths: BTreeMap<String, PathItem> = BTreeMap::new();
     for h in tree.handlers() {
         let lay = layout(tree, h);
-        let op = operation(tree, h, &lay, &mut components);
+        let op = operation(h, &lay, &mut components);
         let methods: Vec<HttpMethod> = match h.method() {
             Some(m) => http_method(m.as_str()).into_iter().collect(),
-            None => {
-                let mut v = vec![HttpMethod::Get];
-                if h.params()
-                    .iter()
-                    .any(|p| p.kind == ParamKind::Body || p.type_name == "file")
-                {
-                    v.push(HttpMethod::Post);
-                }
-                v
-            }
+            None if reads_body(h) => vec![HttpMethod::Get, HttpMethod::Post],
+            None => vec![HttpMethod::Get],
         };
         let item = paths.entry(lay.path.clone()).or_default();
         for m in methods {
@@ -698,7 +691,7 @@ pub(crate) fn endpoints(
     let version = text("version", "1.0.0")?;
     let doc = document(tree, &title, &version);
     let json = bytes::Bytes::from(to_json(&doc));
-    let html = bytes::Bytes::from(crate::openapi::docs_page(&doc, &path));
+    let html = bytes::Bytes::from(docs_page(&doc, &path));
     let mut out = vec![crate::app::Endpoint {
         path,
         public,

@@ -242,8 +242,17 @@ fn handler(h: &Handler) -> (TokenStream, TokenStream, TokenStream) {
     (constant, function, decl)
 }
 
-fn probe(ty: &syn::Type) -> TokenStream {
+/// `Some(schema)` of `ty` when it has one, else `None`, decided where the code is compiled.
+fn probe(ty: impl quote::ToTokens) -> TokenStream {
     quote!((&&::drupe::__private::Probe::<#ty>::new()).schema_of())
+}
+
+/// The schema of the first type argument of `ty` when its head is one of `heads`.
+fn probe_generic(ty: &syn::Type, heads: &[&str]) -> TokenStream {
+    match model::first_generic(ty, heads) {
+        Some(inner) => probe(inner),
+        None => quote!(::core::option::Option::None),
+    }
 }
 
 /// What the OpenAPI document learns from the handler's types: its body and its success value.
@@ -251,14 +260,8 @@ fn describe(h: &Handler) -> TokenStream {
     let mut out = TokenStream::new();
     for a in &h.args {
         if let ArgClass::Extract { body: true } = a.class {
-            let stmt = match model::first_generic(&a.ty, &["Body", "Json", "Form"]) {
-                Some(inner) => {
-                    let p = probe(inner);
-                    quote!(__doc.request_body(#p);)
-                }
-                None => quote!(__doc.request_body(::core::option::Option::None);),
-            };
-            out.extend(stmt);
+            let schema = probe_generic(&a.ty, &["Body", "Json", "Form"]);
+            out.extend(quote!(__doc.request_body(#schema);));
         }
     }
     let ret = match &h.output {
@@ -266,12 +269,9 @@ fn describe(h: &Handler) -> TokenStream {
         None => return out,
     };
     if h.produces.is_some() {
-        let value = quote!(<#ret as ::drupe::__private::Finish>::Value);
+        let schema = probe(quote!(<#ret as ::drupe::__private::Finish>::Value));
         out.extend(quote! {
-            __doc.negotiated(
-                (&&::drupe::__private::Probe::<#value>::new()).schema_of(),
-                <#ret as ::drupe::__private::Finish>::STATUS,
-            );
+            __doc.negotiated(#schema, <#ret as ::drupe::__private::Finish>::STATUS);
         });
         return out;
     }
@@ -280,19 +280,10 @@ fn describe(h: &Handler) -> TokenStream {
         Some("String") | Some("str") => quote!(__doc.text();),
         Some("Page") => quote!(__doc.html();),
         Some("NoContent") => quote!(__doc.empty(204);),
-        Some("Json") | Some("Negotiated") | Some("Created") => {
-            let status: u16 = if model::head_name(ok).as_deref() == Some("Created") {
-                201
-            } else {
-                200
-            };
-            match model::first_generic(ok, &["Json", "Negotiated", "Created"]) {
-                Some(inner) => {
-                    let p = probe(inner);
-                    quote!(__doc.json(#p, #status);)
-                }
-                None => quote!(__doc.json(::core::option::Option::None, #status);),
-            }
+        Some(head @ ("Json" | "Negotiated" | "Created")) => {
+            let status: u16 = if head == "Created" { 201 } else { 200 };
+            let schema = probe_generic(ok, &["Json", "Negotiated", "Created"]);
+            quote!(__doc.json(#schema, #status);)
         }
         _ => quote!(),
     };

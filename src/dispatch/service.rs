@@ -48,7 +48,7 @@ pub(crate) async fn handle(
     let start = Instant::now();
     let track = req.conn_data::<crate::net::ConnTrack>().cloned();
     let _in_flight = track.as_ref().map(crate::net::ConnTrack::enter);
-    let mut res = respond(&inner, &req, payload, path_start, start).await;
+    let mut res = respond(&inner, req, payload, path_start, start).await;
     if track.as_ref().is_some_and(crate::net::ConnTrack::draining) {
         // The server is stopping: this connection closes after the response.
         res.head_mut()
@@ -59,12 +59,11 @@ pub(crate) async fn handle(
 
 async fn respond(
     inner: &Arc<Inner>,
-    req: &HttpRequest,
+    req: HttpRequest,
     payload: Payload,
     path_start: usize,
     start: Instant,
 ) -> HttpResponse {
-    let req = req.clone();
     // Bounds on the head, whatever the HTTP layer let through (actix-web bounds a head only
     // while it is still arriving).
     let shared = &inner.shared;
@@ -143,7 +142,7 @@ async fn respond(
         start,
         behind_proxy: inner.shared.behind_proxy,
     };
-    let res = match route {
+    let mut res = match route {
         Err(node) => {
             ex.node = node;
             error::render(&req, &NotFound::path(req.path()).into())
@@ -169,7 +168,6 @@ async fn respond(
             }
         }
     };
-    let mut res = res;
     for t in &settings.tools {
         t.tool.respond(&*t.config, &ex, &mut res);
     }

@@ -43,12 +43,37 @@ use super::{Exchange, Tool};
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ResponseHeaders;
 
-/// Settings of [`ResponseHeaders`].
+/// Settings of [`ResponseHeaders`]: `headers`, a table of header names and values, checked
+/// when the settings are read (an invalid name or value is a configuration error).
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(try_from = "RawConfig")]
 pub struct ResponseHeadersConfig {
-    /// Header names and values.
-    pub headers: BTreeMap<String, String>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawConfig {
+    headers: BTreeMap<String, String>,
+}
+
+impl TryFrom<RawConfig> for ResponseHeadersConfig {
+    type Error = String;
+
+    fn try_from(raw: RawConfig) -> Result<Self, String> {
+        let headers = raw
+            .headers
+            .into_iter()
+            .map(|(k, v)| -> Result<_, String> {
+                let name = HeaderName::from_bytes(k.as_bytes())
+                    .map_err(|_| format!("invalid header name {k:?}"))?;
+                let value = HeaderValue::from_str(&v)
+                    .map_err(|_| format!("invalid value for header {k}: {v:?}"))?;
+                Ok((name, value))
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Self { headers })
+    }
 }
 
 impl Tool for ResponseHeaders {
@@ -56,14 +81,35 @@ impl Tool for ResponseHeaders {
     const NAME: &'static str = "response_headers";
 
     fn on_response(&self, cfg: &ResponseHeadersConfig, _: &Exchange, res: &mut HttpResponse) {
-        for (k, v) in &cfg.headers {
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(k.as_bytes()),
-                HeaderValue::from_str(v),
-            ) && !res.headers().contains_key(&name)
-            {
-                res.headers_mut().insert(name, value);
+        for (name, value) in &cfg.headers {
+            if !res.headers().contains_key(name) {
+                res.headers_mut().insert(name.clone(), value.clone());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<ResponseHeadersConfig, String> {
+        let table: toml::Table = text.parse().expect("TOML");
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| e.message().to_owned())
+    }
+
+    #[test]
+    fn headers_are_checked_when_the_settings_are_read() {
+        let ok = read(r#"headers = { "X-A" = "1" }"#).unwrap();
+        assert_eq!(ok.headers.len(), 1);
+        assert_eq!(ok.headers[0].0.as_str(), "x-a");
+        assert_eq!(ok.headers[0].1, "1");
+        let bad = read(r#"headers = { "X A" = "1" }"#).unwrap_err();
+        assert!(bad.contains("invalid header name"), "{bad}");
+        let bad = read(r#"headers = { "X-A" = "a\nb" }"#).unwrap_err();
+        assert!(bad.contains("invalid value"), "{bad}");
+        assert!(read("header = {}").is_err());
     }
 }

@@ -59,26 +59,25 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    /// The media type negotiation chose, for a `#[produces]` handler.
-    pub fn chosen_media(&self) -> Option<&'static str> {
+    /// What negotiation chose, for a `#[produces]` handler.
+    fn chosen(&self) -> Option<crate::represent::Chosen> {
         use actix_web::HttpMessage;
         self.req
             .extensions()
             .get::<crate::represent::Chosen>()
-            .map(|c| c.media)
+            .copied()
+    }
+
+    /// The media type negotiation chose, for a `#[produces]` handler.
+    pub fn chosen_media(&self) -> Option<&'static str> {
+        self.chosen().map(|c| c.media)
     }
 
     /// The index in the handler's `produces` of the media type negotiation chose.
     pub(crate) fn chosen_index(&self) -> Option<usize> {
-        use actix_web::HttpMessage;
-        self.req
-            .extensions()
-            .get::<crate::represent::Chosen>()
-            .map(|c| c.index)
+        self.chosen().map(|c| c.index)
     }
-}
 
-impl Exchange {
     /// The request.
     pub fn request(&self) -> &HttpRequest {
         &self.req
