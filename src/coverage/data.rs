@@ -22,21 +22,20 @@ pub struct MethodData {
     pub latency: BTreeMap<u8, u64>,
 }
 
+/// Adds `from`'s counts to `into`'s, key by key.
+pub(super) fn add_counts<K: Ord + Clone>(into: &mut BTreeMap<K, u64>, from: &BTreeMap<K, u64>) {
+    for (k, v) in from {
+        *into.entry(k.clone()).or_default() += v;
+    }
+}
+
 impl MethodData {
     fn merge(&mut self, o: &MethodData) {
         self.hits += o.hits;
-        for (k, v) in &o.statuses {
-            *self.statuses.entry(*k).or_default() += v;
-        }
-        for (k, v) in &o.media {
-            *self.media.entry(k.clone()).or_default() += v;
-        }
-        for (k, v) in &o.cache {
-            *self.cache.entry(k.clone()).or_default() += v;
-        }
-        for (k, v) in &o.latency {
-            *self.latency.entry(*k).or_default() += v;
-        }
+        add_counts(&mut self.statuses, &o.statuses);
+        add_counts(&mut self.media, &o.media);
+        add_counts(&mut self.cache, &o.cache);
+        add_counts(&mut self.latency, &o.latency);
     }
 
     /// The latency at quantile `q` (0–1), in milliseconds, from the histogram.
@@ -104,21 +103,28 @@ pub struct HandlerData {
 }
 
 impl HandlerData {
-    /// Its merge key: what identifies it across builds.
-    pub fn key(&self) -> String {
-        format!(
-            "{} {} {}",
-            self.verb.as_deref().unwrap_or("*"),
-            self.path,
-            self.name
-        )
+    /// Whether `other` is the same handler (what identifies one across builds).
+    fn is_same_handler(&self, other: &HandlerData) -> bool {
+        (&self.verb, &self.path, &self.name) == (&other.verb, &other.path, &other.name)
+    }
+
+    /// Whether it was called with `method`.
+    pub(crate) fn called_with(&self, method: &str) -> bool {
+        self.methods.get(method).is_some_and(|d| d.hits > 0)
+    }
+
+    /// Whether it answered with `status`, any method.
+    pub(crate) fn answered(&self, status: u16) -> bool {
+        self.methods
+            .values()
+            .any(|m| m.statuses.get(&status).is_some_and(|n| *n > 0))
     }
 
     /// Declared methods it was called with.
     pub fn exercised_methods(&self) -> usize {
         self.declared_methods
             .iter()
-            .filter(|m| self.methods.get(*m).is_some_and(|d| d.hits > 0))
+            .filter(|m| self.called_with(m))
             .count()
     }
 
@@ -126,11 +132,7 @@ impl HandlerData {
     pub fn seen_statuses(&self) -> usize {
         self.declared_statuses
             .iter()
-            .filter(|s| {
-                self.methods
-                    .values()
-                    .any(|m| m.statuses.get(s).is_some_and(|n| *n > 0))
-            })
+            .filter(|s| self.answered(**s))
             .count()
     }
 
@@ -204,7 +206,8 @@ impl Totals {
     }
 }
 
-fn pct(a: usize, b: usize) -> f64 {
+/// a / b in percent (100 when b is 0: nothing to cover).
+pub(super) fn pct(a: usize, b: usize) -> f64 {
     if b == 0 {
         100.0
     } else {
@@ -229,7 +232,7 @@ impl CoverageData {
     /// Adds `other`'s counts (handlers matched by path, verb and name; nodes by path).
     pub fn merge(&mut self, other: &CoverageData) {
         for h in &other.handlers {
-            match self.handlers.iter_mut().find(|x| x.key() == h.key()) {
+            match self.handlers.iter_mut().find(|x| x.is_same_handler(h)) {
                 Some(x) => {
                     for (m, d) in &h.methods {
                         x.methods.entry(m.clone()).or_default().merge(d);
@@ -241,12 +244,8 @@ impl CoverageData {
         for n in &other.nodes {
             match self.nodes.iter_mut().find(|x| x.path == n.path) {
                 Some(x) => {
-                    for (m, c) in &n.not_found {
-                        *x.not_found.entry(m.clone()).or_default() += c;
-                    }
-                    for (m, c) in &n.not_allowed {
-                        *x.not_allowed.entry(m.clone()).or_default() += c;
-                    }
+                    add_counts(&mut x.not_found, &n.not_found);
+                    add_counts(&mut x.not_allowed, &n.not_allowed);
                     x.options += n.options;
                 }
                 None => self.nodes.push(n.clone()),

@@ -25,11 +25,7 @@ impl FileLines {
 
     /// covered / executable lines, in percent.
     pub fn percent(&self) -> f64 {
-        if self.lines.is_empty() {
-            100.0
-        } else {
-            100.0 * self.covered() as f64 / self.lines.len() as f64
-        }
+        super::data::pct(self.covered(), self.lines.len())
     }
 }
 
@@ -44,9 +40,7 @@ impl LineData {
     pub(crate) fn merge(&mut self, o: &LineData) {
         for (f, l) in &o.files {
             let mine = self.files.entry(f.clone()).or_default();
-            for (line, n) in &l.lines {
-                *mine.lines.entry(*line).or_default() += n;
-            }
+            super::data::add_counts(&mut mine.lines, &l.lines);
         }
     }
 }

@@ -11,7 +11,7 @@ use std::fmt::Write;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::data::{CoverageData, HandlerData, MethodData};
+use super::data::{CoverageData, HandlerData, MethodData, pct};
 use super::{Coverage, ReportSettings};
 use crate::error::escape_html as esc;
 
@@ -254,7 +254,7 @@ fn page(v: &View<'_>) -> String {
 
 fn method_badges(h: &HandlerData, out: &mut String) {
     for m in &h.declared_methods {
-        let hit = h.methods.get(m).is_some_and(|d| d.hits > 0);
+        let hit = h.called_with(m);
         let _ = write!(
             out,
             "<span class=\"verb {}\" title=\"{}\">{}</span>",
@@ -291,12 +291,7 @@ fn tree(v: &View<'_>, out: &mut String) {
             if h.node != path || v.excluded(&h.path) {
                 continue;
             }
-            let ht = h.exercised_methods();
-            let hp = if h.declared_methods.is_empty() {
-                100.0
-            } else {
-                100.0 * ht as f64 / h.declared_methods.len() as f64
-            };
+            let hp = pct(h.exercised_methods(), h.declared_methods.len());
             let _ = write!(
                 out,
                 "<li class=\"handler{sel}\" data-path=\"{p}\"><a href=\"{href}\">",
@@ -344,7 +339,7 @@ fn overview(v: &View<'_>, out: &mut String) {
             continue;
         }
         for m in &h.declared_methods {
-            if h.methods.get(m).is_none_or(|d| d.hits == 0) {
+            if !h.called_with(m) {
                 let _ = writeln!(
                     never,
                     "<li><a href=\"{}\"><span class=\"verb miss\">{}</span> <code>{}</code></a></li>",
@@ -367,11 +362,7 @@ fn overview(v: &View<'_>, out: &mut String) {
             continue;
         }
         for s in &h.declared_statuses {
-            let seen = h
-                .methods
-                .values()
-                .any(|m| m.statuses.get(s).is_some_and(|n| *n > 0));
-            if !seen {
+            if !h.answered(*s) {
                 // The verbs tell apart two handlers on one path (method dispatcher).
                 unseen.push_str("<li>");
                 method_badges(h, &mut unseen);

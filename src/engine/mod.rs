@@ -76,12 +76,15 @@ struct Sub {
 
 struct Inner {
     state: Mutex<State>,
+    /// Signals a change of `state` (waited on with `state`'s lock only).
     changed: Condvar,
     channels: Mutex<HashMap<String, Vec<Sub>>>,
     seq: AtomicU64,
     exit_code: AtomicU8,
     exiting: AtomicBool,
     exited: Mutex<bool>,
+    /// Signals `exited` (a condvar serves one mutex: `state` has its own).
+    exited_changed: Condvar,
     restart: AtomicBool,
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -126,6 +129,7 @@ impl Engine {
                 exit_code: AtomicU8::new(0),
                 exiting: AtomicBool::new(false),
                 exited: Mutex::new(false),
+                exited_changed: Condvar::new(),
                 restart: AtomicBool::new(false),
                 threads: Mutex::new(Vec::new()),
             }),
@@ -235,7 +239,7 @@ impl Engine {
         }
         engine_log!(info, "Bus EXITED");
         *lock(&self.inner.exited) = true;
-        self.inner.changed.notify_all();
+        self.inner.exited_changed.notify_all();
     }
 
     /// Publishes `graceful` (the server drains and restarts its workers).
@@ -279,7 +283,7 @@ impl Engine {
             while !*done {
                 done = self
                     .inner
-                    .changed
+                    .exited_changed
                     .wait(done)
                     .unwrap_or_else(|e| e.into_inner());
             }

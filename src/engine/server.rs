@@ -39,18 +39,23 @@ pub(crate) struct ConnectionTimeouts {
 
 impl ConnectionTimeouts {
     pub(crate) fn from_config(cfg: &crate::Config) -> Self {
-        let secs = |k: &str, d: f64| {
-            cfg.global(k)
-                .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
-                .filter(|v| v.is_finite() && *v >= 0.0 && *v <= 86_400.0)
-                .map_or(Duration::from_secs_f64(d), Duration::from_secs_f64)
-        };
-        let keep_alive = secs("server.keep_alive", 5.0);
+        let day = Duration::from_secs(86_400);
+        let keep_alive = config_secs(cfg, "server.keep_alive", Duration::from_secs(5), day);
         Self {
-            request: secs("server.request_timeout", 5.0),
+            request: config_secs(cfg, "server.request_timeout", Duration::from_secs(5), day),
             keep_alive: (!keep_alive.is_zero()).then_some(keep_alive),
         }
     }
+}
+
+/// `[global] <key>` in seconds (an integer or a float): `default` when absent, not a number of
+/// seconds a `Duration` holds (negative, NaN, infinite) or above `max`.
+fn config_secs(cfg: &crate::Config, key: &str, default: Duration, max: Duration) -> Duration {
+    cfg.global(key)
+        .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+        .and_then(|v| Duration::try_from_secs_f64(v).ok())
+        .filter(|d| *d <= max)
+        .unwrap_or(default)
 }
 
 /// The HTTP server plugin.
@@ -83,12 +88,7 @@ impl ServerPlugin {
     /// override them.
     pub fn new(app: App, bind: BindAddr) -> Self {
         let cfg = app.config();
-        let secs = |k: &str, d: f64| {
-            cfg.global(k)
-                .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
-                .filter(|v| *v >= 0.0)
-                .map_or(Duration::from_secs_f64(d), Duration::from_secs_f64)
-        };
+        let secs = |k: &str, d: u64| config_secs(cfg, k, Duration::from_secs(d), Duration::MAX);
         let workers = cfg
             .global("server.workers")
             .and_then(toml::Value::as_integer)
@@ -96,8 +96,8 @@ impl ServerPlugin {
             .filter(|n| *n > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         Self {
-            shutdown_timeout: secs("server.shutdown_timeout", 5.0),
-            port_wait: secs("server.port_wait", 1.0),
+            shutdown_timeout: secs("server.shutdown_timeout", 5),
+            port_wait: secs("server.port_wait", 1),
             app,
             bind,
             workers,

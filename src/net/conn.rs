@@ -58,14 +58,14 @@ pub(crate) struct Connections {
 impl Connections {
     /// The `on_connect` hook: non-inheritable, `TCP_NODELAY`, tracked.
     pub(crate) fn on_connect(&self, conn: &dyn Any, ext: &mut Extensions) {
-        mark_accepted(conn);
         let sock = conn
             .downcast_ref::<actix_rt::net::TcpStream>()
-            .and_then(|s| SockRef::from(s).try_clone().ok());
-        #[cfg(windows)]
-        if let Some(s) = &sock {
-            let _ = s.set_no_inherit(true);
-        }
+            .and_then(|s| {
+                mark_accepted(s);
+                // socket2 makes the duplicate non-inheritable itself (`F_DUPFD_CLOEXEC`,
+                // `WSA_FLAG_NO_HANDLE_INHERIT`).
+                SockRef::from(s).try_clone().ok()
+            });
         let c = Arc::new(Conn {
             sock,
             in_flight: AtomicUsize::new(0),

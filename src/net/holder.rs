@@ -94,7 +94,7 @@ mod imp {
 mod imp {
     use std::net::SocketAddr;
 
-    use windows_sys::Win32::Foundation::{CloseHandle, HANDLE, NO_ERROR};
+    use windows_sys::Win32::Foundation::{CloseHandle, FALSE, HANDLE, NO_ERROR};
     use windows_sys::Win32::NetworkManagement::IpHelper::{
         GetExtendedTcpTable, MIB_TCP6ROW_OWNER_PID, MIB_TCPROW_OWNER_PID,
         TCP_TABLE_OWNER_PID_LISTENER,
@@ -104,6 +104,7 @@ mod imp {
         OpenProcess, PROCESS_NAME_WIN32, PROCESS_QUERY_LIMITED_INFORMATION,
         QueryFullProcessImageNameW,
     };
+    use windows_sys::core::BOOL;
 
     use super::Holder;
 
@@ -129,7 +130,7 @@ mod imp {
             GetExtendedTcpTable(
                 std::ptr::null_mut(),
                 &mut size,
-                0,
+                FALSE,
                 family,
                 TCP_TABLE_OWNER_PID_LISTENER,
                 0,
@@ -146,7 +147,7 @@ mod imp {
             GetExtendedTcpTable(
                 buf.as_mut_ptr().cast::<core::ffi::c_void>(),
                 &mut size,
-                0,
+                FALSE,
                 family,
                 TCP_TABLE_OWNER_PID_LISTENER,
                 0,
@@ -157,29 +158,30 @@ mod imp {
         }
         let count = buf[0] as usize;
         let rows = &buf[1..];
-        // Ports are in network byte order in the low 16 bits.
-        let matches = |raw: u32| u16::from_be((raw & 0xffff) as u16) == port;
-        if family == u32::from(AF_INET) {
-            let per = std::mem::size_of::<MIB_TCPROW_OWNER_PID>() / 4;
-            (0..count).find_map(|i| {
-                let r = rows.get(i * per..(i + 1) * per)?;
-                // Fields: state, local addr, local port, remote addr, remote port, pid.
-                matches(r[2]).then_some(r[5])
-            })
+        // Each row's u32 slots, located from the row type's own layout: its size, the local
+        // port (network byte order in the low 16 bits) and the owning pid.
+        let (per, port_at, pid_at) = if family == u32::from(AF_INET) {
+            (
+                std::mem::size_of::<MIB_TCPROW_OWNER_PID>() / 4,
+                std::mem::offset_of!(MIB_TCPROW_OWNER_PID, dwLocalPort) / 4,
+                std::mem::offset_of!(MIB_TCPROW_OWNER_PID, dwOwningPid) / 4,
+            )
         } else {
-            let per = std::mem::size_of::<MIB_TCP6ROW_OWNER_PID>() / 4;
-            (0..count).find_map(|i| {
-                let r = rows.get(i * per..(i + 1) * per)?;
-                // Fields: local addr (4), scope, local port, remote addr (4), scope, remote
-                // port, state, pid.
-                matches(r[5]).then_some(r[12])
-            })
-        }
+            (
+                std::mem::size_of::<MIB_TCP6ROW_OWNER_PID>() / 4,
+                std::mem::offset_of!(MIB_TCP6ROW_OWNER_PID, dwLocalPort) / 4,
+                std::mem::offset_of!(MIB_TCP6ROW_OWNER_PID, dwOwningPid) / 4,
+            )
+        };
+        (0..count).find_map(|i| {
+            let r = rows.get(i * per..(i + 1) * per)?;
+            (u16::from_be((r[port_at] & 0xffff) as u16) == port).then_some(r[pid_at])
+        })
     }
 
     fn process_name(pid: u32) -> Option<String> {
         // SAFETY: plain call with a pid; the returned HANDLE is checked for null below.
-        let h: HANDLE = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) };
+        let h: HANDLE = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid) };
         if h.is_null() {
             return None;
         }
@@ -187,12 +189,12 @@ mod imp {
         let mut len: u32 = name.len() as u32;
         // SAFETY: `h` is an open process handle; `name` is writable for `len` u16s, and `len`
         // receives the length written.
-        let ok: i32 = unsafe {
+        let ok: BOOL = unsafe {
             QueryFullProcessImageNameW(h, PROCESS_NAME_WIN32, name.as_mut_ptr(), &mut len)
         };
         // SAFETY: `h` was opened above and is closed once.
         unsafe { CloseHandle(h) };
-        if ok == 0 {
+        if ok == FALSE {
             return None;
         }
         let path = String::from_utf16_lossy(&name[..len as usize]);
@@ -235,6 +237,21 @@ mod windows_tests {
     #[test]
     fn finds_our_own_listener() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        match super::port_holder(l.local_addr().unwrap()) {
+            Some(h) => {
+                assert_eq!(h.pid, std::process::id());
+                assert!(h.name.ends_with(".exe"), "{}", h.name);
+            }
+            None => assert!(under_wine(), "Windows names the holder"),
+        }
+    }
+
+    /// An IPv6 listener is found in the other table, whose rows are laid out differently.
+    #[test]
+    fn finds_our_own_ipv6_listener() {
+        let Ok(l) = std::net::TcpListener::bind("[::1]:0") else {
+            return; // No IPv6 on this machine.
+        };
         match super::port_holder(l.local_addr().unwrap()) {
             Some(h) => {
                 assert_eq!(h.pid, std::process::id());

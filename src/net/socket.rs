@@ -61,15 +61,13 @@ pub(crate) fn unix_listener(
 
 /// Marks an accepted connection non-inheritable (a child process spawned by a handler must not
 /// keep a client's connection, nor the server's port, open) and sets `TCP_NODELAY`.
-pub(super) fn mark_accepted(conn: &dyn std::any::Any) {
-    if let Some(stream) = conn.downcast_ref::<actix_rt::net::TcpStream>() {
-        let s = SockRef::from(stream);
-        #[cfg(windows)]
-        if let Err(e) = s.set_no_inherit(true) {
-            tracing::warn!("cannot mark a connection non-inheritable: {e}");
-        }
-        let _ = s.set_tcp_nodelay(true);
+pub(super) fn mark_accepted(stream: &actix_rt::net::TcpStream) {
+    let s = SockRef::from(stream);
+    #[cfg(windows)]
+    if let Err(e) = s.set_no_inherit(true) {
+        tracing::warn!("cannot mark a connection non-inheritable: {e}");
     }
+    let _ = s.set_tcp_nodelay(true);
 }
 
 #[cfg(windows)]
@@ -78,29 +76,56 @@ mod windows {
     use std::os::windows::io::AsRawSocket;
 
     use windows_sys::Win32::Networking::WinSock::{
-        SO_EXCLUSIVEADDRUSE, SOCKET, SOCKET_ERROR, SOL_SOCKET, WSAGetLastError, setsockopt,
+        SO_EXCLUSIVEADDRUSE, SOCKET, SOCKET_ERROR, SOL_SOCKET, WSA_ERROR, WSAGetLastError,
+        getsockopt, setsockopt,
     };
+    use windows_sys::core::BOOL;
 
     /// `SO_EXCLUSIVEADDRUSE`: no other socket may bind this address, whatever options it sets.
     /// socket2 has no setter for it.
     pub(super) fn set_exclusive_addr_use(socket: &socket2::Socket) -> io::Result<()> {
         let raw: SOCKET = socket.as_raw_socket() as SOCKET;
-        let on: i32 = 1;
+        let on: BOOL = 1;
         // SAFETY: `raw` is the open socket owned by `socket`, alive for this call; `optval`
-        // points at a live `i32` and `optlen` is its exact size, as setsockopt requires for
+        // points at a live `BOOL` and `optlen` is its exact size, as setsockopt requires for
         // a BOOL option.
         let rc: i32 = unsafe {
             setsockopt(
                 raw,
                 SOL_SOCKET,
                 SO_EXCLUSIVEADDRUSE,
-                (&on as *const i32).cast::<u8>(),
-                std::mem::size_of::<i32>() as i32,
+                (&on as *const BOOL).cast::<u8>(),
+                std::mem::size_of::<BOOL>() as i32,
             )
         };
+        check(rc)
+    }
+
+    /// Reads `SO_EXCLUSIVEADDRUSE` back.
+    pub(super) fn exclusive_addr_use(listener: &std::net::TcpListener) -> io::Result<bool> {
+        let raw: SOCKET = listener.as_raw_socket() as SOCKET;
+        let mut value: BOOL = 0;
+        let mut len: i32 = std::mem::size_of::<BOOL>() as i32;
+        // SAFETY: `raw` is the listener's open socket, alive for this call; `optval` points at
+        // a live `BOOL` whose size is in `len`, which getsockopt may update.
+        let rc: i32 = unsafe {
+            getsockopt(
+                raw,
+                SOL_SOCKET,
+                SO_EXCLUSIVEADDRUSE,
+                (&mut value as *mut BOOL).cast::<u8>(),
+                &mut len,
+            )
+        };
+        check(rc)?;
+        Ok(value != 0)
+    }
+
+    /// A WinSock call's result: `SOCKET_ERROR` becomes the thread's last WinSock error.
+    fn check(rc: i32) -> io::Result<()> {
         if rc == SOCKET_ERROR {
             // SAFETY: reads the calling thread's last WinSock error; no arguments.
-            let code: i32 = unsafe { WSAGetLastError() };
+            let code: WSA_ERROR = unsafe { WSAGetLastError() };
             return Err(io::Error::from_raw_os_error(code));
         }
         Ok(())
@@ -110,28 +135,5 @@ mod windows {
 /// Reads a socket option back (tests assert options where Wine's behaviour differs).
 #[cfg(windows)]
 pub fn exclusive_addr_use(listener: &std::net::TcpListener) -> io::Result<bool> {
-    use std::os::windows::io::AsRawSocket;
-    use windows_sys::Win32::Networking::WinSock::{
-        SO_EXCLUSIVEADDRUSE, SOCKET, SOCKET_ERROR, SOL_SOCKET, WSAGetLastError, getsockopt,
-    };
-    let raw: SOCKET = listener.as_raw_socket() as SOCKET;
-    let mut value: i32 = 0;
-    let mut len: i32 = std::mem::size_of::<i32>() as i32;
-    // SAFETY: `raw` is the listener's open socket; `optval` points at a live `i32` whose size
-    // is in `len`, which getsockopt may update.
-    let rc: i32 = unsafe {
-        getsockopt(
-            raw,
-            SOL_SOCKET,
-            SO_EXCLUSIVEADDRUSE,
-            (&mut value as *mut i32).cast::<u8>(),
-            &mut len,
-        )
-    };
-    if rc == SOCKET_ERROR {
-        // SAFETY: reads the calling thread's last WinSock error; no arguments.
-        let code: i32 = unsafe { WSAGetLastError() };
-        return Err(io::Error::from_raw_os_error(code));
-    }
-    Ok(value != 0)
+    windows::exclusive_addr_use(listener)
 }
