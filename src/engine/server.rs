@@ -253,3 +253,29 @@ fn block_on<F: std::future::Future>(f: F) -> Option<F::Output> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::config_secs;
+
+    #[test]
+    fn seconds_outside_what_a_duration_holds_fall_back_to_the_default() {
+        let cfg = crate::Config::from_toml(
+            "[global]\na = 2.5\nb = 3\nc = inf\nd = nan\ne = -1\nf = \"x\"\ng = 90000",
+        )
+        .unwrap();
+        let day = Duration::from_secs(86_400);
+        let read = |k: &str| config_secs(&cfg, k, Duration::from_secs(7), day);
+        assert_eq!(read("a"), Duration::from_millis(2500));
+        assert_eq!(read("b"), Duration::from_secs(3));
+        for k in ["c", "d", "e", "f", "g", "absent"] {
+            assert_eq!(read(k), Duration::from_secs(7), "{k}");
+        }
+        assert_eq!(
+            config_secs(&cfg, "g", Duration::ZERO, Duration::MAX),
+            Duration::from_secs(90_000)
+        );
+    }
+}
