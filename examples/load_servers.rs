@@ -48,13 +48,19 @@ struct Item {
     name: &'static str,
 }
 
+impl Item {
+    fn new(id: u32, n: u32) -> Self {
+        Self {
+            id,
+            n,
+            name: "item",
+        }
+    }
+}
+
 async fn raw_item(p: web::Path<(u32, u32)>) -> web::Json<Item> {
     let (id, n) = p.into_inner();
-    web::Json(Item {
-        id,
-        n,
-        name: "item",
-    })
+    web::Json(Item::new(id, n))
 }
 
 struct Root {
@@ -66,11 +72,7 @@ impl Root {
     /// `/item/<id>/<n>`: variant `b`.
     #[expose]
     fn item(&self, id: u32, n: u32) -> web::Json<Item> {
-        web::Json(Item {
-            id,
-            n,
-            name: "item",
-        })
+        web::Json(Item::new(id, n))
     }
 
     /// `/items/<id>/<n>`: variants `c` and `d`.
@@ -88,11 +90,7 @@ impl Items {
     /// The item `id`, `n`, as JSON or XML.
     #[produces(json, xml)]
     fn get(&self, id: u32, n: u32) -> Negotiated<Item> {
-        Negotiated::new(Item {
-            id,
-            n,
-            name: "item",
-        })
+        Negotiated::new(Item::new(id, n))
     }
 }
 
@@ -133,12 +131,7 @@ fn main() -> ExitCode {
     let served = match args.variant {
         Variant::A => raw(&args, None),
         Variant::E => {
-            let body = serde_json::to_vec(&Item {
-                id: 7,
-                n: 3,
-                name: "item",
-            })
-            .expect("an item serializes");
+            let body = serde_json::to_vec(&Item::new(7, 3)).expect("an item serializes");
             raw(&args, Some(body.into()))
         }
         Variant::B | Variant::C | Variant::D => {

@@ -87,12 +87,8 @@ impl PhotoStore {
             )),
             e => HttpError::unprocessable(format!("The image cannot be read: {e}.")),
         })?;
-        let (ext, media_type) = match format {
-            ImageFormat::Png => ("png", "image/png"),
-            ImageFormat::Jpeg => ("jpg", "image/jpeg"),
-            ImageFormat::Gif => ("gif", "image/gif"),
-            _ => ("webp", "image/webp"),
-        };
+        // `png`, `jpg`, `gif`, `webp`: the first extension of each format.
+        let ext = format.extensions_str()[0];
         let hash = xxhash_rust::xxh3::xxh3_128(bytes);
         let name = format!("{hash:032x}.{ext}");
         let thumb = img.thumbnail(THUMB, THUMB).to_rgb8();
@@ -111,7 +107,7 @@ impl PhotoStore {
         Ok(Prepared {
             file: super::model::PhotoFile {
                 filename: name.clone(),
-                media_type: media_type.to_owned(),
+                media_type: format.to_mime_type().to_owned(),
                 filesize: bytes.len() as i64,
                 width: i64::from(img.width()),
                 height: i64::from(img.height()),
@@ -155,6 +151,12 @@ impl PhotoStore {
         }
         removed
     }
+}
+
+/// The media type of a stored name (`….png` → `image/png`).
+pub(crate) fn media_type(name: &str) -> &'static str {
+    let ext = name.rsplit_once('.').map_or("", |(_, ext)| ext);
+    ImageFormat::from_extension(ext).map_or("application/octet-stream", |f| f.to_mime_type())
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -245,6 +247,20 @@ mod tests {
             "",
         ] {
             assert!(!is_stored_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn stored_names_keep_their_type() {
+        for (format, media) in [
+            (ImageFormat::Png, "image/png"),
+            (ImageFormat::Jpeg, "image/jpeg"),
+            (ImageFormat::Gif, "image/gif"),
+            (ImageFormat::WebP, "image/webp"),
+        ] {
+            let name = format!("{:032x}.{}", 7, format.extensions_str()[0]);
+            assert!(is_stored_name(&name), "{name}");
+            assert_eq!(media_type(&name), media);
         }
     }
 }

@@ -587,15 +587,12 @@ impl Db {
     /// Counts of albums, films, photos (consistency checks).
     #[allow(dead_code)] // for tests
     pub(crate) async fn counts(&self) -> Result<(i64, i64, i64)> {
-        let one = |t: &'static str| {
-            sqlx::query_scalar::<_, i64>(match t {
-                "album" => "SELECT COUNT(*) FROM album",
-                "film" => "SELECT COUNT(*) FROM film",
-                _ => "SELECT COUNT(*) FROM photo",
-            })
-            .fetch_one(&self.pool)
-        };
-        Ok((one("album").await?, one("film").await?, one("photo").await?))
+        let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.pool);
+        Ok((
+            count("SELECT COUNT(*) FROM album").await?,
+            count("SELECT COUNT(*) FROM film").await?,
+            count("SELECT COUNT(*) FROM photo").await?,
+        ))
     }
 }
 

@@ -22,9 +22,10 @@ use drupe::{Collection, HttpError, Negotiated, Page, Upload, VirtualPath, contro
 use minijinja::{Value, context};
 
 use super::Shared;
+use super::images::media_type;
 use super::model::{AlbumFields, db_error};
-use super::services::{AlbumIn, Services, invalidate_album};
-use super::views::{AlbumView, PhotoView, book_date};
+use super::services::{AlbumIn, Services, invalidate_album, no_album, text};
+use super::views::{AlbumView, PhotoView, at, book_date};
 
 const CSRF_COOKIE: &str = "photoblog_csrf";
 
@@ -73,7 +74,8 @@ fn form_page(req: &HttpRequest, template: &str, ctx: Value, status: StatusCode) 
 }
 
 /// A posted form must carry the token its page set (double-submit).
-fn check_csrf(req: &HttpRequest, token: &str) -> Result<(), HttpError> {
+fn check_csrf(req: &HttpRequest, token: Option<&str>) -> Result<(), HttpError> {
+    let token = token.unwrap_or("");
     let cookie = req.cookie(CSRF_COOKIE);
     let expected = cookie.as_ref().map(|c| c.value()).unwrap_or("");
     let same = expected.len() == token.len()
@@ -252,17 +254,14 @@ impl Site {
                     .album(id)
                     .await
                     .map_err(db_error)?
-                    .ok_or_else(|| HttpError::not_found(format!("No album {id}.")))?;
+                    .ok_or_else(|| no_album(id))?;
                 let photos = db.photos_of_album(id).await.map_err(db_error)?;
                 Ok(Negotiated::new(Feed::Photos(
                     Collection::new(
                         format!("{}: photos", album.title),
                         photos.into_iter().map(PhotoView::from).collect(),
                     )
-                    .updated(
-                        time::OffsetDateTime::from_unix_timestamp(album.modified)
-                            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
-                    ),
+                    .updated(at(album.modified)),
                 )))
             }
             _ => Err(HttpError::not_found(
@@ -297,18 +296,9 @@ impl Site {
     ) -> Result<HttpResponse, HttpError> {
         let store = &self.shared.store;
         let (path, media) = match (file.as_str(), thumbnail.as_deref()) {
-            ("thumbs", Some(name)) => (store.thumbnail(name), "image/jpeg".to_owned()),
-            (name, None) => (
-                store.original(name),
-                match name.rsplit('.').next() {
-                    Some("png") => "image/png",
-                    Some("jpg") => "image/jpeg",
-                    Some("gif") => "image/gif",
-                    _ => "image/webp",
-                }
-                .to_owned(),
-            ),
-            _ => (None, String::new()),
+            ("thumbs", Some(name)) => (store.thumbnail(name), "image/jpeg"),
+            (name, None) => (store.original(name), media_type(name)),
+            _ => (None, ""),
         };
         let Some(path) = path else {
             return Err(HttpError::not_found("No such photo file."));
@@ -358,22 +348,14 @@ impl AlbumPages {
     }
 }
 
-fn form_values(f: &AlbumFields) -> Value {
+/// What an album form shows in its fields (empty for a missing one).
+fn form_values(input: &AlbumIn) -> Value {
+    let shown = |v: &Option<String>| v.clone().unwrap_or_default();
     context! {
-        title => f.title.clone(),
-        author => f.author.clone(),
-        description => f.description.clone(),
-        content => f.content.clone(),
-    }
-}
-
-fn raw_values(input: &AlbumIn) -> Value {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    context! {
-        title => text(&input.title),
-        author => text(&input.author),
-        description => text(&input.description),
-        content => text(&input.content),
+        title => shown(&input.title),
+        author => shown(&input.author),
+        description => shown(&input.description),
+        content => shown(&input.content),
     }
 }
 
@@ -384,7 +366,7 @@ fn album_form_fields(
     input: AlbumIn,
     form: Value,
 ) -> Result<AlbumFields, Box<HttpResponse>> {
-    let values = raw_values(&input);
+    let values = form_values(&input);
     input.validated().map_err(|e| {
         Box::new(form_page(
             req,
@@ -405,7 +387,7 @@ impl NewAlbum {
         form_page(
             &req,
             "album_form.html",
-            context! { mode => "new", action => "/album/new", values => form_values(&AlbumFields::default()), errors => Vec::<String>::new() },
+            context! { mode => "new", action => "/album/new", values => form_values(&AlbumIn::default()), errors => Vec::<String>::new() },
             StatusCode::OK,
         )
     }
@@ -422,7 +404,7 @@ impl NewAlbum {
         #[param(named)] content: Option<String>,
         invalidate: Invalidate,
     ) -> Result<HttpResponse, HttpError> {
-        check_csrf(&req, csrf.as_deref().unwrap_or(""))?;
+        check_csrf(&req, csrf.as_deref())?;
         let input = AlbumIn {
             title,
             author,
@@ -470,7 +452,7 @@ impl AlbumOne {
             .album(album_id)
             .await
             .map_err(db_error)?
-            .ok_or_else(|| HttpError::not_found(format!("No album {album_id}.")))?;
+            .ok_or_else(|| no_album(album_id))?;
         let mut films = Vec::new();
         for f in db.films(Some(a.id)).await.map_err(db_error)? {
             let photos: Vec<Value> = db
@@ -528,12 +510,12 @@ impl EditAlbum {
             .album(album_id)
             .await
             .map_err(db_error)?
-            .ok_or_else(|| HttpError::not_found(format!("No album {album_id}.")))?;
-        let fields = AlbumFields {
-            title: a.title.clone(),
-            author: a.author,
-            description: a.description,
-            content: a.content,
+            .ok_or_else(|| no_album(album_id))?;
+        let fields = AlbumIn {
+            title: Some(a.title.clone()),
+            author: Some(a.author),
+            description: Some(a.description),
+            content: Some(a.content),
         };
         Ok(form_page(
             &req,
@@ -557,7 +539,7 @@ impl EditAlbum {
         #[param(named)] content: Option<String>,
         invalidate: Invalidate,
     ) -> Result<HttpResponse, HttpError> {
-        check_csrf(&req, csrf.as_deref().unwrap_or(""))?;
+        check_csrf(&req, csrf.as_deref())?;
         let form = context! {
             mode => "edit",
             action => format!("/album/{album_id}/edit"),
@@ -584,7 +566,7 @@ impl EditAlbum {
                 invalidate_album(&invalidate, album_id, self.0.pages().await);
                 Ok(see_other(&format!("/album/{album_id}")))
             }
-            None => Err(HttpError::not_found(format!("No album {album_id}."))),
+            None => Err(no_album(album_id)),
         }
     }
 }
@@ -603,14 +585,14 @@ impl DeleteAlbum {
         #[param(named)] csrf: Option<String>,
         invalidate: Invalidate,
     ) -> Result<HttpResponse, HttpError> {
-        check_csrf(&req, csrf.as_deref().unwrap_or(""))?;
+        check_csrf(&req, csrf.as_deref())?;
         match self.0.db.delete_album(album_id).await.map_err(db_error)? {
             Some(files) => {
                 self.0.forget_files(files).await;
                 invalidate_album(&invalidate, album_id, self.0.pages().await + 1);
                 Ok(see_other("/"))
             }
-            None => Err(HttpError::not_found(format!("No album {album_id}."))),
+            None => Err(no_album(album_id)),
         }
     }
 }
@@ -631,7 +613,7 @@ impl UploadPhoto {
             .album(album_id)
             .await
             .map_err(db_error)?
-            .ok_or_else(|| HttpError::not_found(format!("No album {album_id}.")))?;
+            .ok_or_else(|| no_album(album_id))?;
         let films: Vec<Value> = db
             .films(Some(album_id))
             .await
@@ -670,7 +652,7 @@ impl UploadPhoto {
         #[param(named)] file: Option<Upload>,
         invalidate: Invalidate,
     ) -> Result<HttpResponse, HttpError> {
-        check_csrf(&req, csrf.as_deref().unwrap_or(""))?;
+        check_csrf(&req, csrf.as_deref())?;
         let Some(file) = file.filter(|f| !f.bytes().is_empty()) else {
             return self
                 .form(
@@ -681,17 +663,14 @@ impl UploadPhoto {
                 )
                 .await;
         };
-        let legend = legend.unwrap_or_default().trim().to_owned();
-        if legend.chars().count() > 200 {
-            return self
-                .form(
-                    &req,
-                    album_id,
-                    vec!["The legend is longer than 200 characters.".into()],
-                    StatusCode::BAD_REQUEST,
-                )
-                .await;
-        }
+        let legend = match text("legend", legend, false, 200) {
+            Ok(l) => l,
+            Err(e) => {
+                return self
+                    .form(&req, album_id, vec![e.message().to_owned()], e.status())
+                    .await;
+            }
+        };
         if self.0.album_of_film(film_id).await != Some(album_id) {
             return Err(HttpError::not_found(format!(
                 "Album {album_id} has no film {film_id}."

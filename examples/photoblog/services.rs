@@ -22,7 +22,9 @@ use super::Shared;
 use super::model::{AlbumFields, db_error};
 use super::views::{AlbumView, FilmView, OneOrAll, PhotoImage, PhotoView};
 
-fn text(
+/// A text field, trimmed: present when `required`, at most `max` characters, no NUL (which
+/// PostgreSQL refuses to store).
+pub(crate) fn text(
     field: &str,
     value: Option<String>,
     required: bool,
@@ -31,6 +33,11 @@ fn text(
     let v = value.unwrap_or_default().trim().to_owned();
     if required && v.is_empty() {
         return Err(HttpError::bad_request(format!("{field} is required.")));
+    }
+    if v.contains('\0') {
+        return Err(HttpError::bad_request(format!(
+            "{field} contains a NUL character."
+        )));
     }
     if v.chars().count() > max {
         return Err(HttpError::bad_request(format!(
@@ -42,7 +49,7 @@ fn text(
 
 /// An album as a client sends it: `title` (required, 1–200 characters), `author`,
 /// `description`, `content`.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename = "album")]
 pub(crate) struct AlbumIn {
     pub(crate) title: Option<String>,
@@ -76,6 +83,19 @@ pub(crate) struct FilmIn {
 #[serde(rename = "photo")]
 pub(crate) struct PhotoIn {
     legend: Option<String>,
+}
+
+/// The answer for an album that does not exist.
+pub(crate) fn no_album(id: i64) -> HttpError {
+    HttpError::not_found(format!("No album {id}."))
+}
+
+/// A list answer: the rows as views, under `title`.
+fn all<R, V: From<R>>(title: &str, rows: Vec<R>) -> Negotiated<OneOrAll<V>> {
+    Negotiated::new(OneOrAll::All(Collection::new(
+        title,
+        rows.into_iter().map(V::from).collect(),
+    )))
 }
 
 /// URIs whose cached copies show an album (its pages, feeds, lists).
@@ -163,15 +183,9 @@ impl AlbumResource {
         match album_id {
             Some(id) => match db.album(id).await.map_err(db_error)? {
                 Some(a) => Ok(Negotiated::new(OneOrAll::One(a.into()))),
-                None => Err(HttpError::not_found(format!("No album {id}."))),
+                None => Err(no_album(id)),
             },
-            None => {
-                let all = db.all_albums().await.map_err(db_error)?;
-                Ok(Negotiated::new(OneOrAll::All(Collection::new(
-                    "Albums",
-                    all.into_iter().map(AlbumView::from).collect(),
-                ))))
-            }
+            None => Ok(all("Albums", db.all_albums().await.map_err(db_error)?)),
         }
     }
 
@@ -215,7 +229,7 @@ impl AlbumResource {
                 invalidate_album(&invalidate, album_id, self.0.pages().await);
                 Ok(Negotiated::new(a.into()))
             }
-            None => Err(HttpError::not_found(format!("No album {album_id}."))),
+            None => Err(no_album(album_id)),
         }
     }
 
@@ -228,7 +242,7 @@ impl AlbumResource {
                 invalidate_album(&invalidate, album_id, self.0.pages().await + 1);
                 Ok(NoContent)
             }
-            None => Err(HttpError::not_found(format!("No album {album_id}."))),
+            None => Err(no_album(album_id)),
         }
     }
 }
@@ -280,13 +294,7 @@ impl FilmResource {
                 Some(f) => Ok(Negotiated::new(OneOrAll::One(f.into()))),
                 None => Err(HttpError::not_found(format!("No film {id}."))),
             },
-            None => {
-                let films = db.films(album_id).await.map_err(db_error)?;
-                Ok(Negotiated::new(OneOrAll::All(Collection::new(
-                    "Films",
-                    films.into_iter().map(FilmView::from).collect(),
-                ))))
-            }
+            None => Ok(all("Films", db.films(album_id).await.map_err(db_error)?)),
         }
     }
 
@@ -317,7 +325,7 @@ impl FilmResource {
                     film.into(),
                 ))
             }
-            None => Err(HttpError::not_found(format!("No album {album_id}."))),
+            None => Err(no_album(album_id)),
         }
     }
 
@@ -383,11 +391,15 @@ impl PhotoResource {
                     .await
                     .map_err(db_error)?
                     .ok_or_else(|| HttpError::not_found(format!("No photo {id}.")))?;
-                let mut view = PhotoView::from(p.clone());
-                if wants_image {
-                    view.image = Some(self.0.read_original(&p.filename).await?);
-                }
-                Ok(Negotiated::new(OneOrAll::One(view)))
+                let image = if wants_image {
+                    Some(self.0.read_original(&p.filename).await?)
+                } else {
+                    None
+                };
+                Ok(Negotiated::new(OneOrAll::One(PhotoView {
+                    image,
+                    ..PhotoView::from(p)
+                })))
             }
             None if wants_image => Err(drupe::NotAcceptable::new(
                 Some("image/*"),
@@ -398,13 +410,7 @@ impl PhotoResource {
                 ],
             )
             .into()),
-            None => {
-                let photos = db.photos(film_id).await.map_err(db_error)?;
-                Ok(Negotiated::new(OneOrAll::All(Collection::new(
-                    "Photos",
-                    photos.into_iter().map(PhotoView::from).collect(),
-                ))))
-            }
+            None => Ok(all("Photos", db.photos(film_id).await.map_err(db_error)?)),
         }
     }
 
@@ -475,6 +481,23 @@ impl PhotoResource {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn text_fields() {
+        let field = |v: &str, required| super::text("title", Some(v.to_owned()), required, 5);
+        assert_eq!(field("  ab ", true).unwrap(), "ab");
+        assert_eq!(field("", false).unwrap(), "");
+        for (bad, required, says) in [
+            ("", true, "title is required."),
+            ("   ", true, "title is required."),
+            ("abcdef", false, "title is longer than 5 characters."),
+            ("a\0b", false, "title contains a NUL character."),
+        ] {
+            let e = field(bad, required).unwrap_err();
+            assert_eq!(e.status().as_u16(), 400, "{bad:?}");
+            assert_eq!(e.message(), says, "{bad:?}");
+        }
+    }
+
     #[test]
     fn ranges() {
         assert_eq!(super::parse_range("0-3"), Some((0, 3)));

@@ -25,7 +25,8 @@ pub(crate) fn book_date(t: i64) -> String {
         .unwrap_or_default()
 }
 
-fn at(t: i64) -> OffsetDateTime {
+/// A Unix time as a date (the epoch for one out of range).
+pub(crate) fn at(t: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 

@@ -1,7 +1,7 @@
 //! The tour's tree: the fixture of the dispatcher tests and of `cargo run --example tour`.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, RwLockWriteGuard};
 
 use actix_web::web::Json;
 use drupe::cache::Invalidate;
@@ -187,6 +187,12 @@ impl Store {
         let g = self.0.read().unwrap_or_else(|e| e.into_inner());
         g.1.get(&id).cloned()
     }
+
+    /// The next id and the users, to change (a poisoned lock is taken over: every change is
+    /// one insert, update or removal, so the map is never half-written).
+    fn write(&self) -> RwLockWriteGuard<'_, (u64, BTreeMap<u64, User>)> {
+        self.0.write().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 fn no_user(id: u64) -> HttpError {
@@ -213,7 +219,7 @@ impl Users {
         let name = body.into_inner().validated()?;
         // The feed lists the users: drop its cached copies.
         invalidate.path("/feed");
-        let mut g = self.store.0.write().unwrap_or_else(|e| e.into_inner());
+        let mut g = self.store.write();
         let id = g.0;
         g.0 += 1;
         let user = User {
@@ -261,7 +267,7 @@ impl UserItem {
         let name = body.into_inner().validated()?;
         invalidate.path("/feed");
         invalidate.path("/users");
-        let mut g = self.store.0.write().unwrap_or_else(|e| e.into_inner());
+        let mut g = self.store.write();
         let user = g.1.get_mut(&id).ok_or_else(|| no_user(id))?;
         user.name = name;
         user.updated = OffsetDateTime::now_utc();
@@ -273,7 +279,7 @@ impl UserItem {
     fn delete(&self, id: u64, invalidate: Invalidate) -> Result<NoContent, HttpError> {
         invalidate.path("/feed");
         invalidate.path("/users");
-        let mut g = self.store.0.write().unwrap_or_else(|e| e.into_inner());
+        let mut g = self.store.write();
         g.1.remove(&id)
             .map(|_| NoContent)
             .ok_or_else(|| no_user(id))

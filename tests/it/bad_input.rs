@@ -327,6 +327,13 @@ fn catalogue() -> Vec<Case> {
         ),
         case(
             Tour,
+            "an Accept with bytes outside ASCII",
+            get_with("/users/1", "Accept: text/caf\u{e9}\r\n"),
+            400,
+        )
+        .says("Accept"),
+        case(
+            Tour,
             "nothing acceptable",
             get_with("/users/1", "Accept: image/png\r\n"),
             406,
@@ -531,6 +538,18 @@ fn catalogue() -> Vec<Case> {
         .says("title is required"),
         case(
             Blog,
+            "a NUL in a title (PostgreSQL cannot store it)",
+            send(
+                "POST",
+                "/services/rest/album/",
+                "application/json",
+                br#"{"title": "before\u0000after"}"#,
+            ),
+            400,
+        )
+        .says("title contains a NUL character"),
+        case(
+            Blog,
             "XML entity expansion on an album",
             send(
                 "PUT",
@@ -673,10 +692,8 @@ async fn the_bad_input_catalogue() {
     let cases = catalogue();
     assert!(cases.len() >= 50, "{} cases", cases.len());
     let tour = TestServer::start(crate::tour::app()).await;
-    let dir = crate::photoblog_tests::temp_dir("bad-input");
-    let blog =
-        TestServer::start(crate::photoblog_tests::blog_on("sqlite::memory:", &dir, "memory").await)
-            .await;
+    let (app, dir) = crate::photoblog_tests::sqlite_blog("bad-input").await;
+    let blog = TestServer::start(app).await;
     let users_before: Value = tour.client().get("/users").send().await.json();
     let blog_before = blog_state(&blog, &dir).await;
     let mut failures = Vec::new();
