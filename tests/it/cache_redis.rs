@@ -2,15 +2,15 @@
 //! tests on a free port: two application instances share it, and it is stopped mid-run.
 
 #![cfg(all(feature = "redis", unix))]
-#![allow(dead_code)]
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use drupe::cache::Caching;
 use drupe::testing::TestClient;
 use serde_json::json;
+
+use crate::process::free_port;
 
 /// A `redis-server` on a free port, killed when dropped.
 pub(crate) struct RedisServer {
@@ -20,12 +20,7 @@ pub(crate) struct RedisServer {
 
 impl RedisServer {
     pub(crate) fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        Self::on(port)
+        Self::on(free_port())
     }
 
     pub(crate) fn on(port: u16) -> Self {
@@ -56,9 +51,9 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
-    pub(crate) fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    /// Kills the server now, as dropping it does.
+    pub(crate) fn stop(self) {
+        drop(self);
     }
 }
 
@@ -164,11 +159,7 @@ async fn redis_down_means_pass_through_and_recovery_when_it_returns() {
 
 #[actix_web::test]
 async fn redis_unreachable_from_the_start_passes_through() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let (app, cache) = tour_on(&format!("redis://127.0.0.1:{port}/"));
     let c = TestClient::new(app).await;
     for _ in 0..3 {

@@ -110,7 +110,7 @@ async fn the_recorder_counts_what_the_tree_declares() {
 async fn the_report_shows_what_was_never_exercised() {
     let coverage = Coverage::new();
     let c = TestClient::new(app(&coverage)).await;
-    c.get("/thing/3").send().await;
+    c.get("/thing/3").send().await.assert_status(200);
     let page = c.get("/_coverage/").send().await;
     page.assert_status(200)
         .assert_header("content-type", "text/html; charset=utf-8")
@@ -142,7 +142,7 @@ async fn the_report_shows_what_was_never_exercised() {
 async fn reset_clears_and_requires_post() {
     let coverage = Coverage::new();
     let c = TestClient::new(app(&coverage)).await;
-    c.get("/").send().await;
+    c.get("/").send().await.assert_status(200);
     assert_eq!(coverage.snapshot().totals_under("/").hits, 1);
     c.get("/_coverage/reset").send().await.assert_status(405);
     c.post("/_coverage/reset")
@@ -193,8 +193,7 @@ async fn the_report_is_for_loopback_clients_unless_configured() {
 
 #[actix_web::test]
 async fn files_merge_into_one_report() {
-    let dir = std::env::temp_dir().join(format!("drupe-cov-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::photoblog_tests::temp_dir("cov");
     let (a, b) = (dir.join("a.json"), dir.join("b.json"));
     for (file, path) in [(&a, "/"), (&b, "/thing/7")] {
         let coverage = Coverage::new();
@@ -224,9 +223,8 @@ async fn files_merge_into_one_report() {
 
 #[test]
 fn the_coverage_file_is_written_when_the_app_goes_away() {
-    let dir = std::env::temp_dir().join(format!("drupe-cov-drop-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("run.json");
+    // A fresh folder: a file left by an earlier run would pass for this one's.
+    let file = crate::photoblog_tests::temp_dir("cov-drop").join("run.json");
     let app = App::builder(Root { items: Items })
         .set("/", "tools.coverage.on", true)
         .set_global("coverage.file", file.to_str().unwrap())

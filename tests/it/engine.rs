@@ -11,6 +11,8 @@ use drupe::engine::{Engine, ServerPlugin};
 use drupe::net::BindAddr;
 use drupe::{App, controller};
 
+use crate::process::free_port;
+
 /// The app the engine tests serve.
 struct Root;
 
@@ -31,10 +33,7 @@ impl Root {
     /// Starts a long-lived child process (which must not inherit the server's sockets).
     #[expose]
     fn spawn(&self) -> String {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "engine::child_main", "--nocapture"])
-            .env("DRUPE_CHILD", "sleep")
-            .stdin(Stdio::null())
+        let mut child = child_command("sleep")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -161,14 +160,6 @@ fn get(addr: SocketAddr, path: &str) -> String {
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     out
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn engine_on(addr: &str, shutdown: Duration) -> Engine {
@@ -315,6 +306,7 @@ fn idle_keep_alive_connections_do_not_hold_up_a_stop() {
 #[cfg(unix)]
 #[test]
 fn sigterm_lets_a_hundred_in_flight_requests_finish_then_exits_0() {
+    let _heavy = crate::heavy_blocking();
     use std::sync::atomic::{AtomicUsize, Ordering};
     let (mut child, url, lines) = serve_child("127.0.0.1:0");
     let addr: SocketAddr = url.trim_start_matches("http://").parse().unwrap();
@@ -392,9 +384,7 @@ fn a_failing_start_listener_stops_everything_and_exits_70() {
 #[cfg(unix)]
 #[test]
 fn unix_domain_sockets() {
-    let dir = std::env::temp_dir().join(format!("drupe-uds-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("app.sock");
+    let path = crate::photoblog_tests::temp_dir("uds").join("app.sock");
     let engine = engine_on(&format!("unix:{}", path.display()), Duration::from_secs(5));
     engine.start().unwrap();
     let mut s = std::os::unix::net::UnixStream::connect(&path).unwrap();

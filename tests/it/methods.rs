@@ -168,8 +168,12 @@ async fn verbs_answer_their_methods_with_allow_on_every_response() {
     .send()
     .await
     .assert_status(405);
-    // A private helper is never reached.
-    c.get("/item/helper").send().await.assert_status(404);
+    // A private helper is never reached: `helper` is read as `get`'s `id`.
+    c.get("/item/helper")
+        .send()
+        .await
+        .assert_status(404)
+        .assert_text("Invalid value for parameter 'id': expected u32.");
 }
 
 #[actix_web::test]

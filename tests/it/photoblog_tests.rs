@@ -65,9 +65,17 @@ pub(crate) async fn blog_on(database: &str, dir: &Path, cache: &str) -> App {
     build(&settings).await.unwrap()
 }
 
-async fn sqlite_blog() -> (App, PathBuf) {
-    let dir = temp_dir("sqlite");
+/// The photoblog on an in-memory SQLite database with the memory cache, its files in a fresh
+/// folder named after `what`.
+pub(crate) async fn sqlite_blog(what: &str) -> (App, PathBuf) {
+    let dir = temp_dir(what);
     (blog_on("sqlite::memory:", &dir, "memory").await, dir)
+}
+
+/// [`sqlite_blog`] behind a client in process.
+pub(crate) async fn sqlite_client(what: &str) -> (TestClient, PathBuf) {
+    let (app, dir) = sqlite_blog(what).await;
+    (TestClient::new(app).await, dir)
 }
 
 pub(crate) fn png(w: u32, h: u32, seed: u8) -> Vec<u8> {
@@ -380,8 +388,7 @@ async fn rest_checks(c: &TestClient) {
 
 #[actix_web::test]
 async fn rest_services_on_sqlite() {
-    let (app, dir) = sqlite_blog().await;
-    let c = TestClient::new(app).await;
+    let (c, dir) = sqlite_client("rest").await;
     assert_eq!(files_in(&dir.join("photos")), 18);
     rest_checks(&c).await;
     // Album 1's six photos are gone with it, files included.
@@ -409,9 +416,8 @@ async fn rest_services_on_postgresql() {
 
 #[actix_web::test]
 async fn uploads_are_checked_by_content_bounded_and_atomic() {
-    let (app, dir) = sqlite_blog().await;
+    let (c, dir) = sqlite_client("uploads").await;
     let photos_dir = dir.join("photos");
-    let c = TestClient::new(app).await;
     assert_eq!(count(&c).await, 18);
     let before = files_in(&photos_dir);
     let file = |name: &str, ty: &str, data: Vec<u8>| Part::file("file", name, ty, data);
@@ -562,8 +568,7 @@ async fn uploads_are_checked_by_content_bounded_and_atomic() {
 
 #[actix_web::test]
 async fn the_pages_and_their_forms() {
-    let (app, _dir) = sqlite_blog().await;
-    let c = TestClient::new(app).await;
+    let (c, _dir) = sqlite_client("pages").await;
     let home = c.get("/").accept("text/html").send().await;
     home.assert_status(200)
         .assert_header("content-type", "text/html; charset=utf-8")
@@ -756,8 +761,7 @@ async fn the_pages_and_their_forms() {
 
 #[actix_web::test]
 async fn writes_invalidate_what_they_change() {
-    let (app, _dir) = sqlite_blog().await;
-    let c = TestClient::new(app).await;
+    let (c, _dir) = sqlite_client("invalidate").await;
     for p in ["/album/2", "/feed/album/2", "/services/rest/album/2", "/"] {
         c.get(p).send().await.assert_header("x-cache", "MISS");
         c.get(p).send().await.assert_header("x-cache", "HIT");
@@ -802,8 +806,7 @@ async fn writes_invalidate_what_they_change() {
 
 #[actix_web::test]
 async fn openapi_and_the_docs_page() {
-    let (app, _dir) = sqlite_blog().await;
-    let c = TestClient::new(app).await;
+    let (c, _dir) = sqlite_client("openapi").await;
     let doc: Value = c.get("/openapi.json").send().await.json();
     let paths = doc["paths"].as_object().unwrap();
     for p in [

@@ -100,6 +100,12 @@ pub(crate) fn signal(child: &std::process::Child, signal: i32) {
 #[cfg(unix)]
 pub(crate) fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
     signal(child, 15);
+    wait_exit(child)
+}
+
+/// Waits (at most 30 s) for `child`, already sent SIGTERM, to exit; kills it past that.
+#[cfg(unix)]
+pub(crate) fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(s) = child.try_wait().expect("wait for the child") {

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use drupe::testing::{Part, TestClient};
 use serde_json::Value;
 
-use crate::photoblog_tests::{blog_on, png, temp_dir};
+use crate::photoblog_tests::{png, sqlite_client};
 
 fn outside() -> SocketAddr {
     "198.51.100.7:40000".parse().unwrap()
@@ -25,8 +25,7 @@ async fn counts(c: &TestClient) -> (usize, usize) {
 
 #[actix_web::test]
 async fn operator_pages_are_for_loopback_clients_unless_configured() {
-    let dir = temp_dir("sec-loopback");
-    let c = TestClient::new(blog_on("sqlite::memory:", &dir, "memory").await).await;
+    let (c, dir) = sqlite_client("sec-loopback").await;
     let operator = [
         "/_coverage/",
         "/_coverage/data.json",
@@ -60,8 +59,7 @@ async fn operator_pages_are_for_loopback_clients_unless_configured() {
 
 #[actix_web::test]
 async fn every_form_needs_its_token() {
-    let dir = temp_dir("sec-csrf");
-    let c = TestClient::new(blog_on("sqlite::memory:", &dir, "memory").await).await;
+    let (c, dir) = sqlite_client("sec-csrf").await;
     let before = counts(&c).await;
     let title = c.get("/services/rest/album/1").send().await.json::<Value>()["title"].clone();
     let forms: [(&str, Vec<Part>); 4] = [
@@ -113,9 +111,8 @@ async fn every_form_needs_its_token() {
 
 #[actix_web::test]
 async fn uploads_cannot_choose_their_path() {
-    let dir = temp_dir("sec-upload");
+    let (c, dir) = sqlite_client("sec-upload").await;
     let photos = dir.join("photos");
-    let c = TestClient::new(blog_on("sqlite::memory:", &dir, "memory").await).await;
     let names = [
         "../../../../escape.png",
         "/etc/evil.png",
@@ -141,6 +138,7 @@ async fn uploads_cannot_choose_their_path() {
                 && stored[..32].bytes().all(|b| b.is_ascii_hexdigit()),
             "{stored}"
         );
+        assert!(photos.join(stored).exists(), "{stored} is not in the store");
     }
     // A NUL in the name: the multipart parser refuses the part.
     c.post("/services/rest/photo/")
@@ -151,8 +149,18 @@ async fn uploads_cannot_choose_their_path() {
         .send()
         .await
         .assert_status(400);
-    for bad in ["escape.png", "evil.png", "win.png"] {
-        assert!(!dir.join(bad).exists() && !photos.join(bad).exists());
+    // Nothing where the client's names lead, from the store up to the root.
+    let tmp = std::env::temp_dir();
+    for place in [
+        dir.as_path(),
+        photos.as_path(),
+        tmp.as_path(),
+        std::path::Path::new("/"),
+    ] {
+        for bad in ["escape.png", "evil.png", "win.png"] {
+            let path = place.join(bad);
+            assert!(!path.exists(), "{}", path.display());
+        }
     }
     assert!(!std::path::Path::new("/etc/evil.png").exists());
     // Every file in the store is a hash-named original or thumbnail.
@@ -182,8 +190,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[actix_web::test]
 async fn html_carries_its_security_headers_and_no_inline_code() {
-    let dir = temp_dir("sec-html");
-    let c = TestClient::new(blog_on("sqlite::memory:", &dir, "memory").await).await;
+    let (c, dir) = sqlite_client("sec-html").await;
     let pages = [
         "/",
         "/album/1",
@@ -281,7 +288,7 @@ fn output_of(dir: &std::path::Path) -> String {
 #[cfg(unix)]
 #[test]
 fn logs_hold_no_bodies_and_no_credentials() {
-    let dir = temp_dir("sec-logs");
+    let dir = crate::photoblog_tests::temp_dir("sec-logs");
     let (mut child, addr) = logging_blog(&dir, &[], "trace");
     let secret_auth = "Bearer SECRET-AUTH-7d1e";
     let secret_body = "SECRET-BODY-93f0";
@@ -291,18 +298,18 @@ fn logs_hold_no_bodies_and_no_credentials() {
         format!("{{\"title\": \"{secret_body}"),
     ];
     for (i, body) in bodies.iter().enumerate() {
-        let target = if i == 0 {
-            "/services/rest/album/"
+        // The first is stored; the others are refused, their bodies in the error paths.
+        let (method, target, status) = if i == 0 {
+            ("POST", "/services/rest/album/", "201")
         } else {
-            "/services/rest/album/1"
+            ("PUT", "/services/rest/album/1", "400")
         };
-        let method = if i == 0 { "POST" } else { "PUT" };
         let req = format!(
             "{method} {target} HTTP/1.1\r\nHost: x\r\nAuthorization: {secret_auth}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
         let res = drupe::testing::raw_request(addr, req.as_bytes());
-        assert!(res.starts_with("HTTP/1.1 "), "{res}");
+        assert!(res.starts_with(&format!("HTTP/1.1 {status} ")), "{res}");
     }
     let res = drupe::testing::raw_request(
         addr,
@@ -332,7 +339,7 @@ fn logs_hold_no_bodies_and_no_credentials() {
 fn the_access_log_is_a_line_per_request_and_can_be_off() {
     let request = b"GET /services/rest/album/2 HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nReferer: http://x/from\r\nUser-Agent: agent-7/1.0\r\nConnection: close\r\n\r\n";
     let missing = b"GET /nowhere?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-    let dir = temp_dir("access-log");
+    let dir = crate::photoblog_tests::temp_dir("access-log");
     let (mut child, addr) = logging_blog(&dir, &[], "info");
     let ok = drupe::testing::raw_request(addr, request);
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
@@ -368,7 +375,7 @@ fn the_access_log_is_a_line_per_request_and_can_be_off() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 
-    let dir = temp_dir("access-log-off");
+    let dir = crate::photoblog_tests::temp_dir("access-log-off");
     let (mut child, addr) = logging_blog(&dir, &["--no-access-log"], "info");
     assert!(drupe::testing::raw_request(addr, request).starts_with("HTTP/1.1 200"));
     assert!(crate::process::terminate(&mut child).success());

@@ -144,12 +144,30 @@ fn configuration_errors_are_reported_at_build() {
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("expected true or false"), "{err}");
+    // Global settings of the wrong shape name their key (coverage.* are read where it is on).
+    for (key, value) in [
+        ("server.behind_proxy", toml::Value::from("yes")),
+        ("openapi.on", toml::Value::from("yes")),
+        ("openapi.path", toml::Value::Integer(5)),
+        ("cache.backend", toml::Value::from("memcached")),
+        ("cache.max_bytes", toml::Value::from("lots")),
+        ("coverage.path", toml::Value::from("stats")),
+        ("coverage.threshold", toml::Value::Integer(150)),
+        ("coverage.file", toml::Value::Integer(5)),
+    ] {
+        let err = App::builder(Root)
+            .set("/", "tools.coverage.on", true)
+            .set_global(key, value)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, BuildError::Config(_)), "{key}: {err}");
+        assert!(err.to_string().contains(key), "{key}: {err}");
+    }
 }
 
 #[test]
 fn configuration_from_a_file() {
-    let dir = std::env::temp_dir().join(format!("drupe-config-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::photoblog_tests::temp_dir("config");
     let file = dir.join("app.toml");
     std::fs::write(&file, "[\"/\"]\ntools.trailing_slash.extra = true\n").unwrap();
     let app = App::builder(Root)

@@ -38,17 +38,20 @@ async fn users_collection_and_items() {
         .json(&json!({"name": "  "}))
         .send()
         .await
-        .assert_status(400);
+        .assert_status(400)
+        .assert_text("name must be 1 to 200 characters.");
     c.post("/users")
         .json(&json!({"nom": "x"}))
         .send()
         .await
-        .assert_status(400);
+        .assert_status(400)
+        .assert_contains("Invalid JSON body: missing field `name`");
     c.post("/users")
         .body("text/plain", "name=x")
         .send()
         .await
-        .assert_status(415);
+        .assert_status(415)
+        .assert_contains("The body's Content-Type (text/plain) is not supported");
     // Nothing was created by the refused requests.
     let all: Vec<serde_json::Value> = c.get("/users").send().await.json();
     assert_eq!(all.len(), 5);
@@ -219,6 +222,10 @@ async fn openapi_and_docs_are_for_loopback_clients_only() {
         .assert_status(200)
         .assert_contains("<code>/users/{id}</code>")
         .assert_header("x-content-type-options", "nosniff");
+    // On by default, so that the setting is what turns it off.
+    let on = drupe::App::new(TourlessRoot).unwrap();
+    let c = TestClient::new(on).await;
+    c.get("/openapi.json").send().await.assert_status(200);
     let off = drupe::App::builder(TourlessRoot)
         .set_global("openapi.on", false)
         .build()
