@@ -8,14 +8,16 @@ set -euo pipefail
 # Pinned CherryPy (latest 18.x on PyPI when written); override with CHERRYPY_SPEC.
 : "${CHERRYPY_SPEC:=cherrypy==18.10.0}"
 
-# Install Debian's wrk if it is not on PATH (sudo only when not root).
-ensure_wrk() {
-  command -v wrk >/dev/null 2>&1 && return 0
+# ensure_command COMMAND [PACKAGE]: installs Debian's PACKAGE (default: COMMAND) when COMMAND
+# is not on PATH (sudo only when not root).
+ensure_command() {
+  local cmd=$1 pkg=${2:-$1}
+  command -v "$cmd" >/dev/null 2>&1 && return 0
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >&2
-  command -v wrk >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$pkg" >&2
+  command -v "$cmd" >/dev/null
 }
 
 # Create (or reuse) a venv at DIR with CherryPy 18 installed.
@@ -55,14 +57,15 @@ _wrk_to_ms() {
 }
 
 # run_wrk NAME URL DURATION CONNECTIONS THREADS [extra wrk args...]
-# Runs wrk --latency (raw output to stderr, and to $WRK_RAW_DIR/NAME.txt if set)
-# and prints one line: NAME req_per_s p50_ms p99_ms errors
+# Runs wrk --latency (raw output to stderr, and to $WRK_RAW_DIR/NAME.txt if set), under
+# $WRK_PREFIX if set (e.g. "taskset -c 1"), and prints one line: NAME req_per_s p50_ms p99_ms errors
 # errors = non-2xx/3xx responses + socket errors (connect+read+write+timeout).
 run_wrk() {
   local name=$1 url=$2 duration=$3 conns=$4 threads=$5
   shift 5
   local out
-  out=$(wrk --latency -d "$duration" -c "$conns" -t "$threads" "$@" "$url")
+  # shellcheck disable=SC2086 # WRK_PREFIX is a command line: split on purpose
+  out=$(${WRK_PREFIX:-} wrk --latency -d "$duration" -c "$conns" -t "$threads" "$@" "$url")
   printf '%s\n' "$out" >&2
   if [ -n "${WRK_RAW_DIR:-}" ]; then
     mkdir -p "$WRK_RAW_DIR"

@@ -48,7 +48,7 @@ if [ "$PIN" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
 fi
 
 echo "== tools" >&2
-ensure_wrk
+ensure_command wrk
 ensure_cherrypy_venv bench/venv
 cherrypy_version=$(bench/venv/bin/python -c 'import cherrypy; print(cherrypy.__version__)')
 
@@ -93,23 +93,16 @@ measure() {
   "${wrk_cpu[@]}" wrk -d "$WARMUP" -c "$conns" -t 1 -s bench/wrk.lua "$url" >/dev/null 2>&1
   local line before after
   before=$(cpu_ticks "$server_pid")
-  line=$(run_wrk_pinned "$name" "$url" "${duration}s" "$conns" 1 -s bench/wrk.lua 2>/dev/null)
+  line=$(run_wrk_pinned "$name" "$url" "${duration}s" "$conns" 1 -s bench/wrk.lua 2>/dev/null) || {
+    echo "measure: wrk failed for $name (output in $raw_dir/$name.txt)" >&2
+    return 1
+  }
   after=$(cpu_ticks "$server_pid")
   echo "$line $(peak_rss_kb "$server_pid") $(awk -v a="$before" -v b="$after" -v d="$duration" \
     -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", 100 * (b - a) / hz / d }')"
 }
 
-run_wrk_pinned() {
-  if [ ${#wrk_cpu[@]} -gt 0 ]; then
-    # run_wrk calls wrk by name: put a pinned wrapper first on PATH.
-    mkdir -p "$raw_dir/bin"
-    printf '#!/bin/sh\nexec %s %s "$@"\n' "${wrk_cpu[*]}" "$(command -v wrk)" >"$raw_dir/bin/wrk"
-    chmod +x "$raw_dir/bin/wrk"
-    PATH="$raw_dir/bin:$PATH" run_wrk "$@"
-  else
-    run_wrk "$@"
-  fi
-}
+run_wrk_pinned() { WRK_PREFIX="${wrk_cpu[*]}" run_wrk "$@"; }
 
 item=http://127.0.0.1:$PORT/item/7/3
 items=http://127.0.0.1:$PORT/items/7/3
@@ -162,10 +155,15 @@ round=1
 # shellcheck disable=SC2046
 run_one P "$album" $(server_cmd P)
 
+# median [FORMAT]: the median of the numbers on stdin, one a line (printf FORMAT if given).
+median() {
+  sort -g | awk -v f="${1:-}" '{ v[NR] = $1 } END {
+    m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    if (f == "") print m; else printf f, m }'
+}
 # The median of each column over the rounds.
 declare -A rps p50 p99 errs rss cpu
-median_of() { printf '%s' "${runs[$1]}" | awk -v c="$2" 'NF { print $c }' | sort -g |
-  awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+median_of() { printf '%s' "${runs[$1]}" | awk -v c="$2" 'NF { print $c }' | median; }
 for n in A B C D E F G H P; do
   rps[$n]=$(median_of "$n" 1) p50[$n]=$(median_of "$n" 2) p99[$n]=$(median_of "$n" 3)
   errs[$n]=$(printf '%s' "${runs[$n]}" | awk 'NF { s += $4 } END { print s + 0 }')
@@ -176,11 +174,7 @@ instructions_row=""
 declare -A ir
 if [ "$CALLGRIND" = 1 ]; then
   echo "== instructions per request under callgrind ($CALLGRIND_REQUESTS requests each)" >&2
-  command -v valgrind >/dev/null || {
-    sudo_cmd=""
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
-    $sudo_cmd apt-get install -y -qq valgrind >&2
-  }
+  ensure_command valgrind
 
   for n in A B C D E F G H; do
     out="$raw_dir/$n.callgrind"
@@ -223,10 +217,9 @@ start_server bound $(photoblog "$WORKERS" "--no-coverage --cache-mb $bound_mb")
 bound_requests=$(awk '/requests in/ {print $1}' "$raw_dir/bound.txt")
 stats=$(curl -s "http://127.0.0.1:$PORT/_cache/stats")
 stop_server
-cache_bytes=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["backend"]["bytes"])' "$stats")
-cache_max=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["backend"]["max_bytes"])' "$stats")
-cache_entries=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["backend"]["entries"])' "$stats")
-cache_evictions=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["backend"]["evictions"])' "$stats")
+backend=$(python3 -c 'import json,sys; b = json.loads(sys.argv[1])["backend"]
+print(b["bytes"], b["max_bytes"], b["entries"], b["evictions"])' "$stats")
+read -r cache_bytes cache_max cache_entries cache_evictions <<<"$backend"
 echo "$bound_requests distinct URIs: $cache_entries entries, $cache_bytes of $cache_max bytes" >&2
 
 echo "== scaling: B and G, 1 and 2 workers, 16/64/256 connections" >&2
@@ -262,7 +255,7 @@ ratio() {
     [ -n "$x" ] || x=${by_round[$1,1]}
     [ -n "$y" ] || y=${by_round[$2,1]}
     awk -v a="$x" -v b="$y" 'BEGIN { print a / b }'
-  done | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+  done | median %.2f
 }
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t ? "holds" : "misses") }'; }
 # The instruction ratio reads the other way round: the baseline's count over the server's,

@@ -9,8 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${SECONDS_PER_TARGET:=30}"
+# Every target (the [[bin]]s of fuzz/Cargo.toml), in the order the summary lists them.
+all=(accept dispatch form cache_key cache_control)
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(accept dispatch form cache_key cache_control)
+[ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
@@ -48,7 +50,7 @@ for t in "${targets[@]}"; do
     "$t" "${what[$t]:-}" "$SECONDS_PER_TARGET" "${runs:-0}" "$corpus" >"target/fuzz/$t.json"
 done
 records=()
-for t in accept dispatch form cache_key cache_control; do
+for t in "${all[@]}"; do
   [ -f "target/fuzz/$t.json" ] && records+=("$(cat "target/fuzz/$t.json")")
 done
 (IFS=,; echo "[${records[*]}]") >target/fuzz/summary.json

@@ -21,5 +21,5 @@ DRUPE_SOAK_SECS=$SOAK_SECS cargo test --test it -- \
   bad_input:: faults:: soak:: security:: 2>&1 | tail -25 >&2
 echo "== fuzzing (${FUZZ_SECONDS}s per target)" >&2
 SECONDS_PER_TARGET=$FUZZ_SECONDS bash scripts/fuzz.sh
-python3 scripts/reliability_report.py "$records" target/fuzz "$SOAK_SECS" "$FUZZ_SECONDS" >RELIABILITY.md
+python3 scripts/reliability_report.py "$records" target/fuzz >RELIABILITY.md
 echo "== wrote RELIABILITY.md" >&2

@@ -1,6 +1,6 @@
 """Writes RELIABILITY.md (to stdout) from the records the reliability checks leave.
 
-Usage: python3 reliability_report.py RECORDS_DIR FUZZ_DIR SOAK_SECS FUZZ_SECONDS
+Usage: python3 reliability_report.py RECORDS_DIR FUZZ_DIR
 """
 import datetime
 import json
@@ -10,23 +10,15 @@ import subprocess
 import sys
 
 
-def load(records, name):
-    path = os.path.join(records, name + ".json")
+def load(folder, name):
+    path = os.path.join(folder, name + ".json")
     if not os.path.exists(path):
         return None
     with open(path) as f:
         return json.load(f)
 
 
-def fuzz_stats(fuzz_dir):
-    path = os.path.join(fuzz_dir, "summary.json")
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return json.load(f)
-
-
-def main(records, fuzz_dir, soak_secs, fuzz_seconds):
+def main(records, fuzz_dir):
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip() or "unknown"
     out = []
@@ -40,12 +32,10 @@ def main(records, fuzz_dir, soak_secs, fuzz_seconds):
     w("")
     w("## What was lost")
     w("")
-    lost = []
     rows = []
 
     def row(check, held, lost_what):
         rows.append("| %s | %s | %s |" % (check, held, lost_what))
-        lost.append(lost_what)
 
     soak = load(records, "soak")
     if soak:
@@ -101,15 +91,14 @@ def main(records, fuzz_dir, soak_secs, fuzz_seconds):
     w("|---|---|---|")
     out.extend(rows)
     w("")
-    fuzz = fuzz_stats(fuzz_dir)
+    fuzz = load(fuzz_dir, "summary") or []
     if fuzz:
         w("## Fuzzing (no crash)")
         w("")
         w("| target | what it reads | seconds | runs | corpus after the run |")
         w("|---|---|---:|---:|---:|")
         for t in fuzz:
-            w("| `%s` | %s | %s | %s | %s |" % (t["target"], t["what"],
-                                               t.get("seconds", fuzz_seconds), t["runs"],
+            w("| `%s` | %s | %s | %s | %s |" % (t["target"], t["what"], t["seconds"], t["runs"],
                                                t["corpus"]))
         w("")
     if b:
@@ -125,4 +114,4 @@ def main(records, fuzz_dir, soak_secs, fuzz_seconds):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4])
+    main(sys.argv[1], sys.argv[2])

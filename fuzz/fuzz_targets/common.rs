@@ -1,6 +1,7 @@
 //! What the request-level targets share: the tour application in process (each target
-//! declares `mod tour` on `examples/tour/tree.rs`), and a request built from fuzzed parts. The invariant they check is the framework's promise: bad input
-//! gets a 4xx, never a 5xx and never a panic.
+//! declares `mod tour` on `examples/tour/tree.rs`), and a request built from fuzzed parts.
+//! The invariant they check is the framework's promise: bad input gets a 4xx, never a 5xx
+//! and never a panic.
 
 use std::cell::OnceCell;
 

@@ -7,7 +7,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 work="$(mktemp -d)"
-trap 'kill "${pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+# No server yet, no kill: `kill 0` would signal this whole process group.
+trap '[ -z "${pid:-}" ] || kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # The shared target directory: only the workspace's own crates differ, dependencies are reused.
 CARGO_TARGET_DIR="$root/target" bash scripts/line-coverage/run.sh build --example tour
@@ -26,8 +27,10 @@ for path in / "/?name=bob" /a/b /users /users/1 /users/1 /users/99 /feed /blog/p
 done
 curl -s -o /dev/null -X POST -H 'content-type: application/json' -d '{"name":"linus"}' "http://127.0.0.1:$port/users"
 curl -sf -o "$work/run.profraw" "http://127.0.0.1:$port/_coverage/profile.profraw"
-# The report lists the tour's own files.
-curl -sf "http://127.0.0.1:$port/_coverage/data.json" | grep -q '"examples/tour/tree.rs"\|/examples/tour/tree.rs'
+# The report lists the tour's own files. (To a file first: `grep -q` stops reading at the first
+# match, and under pipefail the writer's broken pipe would fail the check.)
+curl -sf -o "$work/data.json" "http://127.0.0.1:$port/_coverage/data.json"
+grep -q '"examples/tour/tree.rs"\|/examples/tour/tree.rs' "$work/data.json"
 
 llvm-profdata-19 merge -sparse "$work/run.profraw" -o "$work/run.profdata"
 llvm-cov-19 export --format=lcov --instr-profile "$work/run.profdata" "$bin" >"$work/run.lcov"

@@ -3,9 +3,7 @@
 # after `cargo test --target x86_64-pc-windows-gnu`. Harmless when nothing is running.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-export WINEPREFIX="${WINEPREFIX:-$(dirname "$(dirname "$here")")/target/wine-prefix}"
-export WINEDEBUG=-all
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 if command -v wineserver >/dev/null && [ -d "$WINEPREFIX" ]; then
     # SIGINT (clean exit, registry saved), then SIGKILL if needed; exit 2 = no server running.

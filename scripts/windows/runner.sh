@@ -4,13 +4,11 @@
 # The exit code is the .exe's own (101 when a test fails), so cargo sees failures.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-export WINEPREFIX="${WINEPREFIX:-$(dirname "$(dirname "$here")")/target/wine-prefix}"
-export WINEDEBUG=-all
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 exe="$1"; shift
 
 # First use (or bcryptprimitives.c changed): set up. setup.sh is idempotent and flock-guarded.
-[ "$WINEPREFIX/.drupe-setup-done" -nt "$here/bcryptprimitives.c" ] || bash "$here/setup.sh" -q
+[ "$stamp" -nt "$here/bcryptprimitives.c" ] || bash "$here/setup.sh" -q
 
 # Warm-up, once per wineserver lifetime. The first Wine process of a server starts its
 # background processes (services.exe, explorer.exe, ...), which inherit that process's stderr

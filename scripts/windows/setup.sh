@@ -5,12 +5,9 @@
 # Prefix: $WINEPREFIX, default <project root>/target/wine-prefix.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-export WINEPREFIX="${WINEPREFIX:-$(dirname "$(dirname "$here")")/target/wine-prefix}"
-export WINEDEBUG=-all
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 QUIET=0; [ "${1:-}" = -q ] && QUIET=1
 say() { [ "$QUIET" = 1 ] || echo "windows/setup: $*" >&2; }
-stamp="$WINEPREFIX/.drupe-setup-done"
 
 # Serialise concurrent callers (parallel test binaries, two CI steps): one sets up, the rest wait.
 # Every Wine command below gets 9>&- so that no long-lived Wine process inherits (and holds) the lock.
