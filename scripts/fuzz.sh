@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${SECONDS_PER_TARGET:=30}"
 # Every target (the [[bin]]s of fuzz/Cargo.toml), in the order the summary lists them.
-all=(accept dispatch form cache_key cache_control)
+all=(accept dispatch form multipart settings cache_key cache_control)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
@@ -26,6 +26,8 @@ declare -A what=(
   [accept]="Accept parsing and selection"
   [dispatch]="path, dispatch and argument binding on the tour"
   [form]="query and form binding (urlencoded, multipart, JSON, XML bodies)"
+  [multipart]="multipart bodies, whole, cut and damaged, within and past the limits"
+  [settings]="the per-path settings lookup against the plain rule"
   [cache_key]="variant keys, entries read back from Redis, cached requests"
   [cache_control]="Cache-Control, Pragma, If-None-Match, If-Modified-Since, Expires"
 )

@@ -6,10 +6,12 @@
 //! [`App::service`]), or in the test clients of [`crate::testing`].
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse, fn_service};
 use actix_web::{HttpRequest, Scope, web};
 
+use crate::client::TrustedProxies;
 use crate::config::{Config, ConfigError, SettingsTrie};
 use crate::dispatch::tree::{self, Controller, Tree, TreeError};
 use crate::represent::Templates;
@@ -29,7 +31,13 @@ pub enum BuildError {
 
 /// What representations and responders read from the application while answering.
 pub(crate) struct Shared {
-    pub(crate) behind_proxy: bool,
+    /// `[global] server.trusted_proxies`: whose proxy headers count.
+    pub(crate) proxies: TrustedProxies,
+    /// `[global] server.allowed_hosts`: names besides the loopback ones that operator pages
+    /// answer for (lower case, without a port).
+    pub(crate) allowed_hosts: Vec<String>,
+    /// `[global] server.body_timeout` (default 10 s): how long a request body may stall.
+    pub(crate) body_timeout: Duration,
     pub(crate) templates: Option<Arc<Templates>>,
     /// `[global] server.max_uri_length` (default 8 KiB): longer request targets get 414.
     pub(crate) max_uri: usize,
@@ -52,10 +60,66 @@ fn size_setting(config: &Config, key: &str, default: usize) -> Result<usize, Con
     }
 }
 
-/// Whether the application that answers `req` trusts proxy headers.
+/// Whether `req` came from a proxy the application that answers it trusts, so that its
+/// proxy headers count.
 pub(crate) fn behind_proxy(req: &HttpRequest) -> bool {
     req.app_data::<Arc<Shared>>()
-        .is_some_and(|s| s.behind_proxy)
+        .is_some_and(|s| s.proxies.trusts_peer(req))
+}
+
+/// `[global] key` as a list of strings (absent: empty).
+fn strings_setting(config: &Config, key: &str) -> Result<Vec<String>, ConfigError> {
+    let bad = |v: &toml::Value| ConfigError::Setting {
+        path: "global".into(),
+        key: key.into(),
+        message: format!("expected a list of strings, got {v}"),
+    };
+    match config.global(key) {
+        None => Ok(Vec::new()),
+        Some(toml::Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| bad(v)))
+            .collect(),
+        Some(v) => Err(bad(v)),
+    }
+}
+
+/// `[global] key` in seconds (a positive integer or float), or `default`.
+fn secs_setting(config: &Config, key: &str, default: Duration) -> Result<Duration, ConfigError> {
+    match config.global(key) {
+        None => Ok(default),
+        Some(v) => v
+            .as_float()
+            .or_else(|| v.as_integer().map(|i| i as f64))
+            .filter(|s| *s > 0.0 && *s <= 86_400.0)
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| ConfigError::Setting {
+                path: "global".into(),
+                key: key.into(),
+                message: format!("expected seconds above 0 and at most a day, got {v}"),
+            }),
+    }
+}
+
+/// The proxies of `[global] server.trusted_proxies`; the boolean it replaced is an error that
+/// says what to write instead.
+fn trusted_proxies(config: &Config) -> Result<TrustedProxies, ConfigError> {
+    if let Some(v) = config.global("server.behind_proxy") {
+        return Err(ConfigError::Setting {
+            path: "global".into(),
+            key: "server.behind_proxy".into(),
+            message: format!(
+                "replaced by server.trusted_proxies: list the addresses of the proxies whose \
+                 Forwarded/X-Forwarded-* headers count, e.g. [\"127.0.0.1\"] (got {v})"
+            ),
+        });
+    }
+    let entries = strings_setting(config, "server.trusted_proxies")?;
+    TrustedProxies::parse(&entries).map_err(|message| ConfigError::Setting {
+        path: "global".into(),
+        key: "server.trusted_proxies".into(),
+        message,
+    })
 }
 
 /// The templates of the application that answers `req`.
@@ -208,13 +272,18 @@ impl App {
         InitError = (),
     > + 'static {
         let inner = self.inner.clone();
-        let prefix_len = prefix.trim_end_matches('/').len();
+        let prefix: Arc<str> = prefix.trim_end_matches('/').into();
         fn_service(move |sreq: ServiceRequest| {
             let inner = inner.clone();
+            let prefix = prefix.clone();
             async move {
                 let (req, payload) = sreq.into_parts();
+                // actix-web matched the prefix on a decoded path: find where it ends in the
+                // path as sent.
+                let path_start = crate::dispatch::path::mount_end(req.path(), &prefix)
+                    .unwrap_or_else(|| prefix.len().min(req.path().len()));
                 let res =
-                    crate::dispatch::service::handle(inner, req.clone(), payload, prefix_len).await;
+                    crate::dispatch::service::handle(inner, req.clone(), payload, path_start).await;
                 Ok(ServiceResponse::new(req, res))
             }
         })
@@ -273,7 +342,7 @@ impl AppBuilder {
         self
     }
 
-    /// Sets one global key (`set_global("server.behind_proxy", true)`).
+    /// Sets one global key (`set_global("server.trusted_proxies", vec!["127.0.0.1"])`).
     pub fn set_global(mut self, key: &str, value: impl Into<toml::Value>) -> Self {
         self.config.set_global(key, value);
         self
@@ -311,18 +380,16 @@ impl AppBuilder {
         }
         let tree = self.tree?;
         let settings = SettingsTrie::build(&self.config, &self.tools)?;
-        let behind_proxy = match self.config.global("server.behind_proxy") {
-            None => false,
-            Some(toml::Value::Boolean(b)) => *b,
-            Some(v) => {
-                return Err(ConfigError::Setting {
-                    path: "global".into(),
-                    key: "server.behind_proxy".into(),
-                    message: format!("expected true or false, got {v}"),
-                }
-                .into());
-            }
-        };
+        let proxies = trusted_proxies(&self.config)?;
+        let allowed_hosts = strings_setting(&self.config, "server.allowed_hosts")?
+            .into_iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
+        let body_timeout = secs_setting(
+            &self.config,
+            "server.body_timeout",
+            crate::body::DEFAULT_BODY_TIMEOUT,
+        )?;
         let tree = Arc::new(tree);
         for t in &self.tools {
             t.build(&tree);
@@ -379,7 +446,9 @@ impl AppBuilder {
                 endpoints,
                 coverage,
                 shared: Arc::new(Shared {
-                    behind_proxy,
+                    proxies,
+                    allowed_hosts,
+                    body_timeout,
                     templates: templates.map(Arc::new),
                     max_uri: size_setting(&self.config, "server.max_uri_length", 8 << 10)?,
                     max_head: size_setting(&self.config, "server.max_header_size", 16 << 10)?,

@@ -127,15 +127,17 @@ impl Config {
         self
     }
 
-    /// The effective value of `key` at `path` (after merging every enclosing section).
+    /// The effective value of `key` at `path` (after merging every enclosing section; the
+    /// deepest wins). Path segments are compared as the dispatcher compares names:
+    /// punctuation reads as `_`, so `/translate.html` is in the section `/translate_html`.
     pub fn get(&self, path: &str, key: &str) -> Option<&Value> {
-        let path = normalize(path);
-        let mut found = None;
+        let mut found: Option<(usize, &Value)> = None;
         for (p, table) in &self.paths {
-            if is_prefix(p, &path)
+            if is_prefix(p, path)
                 && let Some(v) = get_dotted(table, key)
+                && found.is_none_or(|(depth, _)| depth <= depth_of(p))
             {
-                found = Some((p.len(), v));
+                found = Some((depth_of(p), v));
             }
         }
         found.map(|(_, v)| v)
@@ -160,10 +162,19 @@ fn normalize(path: &str) -> String {
     }
 }
 
+/// Whether the section `section` covers `path`: its segments are the path's first ones, each
+/// compared as the dispatcher compares names (punctuation reads as `_`).
 fn is_prefix(section: &str, path: &str) -> bool {
-    section == "/"
-        || path == section
-        || (path.starts_with(section) && path.as_bytes().get(section.len()) == Some(&b'/'))
+    let mut p = path.split('/').filter(|s| !s.is_empty());
+    section.split('/').filter(|s| !s.is_empty()).all(|s| {
+        p.next()
+            .is_some_and(|x| crate::dispatch::path::same_name(s, x))
+    })
+}
+
+/// How many segments a section's path has.
+fn depth_of(section: &str) -> usize {
+    section.split('/').filter(|s| !s.is_empty()).count()
 }
 
 fn set_dotted(table: &mut Table, key: &str, value: Value) {
@@ -214,6 +225,9 @@ pub(crate) struct Settings {
     pub(crate) tools: Vec<ActiveTool>,
     pub(crate) show_mismatched_params: bool,
     pub(crate) max_body_size: usize,
+    /// `request.max_fields`: form fields or multipart parts a body may carry, and query
+    /// parameters a request target may carry.
+    pub(crate) max_fields: usize,
     /// Whether form bodies are read into named values (`request.body.process`).
     pub(crate) process_body: bool,
 }
@@ -234,14 +248,22 @@ impl SettingsTrie {
             || self.children.iter().any(|(_, c)| c.any_active(name))
     }
 
-    /// The settings for a request path: those of the deepest configured prefix.
+    /// The settings for a request path: those of the deepest configured prefix. Segments are
+    /// compared as the dispatcher compares names (punctuation reads as `_`), so
+    /// `/translate.html`, `/translate-html` and `/translate_html` — one handler — get the
+    /// same settings.
     pub(crate) fn lookup<'a, 's>(
         &'a self,
         segments: impl Iterator<Item = &'s str>,
     ) -> &'a Arc<Settings> {
+        use crate::dispatch::path::cmp_translated;
         let mut node = self;
         for seg in segments {
-            match node.children.iter().find(|(n, _)| &**n == seg) {
+            match node
+                .children
+                .iter()
+                .find(|(n, _)| cmp_translated(n, seg).is_eq())
+            {
                 Some((_, child)) => node = child,
                 None => break,
             }
@@ -258,7 +280,8 @@ impl SettingsTrie {
         if !paths.contains(&"/") {
             paths.push("/");
         }
-        paths.sort_unstable();
+        // Shallower sections first, so a node made on the way to a deeper one inherits theirs.
+        paths.sort_by_key(|p| (depth_of(p), *p));
         let mut root = SettingsTrie {
             settings: Arc::new(compile(config, "/", tools)?),
             children: Vec::new(),
@@ -267,7 +290,9 @@ impl SettingsTrie {
             let settings = Arc::new(compile(config, p, tools)?);
             let mut node = &mut root;
             for seg in p.split('/').filter(|s| !s.is_empty()) {
-                let i = match node.children.iter().position(|(n, _)| &**n == seg) {
+                // Kept translated, as the dispatcher keeps names.
+                let seg = crate::dispatch::path::translated(seg);
+                let i = match node.children.iter().position(|(n, _)| **n == *seg) {
                     Some(i) => i,
                     None => {
                         // An intermediate path without a section inherits its parent's.
@@ -290,13 +315,15 @@ impl SettingsTrie {
     }
 }
 
-/// The merged table for `path`.
+/// The merged table for `path`: every section that covers it, shallower ones first.
 fn merged(config: &Config, path: &str) -> Table {
+    let mut covering: Vec<(&str, &Table)> =
+        config.paths().filter(|(p, _)| is_prefix(p, path)).collect();
+    // Stable: sections of one depth (two spellings of one name) keep their order.
+    covering.sort_by_key(|(p, _)| depth_of(p));
     let mut table = Table::new();
-    for (p, t) in config.paths() {
-        if is_prefix(p, path) {
-            merge(&mut table, t.clone());
-        }
+    for (_, t) in covering {
+        merge(&mut table, t.clone());
     }
     table
 }
@@ -391,10 +418,21 @@ fn compile(
             )
         })?,
     };
+    let max_fields = match request.and_then(|r| r.get("max_fields")) {
+        None => crate::body::DEFAULT_MAX_FIELDS,
+        Some(Value::Integer(n)) if *n > 0 => usize::try_from(*n).unwrap_or(usize::MAX),
+        Some(v) => {
+            return Err(err(
+                "request.max_fields",
+                format!("expected a number of fields above 0, got {v}"),
+            ));
+        }
+    };
     Ok(Settings {
         tools: active,
         show_mismatched_params,
         max_body_size,
+        max_fields,
         process_body,
     })
 }
@@ -443,6 +481,24 @@ mod tests {
         assert_eq!(c.get("/blog/post", "tools.x.a"), Some(&Value::Integer(1)));
         assert_eq!(c.get("/blog/post", "tools.x.b"), Some(&Value::Integer(3)));
         assert_eq!(c.get("/blogger", "tools.x.b"), Some(&Value::Integer(2)));
+        // Names compare as the dispatcher reads them.
+        assert_eq!(c.get("/blog.x", "tools.x.b"), Some(&Value::Integer(2)));
+        let spelled = Config::from_toml(
+            r#"
+            ["/a.b"]
+            k = 1
+            ["/a-b/c"]
+            k = 2
+            "#,
+        )
+        .unwrap();
+        // The deeper section wins, whichever sorts last.
+        assert_eq!(spelled.get("/a_b/c/d", "k"), Some(&Value::Integer(2)));
+        assert_eq!(
+            get_dotted(&merged(&spelled, "/a_b/c"), "k"),
+            Some(&Value::Integer(2))
+        );
+        assert_eq!(spelled.get("/a~b", "k"), Some(&Value::Integer(1)));
         let m = merged(&c, "/blog/post");
         assert_eq!(get_dotted(&m, "tools.x.b"), Some(&Value::Integer(3)));
     }
@@ -467,6 +523,27 @@ mod tests {
             c.get("/feed/", "tools.caching.delay"),
             Some(&Value::Integer(60))
         );
+    }
+
+    #[test]
+    fn a_node_on_the_way_to_a_deeper_section_inherits_the_sections_above_it() {
+        // `/a.x/c/d` sorts before `/a_x`: the trie's `c` is made on the way to `d`, and must
+        // still inherit what `/a_x` (the same name) sets.
+        crate::fuzzing::settings_lookup(&["/a.x/c/d".into(), "/a_x".into()], "/a-x/c");
+        crate::fuzzing::settings_lookup(&["/a.x/c/d".into(), "/a_x".into()], "/a-x/c/d/e");
+    }
+
+    proptest::proptest! {
+        /// The trie agrees with the plain rule (the deepest covering section, names compared
+        /// through the translation) on paths made of few letters and punctuation, where
+        /// spellings collide often.
+        #[test]
+        fn the_settings_trie_follows_the_dispatchers_names(
+            configured in proptest::collection::vec("(/[ab._~-]{0,3}){0,3}/?", 0..6),
+            request in "(/[ab._~-]{0,3}){0,4}",
+        ) {
+            crate::fuzzing::settings_lookup(&configured, &format!("/{request}"));
+        }
     }
 
     #[test]

@@ -386,7 +386,7 @@ rejection! {
 impl UnexpectedParameters {
     /// The rejection; `from_query` selects 404 and the query wording.
     pub fn new(names: &[&str], from_query: bool) -> Self {
-        let list = names.join(", ");
+        let list = listed(names);
         Self(if from_query {
             HttpError::not_found(format!("Unexpected query string parameters: {list}"))
         } else {
@@ -394,6 +394,19 @@ impl UnexpectedParameters {
         })
     }
 }
+
+/// Names for a message: the first [`LISTED`] of them, then how many more (a form of a
+/// thousand unknown fields gets a message, not a page of names).
+fn listed(names: &[&str]) -> String {
+    let mut list = names[..names.len().min(LISTED)].join(", ");
+    if names.len() > LISTED {
+        use std::fmt::Write;
+        let _ = write!(list, " and {} more", names.len() - LISTED);
+    }
+    list
+}
+
+const LISTED: usize = 10;
 
 rejection! {
     /// A parameter received a value from the path and by name: 404 when any of those names

@@ -63,6 +63,7 @@ extern crate self as drupe;
 mod app;
 mod body;
 pub mod cache;
+mod client;
 mod config;
 pub mod coverage;
 mod dispatch;
@@ -77,10 +78,11 @@ pub mod tools;
 mod url;
 
 pub use app::{App, AppBuilder, BuildError};
-pub use body::{BODY_TYPES, Body, Upload};
+pub use body::{BODY_TYPES, Body, DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_FIELDS, Upload};
+pub use client::TrustedProxies;
 pub use config::{Config, ConfigError, DEFAULT_MAX_BODY};
-pub use dispatch::bind::{Kwargs, VirtualPath};
 pub use dispatch::hook::{Cursor, Next};
+pub use dispatch::param::{Kwargs, VirtualPath};
 pub use dispatch::tree::{
     Controller, HandlerId, HandlerInfo, NodeId, NodeInfo, NodeKind, Tree, TreeError,
 };
@@ -94,8 +96,9 @@ pub use represent::{Collection, Created, Negotiated, NoContent, Templates};
 
 /// Lower-level plumbing: what generated code and custom parameter types use.
 pub mod dev {
-    pub use crate::dispatch::bind::{
-        Bound, FromParam, ParamError, ParamInput, ParamKind, ParamSchema, ParamSpec, Value,
+    pub use crate::dispatch::bind::Bound;
+    pub use crate::dispatch::param::{
+        FromParam, ParamError, ParamInput, ParamKind, ParamSchema, ParamSpec, Value,
     };
     pub use crate::dispatch::path::Origin;
     pub use crate::dispatch::tree::{HandlerDecl, Invoke, NodeBuilder};
@@ -149,6 +152,52 @@ pub mod fuzzing {
         if same {
             assert_eq!(ka, kb);
         }
+    }
+
+    /// The per-path settings a request path gets: those of the deepest configured section
+    /// whose segments each equal the request's under the dispatcher's translation
+    /// (punctuation reads as `_`), checked against a plain reading of that rule. Each
+    /// configured path sets its own `request.max_fields` (its index + 1).
+    pub fn settings_lookup(configured: &[String], request: &str) {
+        let mut config = crate::Config::new();
+        // The plain reading: section → its value (a later `set` of one section wins).
+        let mut sections: std::collections::BTreeMap<String, usize> = Default::default();
+        for (i, p) in configured.iter().enumerate() {
+            if !p.starts_with('/') || p.len() > 200 {
+                continue;
+            }
+            config.set(p, "request.max_fields", (i + 1) as i64);
+            let trimmed = p.trim_end_matches('/');
+            sections.insert(
+                if trimmed.is_empty() { "/" } else { trimmed }.to_owned(),
+                i + 1,
+            );
+        }
+        let Ok(trie) = crate::config::SettingsTrie::build(&config, &[]) else {
+            return;
+        };
+        let Ok(segs) = crate::dispatch::path::Segments::parse(request) else {
+            return;
+        };
+        let got = trie
+            .lookup(segs.list.iter().map(|s| s.lookup(request)))
+            .max_fields;
+        let req: Vec<&str> = segs.list.iter().map(|s| s.lookup(request)).collect();
+        let mut best: Option<(usize, usize)> = None;
+        // In section order: at one depth, the later section wins (the merge's order).
+        for (p, value) in &sections {
+            let conf: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
+            let covers = conf.len() <= req.len()
+                && conf
+                    .iter()
+                    .zip(&req)
+                    .all(|(a, b)| crate::dispatch::path::same_name(a, b));
+            if covers && best.is_none_or(|(depth, _)| conf.len() >= depth) {
+                best = Some((conf.len(), *value));
+            }
+        }
+        let expected = best.map_or(crate::body::DEFAULT_MAX_FIELDS, |(_, v)| v);
+        assert_eq!(got, expected, "{request:?} in {sections:?}");
     }
 
     /// A stored response read back from a shared backend: anything but our encoding is

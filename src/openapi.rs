@@ -23,7 +23,7 @@ use utoipa::openapi::{
     RefOr, Required, Schema,
 };
 
-use crate::dispatch::bind::{ParamKind, ParamSchema, ParamSpec};
+use crate::dispatch::param::{ParamKind, ParamSchema, ParamSpec};
 use crate::dispatch::tree::{HandlerInfo, NodeKind, Tree};
 
 /// A schema and the named schemas it refers to.

@@ -2,9 +2,10 @@
 //!
 //! This module owns how drupe writes the `scheme://host` of a request into `Location` headers,
 //! Atom links and cache keys. Proxy headers (`Forwarded`, `X-Forwarded-Proto`,
-//! `X-Forwarded-Host`) are honoured only when the application is configured as running
-//! behind a proxy (`server.behind_proxy = true`); otherwise a client could make the server
-//! write any host into its redirects.
+//! `X-Forwarded-Host`) are honoured only for a request that came from a trusted proxy
+//! (`server.trusted_proxies`, see [`crate::client`]), which the callers say with
+//! `behind_proxy`; otherwise a client could make the server write any host into its
+//! redirects.
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
@@ -95,28 +96,6 @@ pub(crate) fn absolute(req: &HttpRequest, behind_proxy: bool, path: &str) -> Str
     url.push('/');
     url.push_str(path);
     url
-}
-
-/// Whether the client of `req` is on this machine (the peer, or the forwarded client when
-/// the application is behind a proxy). Unknown peers are not.
-pub(crate) fn client_is_loopback(req: &HttpRequest, behind_proxy: bool) -> bool {
-    let ip = if behind_proxy {
-        req.connection_info().realip_remote_addr().and_then(|a| {
-            a.parse::<std::net::SocketAddr>()
-                .map(|s| s.ip())
-                .or_else(|_| a.trim_matches(['[', ']']).parse())
-                .ok()
-        })
-    } else {
-        req.peer_addr().map(|a| a.ip())
-    };
-    match ip {
-        Some(std::net::IpAddr::V4(v4)) => v4.is_loopback(),
-        Some(std::net::IpAddr::V6(v6)) => {
-            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-        }
-        None => false,
-    }
 }
 
 #[cfg(test)]

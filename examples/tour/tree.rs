@@ -311,6 +311,7 @@ pub(crate) fn builder_with_cache(cache: drupe::cache::Caching) -> drupe::AppBuil
     };
     App::builder(root)
         .tool(cache)
+        .tool(drupe::tools::ResponseHeaders)
         .templates(Templates::from_dir(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/templates"
@@ -321,4 +322,12 @@ pub(crate) fn builder_with_cache(cache: drupe::cache::Caching) -> drupe::AppBuil
         .set("/users", "tools.caching.on", true)
         // The coverage report at /_coverage/ (loopback clients only).
         .set("/", "tools.coverage.on", true)
+        // Settings follow the dispatcher's names: `/translate.html` and `/translate-html`
+        // reach `translate_html`, and carry its header too.
+        .set("/translate_html", "tools.response_headers.on", true)
+        .set(
+            "/translate_html",
+            "tools.response_headers.headers.X-Translated",
+            "yes",
+        )
 }

@@ -60,6 +60,26 @@ pub fn reset() {
     imp::reset()
 }
 
+/// Where the profiler runtime writes the profile at exit when `DRUPE_PROFRAW` does not say:
+/// in a new folder only this user can enter, under a random name (tempfile), kept after the
+/// process. A fixed name in the shared temporary folder (`/tmp/drupe-<pid>.profraw`) would
+/// let another user plant a link there and have the runtime write through it.
+#[cfg_attr(
+    not(all(feature = "line-coverage", drupe_line_coverage)),
+    allow(dead_code)
+)]
+pub(crate) fn private_profile_file() -> std::io::Result<std::path::PathBuf> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("drupe-profile-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    let dir = builder.tempdir()?.keep();
+    Ok(dir.join(format!("drupe-{}.profraw", std::process::id())))
+}
+
 #[cfg(not(all(feature = "line-coverage", drupe_line_coverage)))]
 mod imp {
     pub(super) fn enabled() -> bool {
@@ -82,16 +102,24 @@ mod imp {
     use super::LineData;
     use crate::net::profiler;
 
-    /// Points the runtime's exit-time file away from the working directory, once.
+    /// Points the runtime's exit-time file away from the working directory, once: to
+    /// `DRUPE_PROFRAW`, or into a folder of this process's own.
     fn init() {
         static DONE: OnceLock<()> = OnceLock::new();
         DONE.get_or_init(|| {
-            let file = std::env::var_os("DRUPE_PROFRAW")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    std::env::temp_dir().join(format!("drupe-{}.profraw", std::process::id()))
-                });
-            profiler::set_filename(&file);
+            let file = match std::env::var_os("DRUPE_PROFRAW") {
+                Some(f) => Some(PathBuf::from(f)),
+                None => match super::private_profile_file() {
+                    Ok(f) => Some(f),
+                    Err(e) => {
+                        tracing::warn!("no private folder for the coverage profile: {e}");
+                        None
+                    }
+                },
+            };
+            if let Some(file) = file {
+                profiler::set_filename(&file);
+            }
         });
     }
 
@@ -199,6 +227,33 @@ pub(crate) fn line_counts(regions: &[(usize, usize, u64)]) -> BTreeMap<u32, u64>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    #[cfg(unix)]
+    fn the_profile_goes_to_a_private_folder_under_a_name_no_one_can_guess() {
+        use std::os::unix::fs::PermissionsExt;
+        let a = super::private_profile_file().unwrap();
+        let b = super::private_profile_file().unwrap();
+        let dir = a.parent().unwrap();
+        assert_ne!(
+            dir,
+            b.parent().unwrap(),
+            "two processes' folders would collide"
+        );
+        assert_ne!(dir, std::env::temp_dir(), "the shared temporary folder");
+        let meta = std::fs::symlink_metadata(dir).unwrap();
+        assert!(meta.is_dir() && !meta.file_type().is_symlink());
+        assert_eq!(
+            meta.permissions().mode() & 0o777,
+            0o700,
+            "{}",
+            dir.display()
+        );
+        assert!(!a.exists());
+        for p in [&a, &b] {
+            std::fs::remove_dir(p.parent().unwrap()).unwrap();
+        }
+    }
+
     #[test]
     fn regions_to_lines() {
         // A function (lines 1-5, run 3 times) with a branch (lines 3-4, run once).

@@ -329,14 +329,31 @@ impl ReportSettings {
 pub(crate) fn endpoint(coverage: Coverage, settings: ReportSettings) -> crate::app::Endpoint {
     let base = settings.path.clone();
     let public = settings.public;
+    let token: Arc<str> = reset_token().into();
     crate::app::Endpoint {
         path: base.clone(),
         public,
-        handler: Arc::new(move |req, _payload| {
+        handler: Arc::new(move |req, payload| {
             let coverage = coverage.clone();
             let settings = settings.clone();
             let base = base.clone();
-            Box::pin(async move { report::respond(&coverage, &settings, &base, &req) })
+            let token = token.clone();
+            Box::pin(async move {
+                report::respond(&coverage, &settings, &base, &token, &req, payload).await
+            })
         }),
+    }
+}
+
+/// The reset form's token: 128 random bits, hex, for the life of the process. Empty (no
+/// reset possible) if the OS gives no randomness.
+fn reset_token() -> String {
+    let mut bytes = [0u8; 16];
+    match getrandom::fill(&mut bytes) {
+        Ok(()) => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        Err(e) => {
+            tracing::error!("no randomness for the coverage report's reset token: {e}");
+            String::new()
+        }
     }
 }

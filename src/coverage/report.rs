@@ -20,7 +20,11 @@ const JS: &str = include_str!("assets/report.js");
 
 /// How the page links: to a live report under `base`, or within one static file.
 enum Mode<'a> {
-    Live { base: &'a str },
+    /// `token` is the reset form's token.
+    Live {
+        base: &'a str,
+        token: &'a str,
+    },
     Static,
 }
 
@@ -50,7 +54,7 @@ impl View<'_> {
 
     fn link_handler(&self, i: usize) -> String {
         match self.mode {
-            Mode::Live { base } => {
+            Mode::Live { base, .. } => {
                 let mut q = format!("{base}?handler={i}&threshold={}", self.threshold);
                 if !self.exclude.is_empty() {
                     q.push_str("&exclude=");
@@ -64,7 +68,7 @@ impl View<'_> {
 
     fn link_file(&self, f: &str) -> String {
         match self.mode {
-            Mode::Live { base } => format!("{base}?file={}", urlencode(f)),
+            Mode::Live { base, .. } => format!("{base}?file={}", urlencode(f)),
             Mode::Static => format!("#f-{}", urlencode(f)),
         }
     }
@@ -79,11 +83,13 @@ fn pct_text(p: f64) -> String {
 }
 
 /// The live report's answers under its mount.
-pub(super) fn respond(
+pub(super) async fn respond(
     coverage: &Coverage,
     settings: &ReportSettings,
     base: &str,
+    token: &str,
     req: &HttpRequest,
+    payload: actix_web::dev::Payload,
 ) -> HttpResponse {
     let rest = req.path().strip_prefix(base).unwrap_or("");
     let html_headers = |mut b: actix_web::HttpResponseBuilder| {
@@ -115,7 +121,7 @@ pub(super) fn respond(
                     .and_then(|h| h.parse().ok())
                     .filter(|i| *i < data.handlers.len()),
                 file: q.get("file").map(String::as_str),
-                mode: Mode::Live { base },
+                mode: Mode::Live { base, token },
             };
             html_headers(HttpResponse::Ok())
                 .content_type(mime::TEXT_HTML_UTF_8)
@@ -133,12 +139,18 @@ pub(super) fn respond(
             None => HttpResponse::NotFound()
                 .body("This build does not record source lines (see scripts/line-coverage/)."),
         },
-        (Method::POST, "reset") => {
-            coverage.reset();
-            HttpResponse::SeeOther()
-                .insert_header(("location", base.to_owned()))
-                .finish()
-        }
+        (Method::POST, "reset") => match reset_allowed(token, req, payload).await {
+            Ok(()) => {
+                coverage.reset();
+                HttpResponse::SeeOther()
+                    .insert_header(("location", base.to_owned()))
+                    .finish()
+            }
+            Err(why) => HttpResponse::Forbidden()
+                .insert_header(("cache-control", "no-store"))
+                .content_type(mime::TEXT_PLAIN_UTF_8)
+                .body(why),
+        },
         (_, "reset") => HttpResponse::MethodNotAllowed()
             .insert_header(("allow", "POST"))
             .body("Reset with POST."),
@@ -151,6 +163,41 @@ pub(super) fn respond(
         _ => HttpResponse::build(StatusCode::NOT_FOUND)
             .body(format!("The path '{}' was not found.", req.path())),
     }
+}
+
+/// A reset comes from the report page itself: a browser's request from another site says so
+/// (`Sec-Fetch-Site`), and only the page carries the token (a form field `token`).
+async fn reset_allowed(
+    token: &str,
+    req: &HttpRequest,
+    mut payload: actix_web::dev::Payload,
+) -> Result<(), &'static str> {
+    if let Some(site) = req.headers().get("sec-fetch-site")
+        && !matches!(site.as_bytes(), b"same-origin" | b"none")
+    {
+        return Err("A reset comes from the report page, not from another site.");
+    }
+    const REFUSED: &str = "A reset needs the token of the report page (its Reset button).";
+    let body = crate::body::read_bytes(req, &mut payload, 4096)
+        .await
+        .map_err(|_| REFUSED)?;
+    let mut pairs = smallvec::SmallVec::new();
+    let _ =
+        crate::dispatch::path::parse_query(std::str::from_utf8(&body).unwrap_or(""), &mut pairs);
+    let sent = pairs
+        .iter()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.as_bytes());
+    match sent {
+        Some(sent) if !token.is_empty() && constant_time_eq(sent, token.as_bytes()) => Ok(()),
+        _ => Err(REFUSED),
+    }
+}
+
+/// Compares without stopping at the first difference, so the time taken does not tell how
+/// much of a guess was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn query(q: &str) -> std::collections::HashMap<String, String> {
@@ -178,7 +225,7 @@ fn page(v: &View<'_>) -> String {
     let mut out = String::with_capacity(16 * 1024);
     let t = v.data.totals_under("/");
     let head_assets = match v.mode {
-        Mode::Live { base } => format!(
+        Mode::Live { base, .. } => format!(
             "<link rel=\"stylesheet\" href=\"{b}report.css\">\n<script src=\"{b}report.js\" defer></script>",
             b = esc(base)
         ),
@@ -204,7 +251,7 @@ fn page(v: &View<'_>) -> String {
         sd = t.statuses,
         hits = t.hits,
     );
-    if let Mode::Live { base } = v.mode {
+    if let Mode::Live { base, token } = v.mode {
         let b = esc(base);
         let _ = writeln!(
             out,
@@ -224,7 +271,9 @@ fn page(v: &View<'_>) -> String {
             out,
             "<button type=\"submit\">Change view</button>\n</form>\n\
              <nav class=\"actions\"><a href=\"{b}data.json\">data.json</a>\n\
-             <form method=\"post\" action=\"{b}reset\"><button type=\"submit\" class=\"danger\">Reset</button></form></nav>"
+             <form method=\"post\" action=\"{b}reset\"><input type=\"hidden\" name=\"token\" value=\"{t}\">\
+             <button type=\"submit\" class=\"danger\">Reset</button></form></nav>",
+            t = esc(token),
         );
     }
     out.push_str(

@@ -17,13 +17,15 @@ use crate::body::FormData;
 
 pub(crate) mod bind;
 pub(crate) mod hook;
+pub(crate) mod param;
 pub(crate) mod path;
 pub(crate) mod service;
 pub(crate) mod tree;
 pub(crate) mod walk;
 
-use bind::{Bound, Named, Offered, ParamSpec};
+use bind::{Bound, Named, Offered};
 use hook::HookParams;
+use param::ParamSpec;
 use path::{Origin, Segments};
 
 /// What a handler entry point returns.
@@ -39,6 +41,8 @@ pub struct Call {
     pub(crate) hook_params: HookParams,
     pub(crate) form: Option<FormData>,
     pub(crate) show_mismatched: bool,
+    /// `request.max_fields`, for the query string.
+    pub(crate) max_fields: usize,
 }
 
 /// The extractor side of a call: the request and its payload.
@@ -83,6 +87,12 @@ impl Call {
         }
         let mut query = SmallVec::new();
         path::parse_query(req.query_string(), &mut query)?;
+        if query.len() > self.max_fields {
+            return Err(HttpError::bad_request(format!(
+                "The query string has more than {} parameters (request.max_fields).",
+                self.max_fields
+            )));
+        }
         for (k, v) in query {
             offered.named.push((k, Named::Text(v), Origin::Query));
         }
@@ -127,7 +137,7 @@ pub fn resolve_and_bind(
     };
     let settings = inner
         .settings
-        .lookup(segs.list.iter().map(|s| s.value(path)));
+        .lookup(segs.list.iter().map(|s| s.lookup(path)));
     let mut hook_params = HookParams::new();
     let Ok(route) = walk::walk(&inner.tree, path, &segs, &mut hook_params) else {
         return false;

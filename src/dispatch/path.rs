@@ -195,6 +195,22 @@ pub(crate) fn parse_query<'q>(
     Ok(())
 }
 
+/// Where a mount prefix (`/api`, as actix-web matched it: escapes of plain characters decoded)
+/// ends in the raw `path`: the prefix's segments compared with the path's, each decoded,
+/// empty ones skipped as the walk skips them. `None` when the path does not start with it.
+pub(crate) fn mount_end(path: &str, prefix: &str) -> Option<usize> {
+    let mut pos = 0;
+    for want in prefix.split('/').filter(|s| !s.is_empty()) {
+        let start = pos + (path[pos..].len() - path[pos..].trim_start_matches('/').len());
+        let end = path[start..].find('/').map_or(path.len(), |i| start + i);
+        if start == end || decode(&path[start..end], Mode::PathLookup).ok()? != want {
+            return None;
+        }
+        pos = end;
+    }
+    Some(pos)
+}
+
 /// Decodes one `application/x-www-form-urlencoded` component.
 pub(crate) fn decode_form_component(s: &str) -> Result<Cow<'_, str>, HttpError> {
     decode(s, Mode::Query)
@@ -219,9 +235,19 @@ pub(crate) fn cmp_translated(name: &str, segment: &str) -> Ordering {
     a.len().cmp(&b.len())
 }
 
+/// Whether two names are one under the translation (`a.b`, `a-b` and `a_b` are).
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| translate(x) == translate(y))
+}
+
 /// The translated form of a name (for aliases given with punctuation).
 pub(crate) fn translated(name: &str) -> String {
-    name.bytes().map(|b| translate(b) as char).collect()
+    name.chars()
+        .map(|c| if c.is_ascii_punctuation() { '_' } else { c })
+        .collect()
 }
 
 #[cfg(test)]
@@ -257,6 +283,19 @@ mod tests {
             assert_eq!(e.status(), 400, "{bad}");
         }
         assert_eq!(values("/caf%C3%A9"), ["café"]);
+    }
+
+    #[test]
+    fn mount_prefixes_end_where_they_end_in_the_raw_path() {
+        assert_eq!(mount_end("/api/x", "/api"), Some(4));
+        assert_eq!(mount_end("/%61pi/x", "/api"), Some(6));
+        assert_eq!(mount_end("/%61%70%69", "/api"), Some(10));
+        assert_eq!(mount_end("//api//x", "/api/"), Some(5));
+        assert_eq!(mount_end("/a/b/c", "/a/b"), Some(4));
+        assert_eq!(mount_end("/x", ""), Some(0));
+        assert_eq!(mount_end("/apix/y", "/api"), None);
+        assert_eq!(mount_end("/ap", "/api"), None);
+        assert_eq!(mount_end("/%zz/x", "/api"), None);
     }
 
     #[test]

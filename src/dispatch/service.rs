@@ -25,13 +25,13 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use futures_util::FutureExt;
 
 use super::Call;
-use super::bind::ParamKind;
 use super::hook::HookParams;
+use super::param::ParamKind;
 use super::path::Segments;
 use super::tree::{HandlerId, NodeId};
 use super::walk::{Target, walk};
 use crate::app::Inner;
-use crate::body::{BodyLimit, has_form_body, read_form};
+use crate::body::{BodyLimits, Stalled, guard, has_form_body, read_form};
 use crate::config::Settings;
 use crate::error::{self, HttpError, MethodNotAllowed, NotAcceptable, NotFound};
 use crate::negotiate;
@@ -48,13 +48,64 @@ pub(crate) async fn handle(
     let start = Instant::now();
     let track = req.conn_data::<crate::net::ConnTrack>().cloned();
     let _in_flight = track.as_ref().map(crate::net::ConnTrack::enter);
-    let mut res = respond(&inner, req, payload, path_start, start).await;
-    if track.as_ref().is_some_and(crate::net::ConnTrack::draining) {
-        // The server is stopping: this connection closes after the response.
+    let head = *req.method() == Method::HEAD;
+    let stalled = crate::body::has_body(&req).then(|| {
+        let s = crate::body::Stalled::default();
+        req.extensions_mut().insert(s.clone());
+        s
+    });
+    let mut res = respond(&inner, req.clone(), payload, path_start, start).await;
+    let mut close = track.as_ref().is_some_and(crate::net::ConnTrack::draining);
+    if stalled.is_some_and(|s| s.get()) {
+        // Whatever the reader made of the stall, the client hears 408, and the connection
+        // (with the rest of a body that may never come) is closed.
+        res = error::render(&req, &crate::body::stalled_error(inner.shared.body_timeout));
+        close = true;
+    }
+    if close {
+        // The server is stopping, or the body stalled: this connection closes after the
+        // response.
         res.head_mut()
             .set_connection_type(actix_web::http::ConnectionType::Close);
     }
+    if head {
+        res = without_body(res);
+    }
     res
+}
+
+/// A HEAD response: the headers of the GET response, its `Content-Length` included, and no
+/// body. The body's size is kept so that the length written is the GET body's.
+fn without_body(res: HttpResponse) -> HttpResponse {
+    use actix_web::body::{BodySize, MessageBody};
+    let (res, body) = res.into_parts();
+    let size = match body.size() {
+        BodySize::None => return res.set_body(body),
+        BodySize::Sized(n) => Some(n),
+        BodySize::Stream => None,
+    };
+    res.set_body(actix_web::body::BoxBody::new(HeadBody(size)))
+}
+
+/// The body of a HEAD response: a size and no bytes.
+struct HeadBody(Option<u64>);
+
+impl actix_web::body::MessageBody for HeadBody {
+    type Error = std::convert::Infallible;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        match self.0 {
+            Some(n) => actix_web::body::BodySize::Sized(n),
+            None => actix_web::body::BodySize::Stream,
+        }
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<bytes::Bytes, Self::Error>>> {
+        std::task::Poll::Ready(None)
+    }
 }
 
 async fn respond(
@@ -110,8 +161,10 @@ async fn respond(
         .iter()
         .find(|e| e.matches(&req.path()[path_start..]))
     {
-        if !e.public && !crate::url::client_is_loopback(&req, inner.shared.behind_proxy) {
-            return error::render(&req, &NotFound::path(req.path()).into());
+        if !e.public
+            && let Err(refused) = operator_only(&req, shared)
+        {
+            return error::render(&req, &refused);
         }
         return (e.handler)(req, payload).await;
     }
@@ -123,7 +176,7 @@ async fn respond(
         let path = &req.path()[path_start..];
         inner
             .settings
-            .lookup(segs.list.iter().map(|s| s.value(path)))
+            .lookup(segs.list.iter().map(|s| s.lookup(path)))
             .clone()
     };
     let mut hook_params = HookParams::new();
@@ -140,7 +193,7 @@ async fn respond(
         node: 0,
         is_index: false,
         start,
-        behind_proxy: inner.shared.behind_proxy,
+        behind_proxy: inner.shared.proxies.trusts_peer(&req),
     };
     let mut res = match route {
         Err(node) => {
@@ -175,6 +228,30 @@ async fn respond(
         t.tool.end(&*t.config, &ex, &res);
     }
     res
+}
+
+/// Admits a request to an operator page (the coverage report, the cache's counters, the API
+/// documentation unless published): its client must be on this machine (a 404 for anyone
+/// else, as if nothing were there), and it must name this machine — a loopback name or one of
+/// `server.allowed_hosts` — so that a hostile name resolving to 127.0.0.1 cannot read the
+/// pages from a browser on this machine (DNS rebinding: 421).
+fn operator_only(req: &HttpRequest, shared: &crate::app::Shared) -> Result<(), HttpError> {
+    use crate::client::{client_is_loopback, is_loopback_name, request_host};
+    if !client_is_loopback(req, &shared.proxies) {
+        return Err(NotFound::path(req.path()).into());
+    }
+    match request_host(req, &shared.proxies) {
+        Some(h) if is_loopback_name(&h) || shared.allowed_hosts.contains(&h) => Ok(()),
+        host => Err(HttpError::new(
+            crate::error::ErrorStatus::new(StatusCode::MISDIRECTED_REQUEST)
+                .expect("421 is an error status"),
+            format!(
+                "This page answers only for this machine's names (localhost, 127.0.0.1, [::1]) \
+                 and those of server.allowed_hosts, not for {}.",
+                host.as_deref().unwrap_or("a request without a Host")
+            ),
+        )),
+    }
 }
 
 /// What the walk decided, moved into the handler call.
@@ -307,8 +384,15 @@ async fn call(
     h: HandlerId,
 ) -> HttpResponse {
     let handler = &inner.tree.handlers[h as usize];
-    req.extensions_mut()
-        .insert(BodyLimit(settings.max_body_size));
+    let limits = BodyLimits {
+        bytes: settings.max_body_size,
+        fields: settings.max_fields,
+    };
+    req.extensions_mut().insert(limits);
+    if let Some(stalled) = req.extensions().get::<Stalled>() {
+        // Every reader of the body, drupe's or an extractor's, meets the stall timeout.
+        payload = guard(payload, inner.shared.body_timeout, stalled);
+    }
     // CherryPy reads form bodies into named values whatever the handler takes, so values it
     // does not take are reported (`Unexpected body parameters`). A handler with a
     // body-reading extractor, or `request.body.process = false`, leaves the body alone.
@@ -318,7 +402,7 @@ async fn call(
         .iter()
         .any(|p| p.kind == ParamKind::Body);
     let form = if settings.process_body && !reads_body && has_form_body(req) {
-        match read_form(req, &mut payload, settings.max_body_size).await {
+        match read_form(req, &mut payload, limits).await {
             Ok(f) => Some(f),
             Err(e) => return HttpResponse::from_error(e),
         }
@@ -334,6 +418,7 @@ async fn call(
         hook_params: routed.hook_params,
         form,
         show_mismatched: settings.show_mismatched_params,
+        max_fields: settings.max_fields,
     };
     match AssertUnwindSafe((handler.entry)(call)).catch_unwind().await {
         Ok(Ok(res)) => res,

@@ -14,8 +14,8 @@ use actix_web::http::Method;
 use actix_web::http::header::HeaderValue;
 use futures_util::future::LocalBoxFuture;
 
-use super::bind::ParamSpec;
 use super::hook::{Cursor, Next};
+use super::param::ParamSpec;
 use super::path::{cmp_translated, translated};
 use super::{Call, HandlerResult};
 use crate::negotiate::MediaRange;

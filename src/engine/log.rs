@@ -23,10 +23,11 @@ pub const ACCESS_TARGET: &str = "drupe::access";
 pub const ACCESS_LOG_FORMAT: &str =
     r#"%a - - [%{drupe_date}xi] "%r" %s %b "%{Referer}i" "%{User-Agent}i""#;
 
-/// [`ACCESS_LOG_FORMAT`] behind a proxy (`server.behind_proxy = true`): the client's address
-/// from `Forwarded` / `X-Forwarded-For` instead of the proxy's.
+/// [`ACCESS_LOG_FORMAT`] behind trusted proxies (`server.trusted_proxies`): the client's
+/// address as drupe reads the forwarded chain (the rightmost address that is not a trusted
+/// proxy) instead of the proxy's.
 const ACCESS_LOG_FORMAT_PROXIED: &str =
-    r#"%{r}a - - [%{drupe_date}xi] "%r" %s %b "%{Referer}i" "%{User-Agent}i""#;
+    r#"%{drupe_client}xi - - [%{drupe_date}xi] "%r" %s %b "%{Referer}i" "%{User-Agent}i""#;
 
 /// actix-web's `Logger` writing [`ACCESS_LOG_FORMAT`] lines to the [`ACCESS_TARGET`] target.
 /// The engine's server and [`TestServer`](crate::testing::TestServer) wrap an application in
@@ -52,19 +53,30 @@ fn logger(format: &str) -> Logger {
 }
 
 /// The access log as the configuration asks: on when `[global] server.access_log = true`
-/// (default: off), with the forwarded client address when `server.behind_proxy = true`.
+/// (default: off), with the forwarded client's address when the request came through one of
+/// `server.trusted_proxies`.
 pub(crate) fn configured_access_log(cfg: &crate::Config) -> Condition<Logger> {
-    let flag = |key: &str| {
-        cfg.global(key)
-            .and_then(toml::Value::as_bool)
-            .unwrap_or(false)
-    };
-    let format = if flag("server.behind_proxy") {
-        ACCESS_LOG_FORMAT_PROXIED
+    let on = cfg
+        .global("server.access_log")
+        .and_then(toml::Value::as_bool)
+        .unwrap_or(false);
+    // The application refuses to build with a malformed list; here, none is trusted then.
+    let proxies = cfg
+        .global("server.trusted_proxies")
+        .and_then(toml::Value::as_array)
+        .map(|a| a.iter().filter_map(toml::Value::as_str).collect::<Vec<_>>())
+        .and_then(|entries| crate::client::TrustedProxies::parse(&entries).ok())
+        .unwrap_or_default();
+    let logger = if proxies.is_empty() {
+        logger(ACCESS_LOG_FORMAT)
     } else {
-        ACCESS_LOG_FORMAT
+        logger(ACCESS_LOG_FORMAT_PROXIED).custom_request_replace("drupe_client", move |req| {
+            proxies
+                .client_ip(req.request())
+                .map_or_else(|| "-".to_owned(), |ip| ip.to_string())
+        })
     };
-    Condition::new(flag("server.access_log"), logger(format))
+    Condition::new(on, logger)
 }
 
 /// CherryPy's date: `23/Nov/2026:18:11:15` (UTC).
@@ -153,7 +165,8 @@ mod tests {
     }
 
     /// Through the global subscriber and the `log` bridge, as a served application logs: off
-    /// by default, the peer's address, and the forwarded client's only behind a proxy.
+    /// by default, the peer's address, and the forwarded client's only from a trusted proxy
+    /// (the rightmost address it forwards that is not itself trusted).
     #[actix_web::test]
     async fn access_lines_follow_the_configuration() {
         let out = Captured::default();
@@ -162,14 +175,15 @@ mod tests {
             .event_format(EngineFormat)
             .try_init()
             .expect("the only global subscriber of this test binary");
-        for (access_log, behind_proxy, path) in [
-            (false, false, "/off"),
-            (true, false, "/peer"),
-            (true, true, "/proxied"),
+        for (access_log, proxies, path) in [
+            (false, vec![], "/off"),
+            (true, vec![], "/peer"),
+            (true, vec!["10.0.0.1"], "/proxied"),
+            (true, vec!["10.9.9.9"], "/untrusted"),
         ] {
             let mut cfg = crate::Config::new();
             cfg.set_global("server.access_log", access_log)
-                .set_global("server.behind_proxy", behind_proxy);
+                .set_global("server.trusted_proxies", proxies);
             let app = init_service(
                 actix_web::App::new()
                     .wrap(configured_access_log(&cfg))
@@ -179,7 +193,7 @@ mod tests {
             let req = TestRequest::get()
                 .uri(&format!("{path}?q=1"))
                 .peer_addr("10.0.0.1:5000".parse().unwrap())
-                .insert_header(("x-forwarded-for", "203.0.113.9"))
+                .insert_header(("x-forwarded-for", "127.0.0.1, 203.0.113.9"))
                 .insert_header(("user-agent", "agent/1"))
                 .insert_header(("authorization", "Bearer SECRET"))
                 .to_request();
@@ -187,7 +201,7 @@ mod tests {
         }
         let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
         let lines: Vec<&str> = text.lines().filter(|l| l.contains(" - - [")).collect();
-        assert_eq!(lines.len(), 2, "{text}");
+        assert_eq!(lines.len(), 3, "{text}");
         assert!(lines[0].starts_with("10.0.0.1 - - ["), "{}", lines[0]);
         assert!(
             lines[0].ends_with(r#"] "GET /peer?q=1 HTTP/1.1" 200 2 "-" "agent/1""#),
@@ -200,6 +214,8 @@ mod tests {
             "{}",
             lines[1]
         );
+        // A peer that is not a trusted proxy is logged as itself, whatever it forwards.
+        assert!(lines[2].starts_with("10.0.0.1 - - ["), "{}", lines[2]);
         assert!(!text.contains("SECRET"), "{text}");
     }
 

@@ -135,7 +135,107 @@ fn catalogue() -> Vec<Case> {
         ],
     );
     truncated.truncate(truncated.len() - 12);
+    // Past `request.max_fields` (1000): as many distinct names as 0.9 MB holds, and parts.
+    let mut distinct = String::new();
+    for i in 0.. {
+        if distinct.len() > 900_000 {
+            break;
+        }
+        let _ = write!(distinct, "f{i}=&");
+    }
+    let query_1001: Vec<String> = (0..1001).map(|i| format!("q{i}")).collect();
+    let part_names: Vec<String> = (0..1001).map(|i| format!("p{i}")).collect();
+    let many_parts_refs: Vec<PartSpec<'_>> = part_names
+        .iter()
+        .map(|n| (n.as_str(), None, &b"v"[..]))
+        .collect();
+    let many_parts = multipart("XyZ", &many_parts_refs);
+    let hostile_host = |path: &str| {
+        raw(&format!(
+            "GET {path} HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n"
+        ))
+    };
     vec![
+        // The perimeter: limits on what a client sends, and the operator pages.
+        case(
+            Tour,
+            "a query of 1001 parameters",
+            get(&format!("/?{}", query_1001.join("&"))),
+            400,
+        )
+        .says("more than 1000 parameters (request.max_fields)"),
+        case(
+            Tour,
+            "a typed form body of 0.9 MB of distinct names",
+            send(
+                "POST",
+                "/users",
+                "application/x-www-form-urlencoded",
+                distinct.as_bytes(),
+            ),
+            413,
+        )
+        .says("more than 1000 fields (request.max_fields)"),
+        case(
+            Tour,
+            "a body that stops after 9 of its 1000 bytes",
+            raw(
+                "POST /users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+                 Content-Length: 1000\r\n\r\n{\"name\":",
+            ),
+            408,
+        )
+        .says("server.body_timeout"),
+        case(
+            Tour,
+            "the API documents for a hostile name (DNS rebinding)",
+            hostile_host("/docs/"),
+            421,
+        )
+        .says("this machine's names"),
+        case(
+            Blog,
+            "a form page posted 0.9 MB of distinct names",
+            send(
+                "POST",
+                "/album/new",
+                "application/x-www-form-urlencoded",
+                distinct.as_bytes(),
+            ),
+            413,
+        )
+        .says("request.max_fields"),
+        case(
+            Blog,
+            "an upload of 1001 parts",
+            send(
+                "POST",
+                "/services/rest/photo/",
+                "multipart/form-data; boundary=XyZ",
+                &many_parts,
+            ),
+            413,
+        )
+        .says("more than 1000 parts (request.max_fields)"),
+        case(
+            Blog,
+            "the coverage report for a hostile name (DNS rebinding)",
+            hostile_host("/_coverage/"),
+            421,
+        )
+        .lacks("<html"),
+        case(
+            Blog,
+            "a coverage reset without the report page's token",
+            send(
+                "POST",
+                "/_coverage/reset",
+                "application/x-www-form-urlencoded",
+                b"token=guess",
+            ),
+            403,
+        )
+        .says("token of the report page"),
         // The request line and the head.
         case(Tour, "not HTTP at all", raw("HELLO THERE\r\n\r\n"), 400),
         case(
@@ -691,7 +791,14 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
 async fn the_bad_input_catalogue() {
     let cases = catalogue();
     assert!(cases.len() >= 50, "{} cases", cases.len());
-    let tour = TestServer::start(crate::tour::app()).await;
+    // A stalled body is cut after a second, within the reader's two quiet seconds.
+    let tour = TestServer::start(
+        crate::tour::builder_with_cache(drupe::cache::Caching::memory(1000, 10 << 20))
+            .set_global("server.body_timeout", 1)
+            .build()
+            .unwrap(),
+    )
+    .await;
     let (app, dir) = crate::photoblog_tests::sqlite_blog("bad-input").await;
     let blog = TestServer::start(app).await;
     let users_before: Value = tour.client().get("/users").send().await.json();

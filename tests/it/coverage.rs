@@ -138,14 +138,47 @@ async fn the_report_shows_what_was_never_exercised() {
     assert_eq!(json, coverage.snapshot());
 }
 
+/// The reset form's token, as the report page carries it.
+fn reset_token(page: &str) -> String {
+    let at = page
+        .find("name=\"token\" value=\"")
+        .expect("the page has a reset form with its token");
+    let rest = &page[at + "name=\"token\" value=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
 #[actix_web::test]
-async fn reset_clears_and_requires_post() {
+async fn reset_clears_and_requires_post_with_the_pages_token() {
     let coverage = Coverage::new();
     let c = TestClient::new(app(&coverage)).await;
     c.get("/").send().await.assert_status(200);
     assert_eq!(coverage.snapshot().totals_under("/").hits, 1);
     c.get("/_coverage/reset").send().await.assert_status(405);
+    // A form on another page (or site) posting to the reset has no token: refused.
+    for body in ["", "token=", "token=0123456789abcdef0123456789abcdef"] {
+        c.post("/_coverage/reset")
+            .body("application/x-www-form-urlencoded", body)
+            .send()
+            .await
+            .assert_status(403)
+            .assert_text("A reset needs the token of the report page (its Reset button).");
+    }
+    assert_eq!(coverage.snapshot().totals_under("/").hits, 1);
+    let token = reset_token(&c.get("/_coverage/").send().await.text());
+    assert_eq!(token.len(), 32);
+    // The token, sent by a page of another site: refused too.
     c.post("/_coverage/reset")
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("token", &token)])
+        .send()
+        .await
+        .assert_status(403)
+        .assert_text("A reset comes from the report page, not from another site.");
+    assert_eq!(coverage.snapshot().totals_under("/").hits, 1);
+    // The report page's own button.
+    c.post("/_coverage/reset")
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("token", &token)])
         .send()
         .await
         .assert_status(303)

@@ -371,6 +371,35 @@ async fn punctuation_reads_as_underscore() {
     ] {
         c.get(p).send().await.assert_status(200).assert_text("OK");
     }
+    // Settings per path are looked up through the same translation: a limit configured for
+    // the handler's name holds for every spelling that reaches it.
+    let app = App::builder(root())
+        .set("/translate_html", "request.max_fields", 1)
+        .set("/other-name", "request.max_fields", 2)
+        .build()
+        .unwrap();
+    let limited = TestClient::new(app).await;
+    for p in [
+        "/translate.html",
+        "/translate-html",
+        "/translate_html",
+        "/translate~html",
+    ] {
+        limited
+            .get(&format!("{p}?a=1&b=2"))
+            .send()
+            .await
+            .assert_status(400)
+            .assert_text("The query string has more than 1 parameters (request.max_fields).");
+    }
+    for p in ["/other.name", "/other_name"] {
+        limited
+            .get(&format!("{p}?a=1&b=2&c=3"))
+            .send()
+            .await
+            .assert_status(400)
+            .assert_text("The query string has more than 2 parameters (request.max_fields).");
+    }
     c.get("/other.name").send().await.assert_text("aliased");
     c.get("/other-name").send().await.assert_text("aliased");
     c.get("/third").send().await.assert_text("aliased");
@@ -614,6 +643,17 @@ async fn head_answers_with_get_headers_and_no_body() {
     let head = c.head("/dir1/plain").send().await;
     head.assert_status(200).assert_empty();
     assert_eq!(get.header("content-type"), head.header("content-type"));
+    // Over a socket, the length written is the GET body's.
+    let s = drupe::testing::TestServer::start(App::new(root()).unwrap()).await;
+    let raw = s.raw(b"HEAD /dir1/plain HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    assert!(
+        raw.to_ascii_lowercase()
+            .contains(&format!("content-length: {}\r\n", get.body().len())),
+        "{raw}"
+    );
+    assert!(raw.ends_with("\r\n\r\n"), "a body after the head: {raw}");
+    s.stop().await;
 }
 
 #[actix_web::test]

@@ -241,7 +241,7 @@ async fn created_has_an_absolute_location() {
         .assert_header("location", "http://internal:9000/points/4/0");
     let behind = TestClient::new(
         App::builder(Root)
-            .set_global("server.behind_proxy", true)
+            .set_global("server.trusted_proxies", vec!["127.0.0.1"])
             .build()
             .unwrap(),
     )

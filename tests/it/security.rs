@@ -17,6 +17,8 @@ fn outside() -> SocketAddr {
 async fn counts(c: &TestClient) -> (usize, usize) {
     let albums = c.get("/services/rest/album/").send().await;
     let photos = c.get("/services/rest/photo/").send().await;
+    albums.assert_status(200);
+    photos.assert_status(200);
     (
         albums.json::<Vec<Value>>().len(),
         photos.json::<Vec<Value>>().len(),
@@ -57,11 +59,127 @@ async fn operator_pages_are_for_loopback_clients_unless_configured() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The tour's operator pages: its coverage report, its API documents, its cache's counters.
+const OPERATOR: [&str; 5] = [
+    "/_coverage/",
+    "/_coverage/data.json",
+    "/openapi.json",
+    "/docs/",
+    "/_cache/stats",
+];
+
+#[actix_web::test]
+async fn operator_pages_cannot_be_reached_by_forging_headers() {
+    let proxy: SocketAddr = "10.0.0.1:50000".parse().unwrap();
+    let app = crate::tour::builder_with_cache(drupe::cache::Caching::memory(10, 1 << 20))
+        .set_global("server.trusted_proxies", vec!["10.0.0.1"])
+        .build()
+        .unwrap();
+    let c = TestClient::new(app).await;
+    for path in OPERATOR {
+        // A client writing proxy headers itself is not a proxy: its own address counts.
+        for (name, value) in [
+            ("x-forwarded-for", "127.0.0.1"),
+            ("forwarded", "for=127.0.0.1"),
+            ("x-real-ip", "127.0.0.1"),
+        ] {
+            c.get(path)
+                .peer(outside())
+                .header(name, value)
+                .send()
+                .await
+                .assert_status(404);
+        }
+        // Through the proxy, a client that put 127.0.0.1 first: the proxy appended the
+        // address it really came from, and that one counts.
+        c.get(path)
+            .peer(proxy)
+            .header("x-forwarded-for", "127.0.0.1, 198.51.100.7")
+            .send()
+            .await
+            .assert_status(404);
+        c.get(path)
+            .peer(proxy)
+            .header("forwarded", "for=127.0.0.1, for=\"198.51.100.7:4711\"")
+            .send()
+            .await
+            .assert_status(404);
+        // An operator on the proxy's machine is local.
+        c.get(path)
+            .peer(proxy)
+            .header("x-forwarded-for", "127.0.0.1")
+            .send()
+            .await
+            .assert_status(200);
+        // DNS rebinding: a page of attacker.example, resolved to 127.0.0.1, in a browser on
+        // this machine. The client is local; the name is not.
+        for host in [
+            "attacker.example",
+            "attacker.example:8080",
+            "localhost.attacker.example",
+        ] {
+            c.get(path)
+                .header("host", host)
+                .send()
+                .await
+                .assert_status(421)
+                .assert_contains("answers only for this machine's names");
+        }
+        for host in [
+            "localhost:8080",
+            "127.0.0.1:8080",
+            "[::1]:8080",
+            "LOCALHOST",
+        ] {
+            c.get(path)
+                .header("host", host)
+                .send()
+                .await
+                .assert_status(200);
+        }
+    }
+    // The reset too, before it looks at anything else.
+    c.post("/_coverage/reset")
+        .header("host", "attacker.example")
+        .send()
+        .await
+        .assert_status(421);
+    // The application's own pages answer any name.
+    c.get("/")
+        .header("host", "attacker.example")
+        .send()
+        .await
+        .assert_status(200);
+}
+
+#[actix_web::test]
+async fn operator_pages_answer_the_names_configured() {
+    let app = crate::tour::builder_with_cache(drupe::cache::Caching::memory(10, 1 << 20))
+        .set_global("server.allowed_hosts", vec!["Ops.Example"])
+        .build()
+        .unwrap();
+    let c = TestClient::new(app).await;
+    for path in OPERATOR {
+        c.get(path)
+            .header("host", "ops.example:8443")
+            .send()
+            .await
+            .assert_status(200);
+        c.get(path)
+            .header("host", "other.example")
+            .send()
+            .await
+            .assert_status(421);
+    }
+}
+
 #[actix_web::test]
 async fn every_form_needs_its_token() {
     let (c, dir) = sqlite_client("sec-csrf").await;
     let before = counts(&c).await;
-    let title = c.get("/services/rest/album/1").send().await.json::<Value>()["title"].clone();
+    let album = c.get("/services/rest/album/1").send().await;
+    album.assert_status(200);
+    let title = album.json::<Value>()["title"].clone();
     let forms: [(&str, Vec<Part>); 4] = [
         ("/album/new", vec![Part::text("title", "Forged")]),
         ("/album/1/edit", vec![Part::text("title", "Forged")]),
@@ -102,10 +220,9 @@ async fn every_form_needs_its_token() {
             .assert_status(403);
     }
     assert_eq!(counts(&c).await, before, "a forged form changed something");
-    assert_eq!(
-        c.get("/services/rest/album/1").send().await.json::<Value>()["title"],
-        title
-    );
+    let album = c.get("/services/rest/album/1").send().await;
+    album.assert_status(200);
+    assert_eq!(album.json::<Value>()["title"], title);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -192,17 +309,18 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 async fn html_carries_its_security_headers_and_no_inline_code() {
     let (c, dir) = sqlite_client("sec-html").await;
     let pages = [
-        "/",
-        "/album/1",
-        "/photo/1",
-        "/album/new",
-        "/album/1/edit",
-        "/album/1/upload",
-        "/album/999",
-        "/no/such/page",
+        ("/", 200),
+        ("/album/1", 200),
+        ("/photo/1", 200),
+        ("/album/new", 200),
+        ("/album/1/edit", 200),
+        ("/album/1/upload", 200),
+        ("/album/999", 404),
+        ("/no/such/page", 404),
     ];
-    for path in pages {
+    for (path, status) in pages {
         let r = c.get(path).accept("text/html").send().await;
+        r.assert_status(status);
         assert!(
             r.header("content-type")
                 .is_some_and(|t| t.starts_with("text/html")),

@@ -139,6 +139,17 @@ fn configuration_errors_are_reported_at_build() {
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("request.body.max_size"), "{err}");
+    for bad in [toml::Value::Integer(0), toml::Value::from("many")] {
+        let err = App::builder(Root)
+            .set("/forms", "request.max_fields", bad)
+            .build()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("[\"/forms\"] request.max_fields: expected a number of fields above 0"),
+            "{err}"
+        );
+    }
     let err = App::builder(Root)
         .set("/", "tools.trailing_slash.on", "yes")
         .build()
@@ -146,7 +157,21 @@ fn configuration_errors_are_reported_at_build() {
     assert!(err.to_string().contains("expected true or false"), "{err}");
     // Global settings of the wrong shape name their key (coverage.* are read where it is on).
     for (key, value) in [
-        ("server.behind_proxy", toml::Value::from("yes")),
+        // Replaced by server.trusted_proxies: an error that says so, whatever its value.
+        ("server.behind_proxy", toml::Value::Boolean(true)),
+        ("server.trusted_proxies", toml::Value::from("yes")),
+        (
+            "server.trusted_proxies",
+            toml::Value::from(vec!["10.0.0.0/33"]),
+        ),
+        (
+            "server.trusted_proxies",
+            toml::Value::from(vec!["proxy.example"]),
+        ),
+        ("server.allowed_hosts", toml::Value::Integer(5)),
+        ("server.body_timeout", toml::Value::Integer(-1)),
+        ("server.body_timeout", toml::Value::Float(f64::NAN)),
+        ("server.body_timeout", toml::Value::from("10 s")),
         ("openapi.on", toml::Value::from("yes")),
         ("openapi.path", toml::Value::Integer(5)),
         ("cache.backend", toml::Value::from("memcached")),

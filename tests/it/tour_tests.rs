@@ -14,8 +14,16 @@ async fn the_tour_serves_its_tree() {
         .assert_text("hello world");
     c.get("/?name=bob").send().await.assert_text("hello bob");
     c.get("/a/b").send().await.assert_json(json!(["a", "b"]));
-    c.get("/translate.html").send().await.assert_text("OK");
-    c.get("/translate-html").send().await.assert_text("OK");
+    // One handler under three spellings, with the settings of its configured one.
+    for p in ["/translate.html", "/translate-html", "/translate_html"] {
+        c.get(p)
+            .send()
+            .await
+            .assert_status(200)
+            .assert_text("OK")
+            .assert_header("x-translated", "yes");
+    }
+    c.get("/").send().await.assert_no_header("x-translated");
     c.get("/blog/").send().await.assert_text("blog index");
     c.get("/blog")
         .send()

@@ -4,23 +4,32 @@
 //! `application/x-www-form-urlencoded` or `multipart/form-data` body is parsed into named
 //! parameters (CherryPy's body params), files becoming [`Upload`] values. [`Body<T>`] reads one
 //! typed value from JSON, XML, a urlencoded or a multipart form, chosen by `Content-Type`
-//! (415 for anything else). Every read is bounded by `request.body.max_size` (1 MiB by default,
-//! per subtree): beyond it the answer is 413, and a malformed body is a 400 whose message says
-//! where the error is.
+//! (415 for anything else). Every read is bounded (see [`limits`]): `request.body.max_size`
+//! bytes (1 MiB by default, per subtree) and `request.max_fields` fields or parts (1000),
+//! beyond which the answer is 413, and `server.body_timeout` of silence (10 s), after which it
+//! is 408; a malformed body is a 400 whose message says where the error is.
 
 use std::fmt;
 
 use actix_web::dev::Payload;
 use actix_web::http::{Method, header};
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt;
+use actix_web::{FromRequest, HttpRequest};
+use bytes::Bytes;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 use crate::HttpError;
-use crate::dispatch::bind::{FromParam, ParamError, ParamInput, ParamSchema, Value};
-use crate::dispatch::path::decode_form_component;
+use crate::dispatch::param::{FromParam, ParamError, ParamInput, ParamSchema, Value};
+
+mod form;
+mod limits;
+
+pub(crate) use form::{FormData, read_form};
+pub(crate) use limits::{BodyLimits, Stalled, guard, has_body, read_bytes, stalled_error};
+pub use limits::{DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_FIELDS};
+
+use form::{parse_urlencoded, read_multipart};
+use limits::limits_of;
 
 /// A file from a `multipart/form-data` body.
 ///
@@ -99,13 +108,6 @@ impl FromParam for Upload {
     }
 }
 
-/// The fields and files of a form body.
-#[derive(Debug, Default)]
-pub(crate) struct FormData {
-    pub(crate) fields: Vec<(String, String)>,
-    pub(crate) files: Vec<(String, Upload)>,
-}
-
 /// The kinds of body drupe reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BodyKind {
@@ -139,126 +141,6 @@ pub(crate) fn has_form_body(req: &HttpRequest) -> bool {
             body_kind(req),
             Some(BodyKind::UrlEncoded | BodyKind::Multipart)
         )
-}
-
-fn too_large(limit: usize) -> HttpError {
-    HttpError::payload_too_large(format!(
-        "The request body is larger than the limit of {limit} bytes."
-    ))
-}
-
-/// Reads the whole body, at most `limit` bytes.
-pub(crate) async fn read_bytes(
-    req: &HttpRequest,
-    payload: &mut Payload,
-    limit: usize,
-) -> Result<Bytes, HttpError> {
-    if let Some(len) = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        && len > limit as u64
-    {
-        return Err(too_large(limit));
-    }
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            HttpError::bad_request(format!("The request body could not be read: {e}"))
-        })?;
-        if buf.len() + chunk.len() > limit {
-            return Err(too_large(limit));
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf.freeze())
-}
-
-/// Parses a urlencoded body.
-fn parse_urlencoded(bytes: &[u8]) -> Result<Vec<(String, String)>, HttpError> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| HttpError::bad_request("The form body is not valid UTF-8."))?;
-    let mut out = Vec::new();
-    for pair in text.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let k = decode_form_component(k)
-            .map_err(|e| e.with_message("Invalid percent-encoding in the form body."))?;
-        let v = decode_form_component(v)
-            .map_err(|e| e.with_message("Invalid percent-encoding in the form body."))?;
-        out.push((k.into_owned(), v.into_owned()));
-    }
-    Ok(out)
-}
-
-/// Parses a multipart body already read into memory.
-async fn parse_multipart(req: &HttpRequest, bytes: Bytes) -> Result<FormData, HttpError> {
-    let stream = futures_util::stream::once(async move { Ok(bytes) });
-    let mut mp = actix_multipart::Multipart::new(req.headers(), stream);
-    let mut form = FormData::default();
-    let bad = |e: actix_multipart::MultipartError| {
-        HttpError::bad_request(format!("Malformed multipart body: {e}"))
-    };
-    while let Some(field) = mp.next().await {
-        let mut field = field.map_err(bad)?;
-        let name = field
-            .name()
-            .ok_or_else(|| HttpError::bad_request("Malformed multipart body: a part has no name."))?
-            .to_owned();
-        let filename = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .map(str::to_owned);
-        let content_type = field.content_type().cloned();
-        let mut data = BytesMut::new();
-        while let Some(chunk) = field.next().await {
-            data.extend_from_slice(&chunk.map_err(bad)?);
-        }
-        if filename.is_some() {
-            form.files.push((
-                name,
-                Upload {
-                    filename,
-                    content_type,
-                    bytes: data.freeze(),
-                },
-            ));
-        } else {
-            let text = String::from_utf8(data.to_vec()).map_err(|_| {
-                HttpError::bad_request(format!("Form field '{name}' is not valid UTF-8."))
-            })?;
-            form.fields.push((name, text));
-        }
-    }
-    Ok(form)
-}
-
-/// Reads a form body (urlencoded or multipart) into fields and files.
-pub(crate) async fn read_form(
-    req: &HttpRequest,
-    payload: &mut Payload,
-    limit: usize,
-) -> Result<FormData, HttpError> {
-    let kind = body_kind(req);
-    let bytes = read_bytes(req, payload, limit).await?;
-    match kind {
-        Some(BodyKind::UrlEncoded) => Ok(FormData {
-            fields: parse_urlencoded(&bytes)?,
-            files: Vec::new(),
-        }),
-        Some(BodyKind::Multipart) => parse_multipart(req, bytes).await,
-        _ => Ok(FormData::default()),
-    }
-}
-
-/// The body limit in force for a request (set by the dispatcher from `request.body.max_size`).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct BodyLimit(pub(crate) usize);
-
-pub(crate) fn limit_of(req: &HttpRequest) -> usize {
-    req.extensions()
-        .get::<BodyLimit>()
-        .map_or(crate::config::DEFAULT_MAX_BODY, |l| l.0)
 }
 
 /// A typed request body, read from JSON, XML, a urlencoded form or a multipart form's text
@@ -321,15 +203,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
                     None => format!("The request has no Content-Type; send one of: {BODY_TYPES}."),
                 })
             })?;
-            let limit = limit_of(&req);
+            let limits = limits_of(&req);
+            let limit = limits.bytes;
             let value = match kind {
                 BodyKind::UrlEncoded => {
                     let bytes = read_bytes(&req, &mut payload, limit).await?;
-                    from_pairs(&parse_urlencoded(&bytes)?)?
+                    from_pairs(&parse_urlencoded(&bytes, limits.fields)?)?
                 }
                 BodyKind::Multipart => {
-                    let bytes = read_bytes(&req, &mut payload, limit).await?;
-                    from_pairs(&parse_multipart(&req, bytes).await?.fields)?
+                    from_pairs(&read_multipart(&req, payload, limits).await?.fields)?
                 }
                 BodyKind::Json => {
                     let bytes = read_bytes(&req, &mut payload, limit).await?;
@@ -378,17 +260,5 @@ mod tests {
         );
         assert_eq!(k("text/plain"), None);
         assert_eq!(k("garbage"), None);
-    }
-
-    #[test]
-    fn urlencoded() {
-        let p = parse_urlencoded(b"a=1&b=x+y&c=%C3%A9&d").unwrap();
-        assert_eq!(
-            p,
-            [("a", "1"), ("b", "x y"), ("c", "é"), ("d", "")]
-                .map(|(a, b)| (a.to_owned(), b.to_owned()))
-        );
-        assert_eq!(parse_urlencoded(b"a=%zz").unwrap_err().status(), 400);
-        assert_eq!(parse_urlencoded(b"a=\xff").unwrap_err().status(), 400);
     }
 }

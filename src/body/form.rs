@@ -1,0 +1,181 @@
+//! Form bodies: urlencoded and multipart, read into fields and files within their limits.
+//!
+//! This module owns the reading of `application/x-www-form-urlencoded` and
+//! `multipart/form-data` bodies. Both stop at `request.max_fields` values (413 naming the
+//! limit) and `request.body.max_size` bytes (413). A multipart body is parsed as it arrives
+//! (actix-multipart reads the payload stream): a part's bytes are copied once, from the
+//! parser's buffer into the value, and a part that arrives in one chunk not at all.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use actix_web::HttpRequest;
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+
+use super::limits::{BodyLimits, declared_over, read_bytes, too_large, too_many_fields};
+use super::{BodyKind, Upload, body_kind};
+use crate::HttpError;
+use crate::dispatch::path::decode_form_component;
+
+/// The fields and files of a form body.
+#[derive(Debug, Default)]
+pub(crate) struct FormData {
+    pub(crate) fields: Vec<(String, String)>,
+    pub(crate) files: Vec<(String, Upload)>,
+}
+
+/// Reads a form body (urlencoded or multipart) into fields and files.
+pub(crate) async fn read_form(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limits: BodyLimits,
+) -> Result<FormData, HttpError> {
+    match body_kind(req) {
+        Some(BodyKind::UrlEncoded) => {
+            let bytes = read_bytes(req, payload, limits.bytes).await?;
+            Ok(FormData {
+                fields: parse_urlencoded(&bytes, limits.fields)?,
+                files: Vec::new(),
+            })
+        }
+        Some(BodyKind::Multipart) => read_multipart(req, payload.take(), limits).await,
+        _ => Ok(FormData::default()),
+    }
+}
+
+/// Parses a urlencoded body into at most `max_fields` pairs.
+pub(crate) fn parse_urlencoded(
+    bytes: &[u8],
+    max_fields: usize,
+) -> Result<Vec<(String, String)>, HttpError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| HttpError::bad_request("The form body is not valid UTF-8."))?;
+    let mut out = Vec::new();
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
+        if out.len() == max_fields {
+            return Err(too_many_fields(max_fields));
+        }
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let k = decode_form_component(k)
+            .map_err(|e| e.with_message("Invalid percent-encoding in the form body."))?;
+        let v = decode_form_component(v)
+            .map_err(|e| e.with_message("Invalid percent-encoding in the form body."))?;
+        out.push((k.into_owned(), v.into_owned()));
+    }
+    Ok(out)
+}
+
+/// Parses a multipart body from its payload, as it arrives: at most `limits.bytes` bytes and
+/// `limits.fields` parts.
+pub(crate) async fn read_multipart(
+    req: &HttpRequest,
+    payload: Payload,
+    limits: BodyLimits,
+) -> Result<FormData, HttpError> {
+    if declared_over(req, limits.bytes) {
+        return Err(too_large(limits.bytes));
+    }
+    let over = Rc::new(Cell::new(false));
+    let counted = {
+        let (over, mut seen, limit) = (over.clone(), 0usize, limits.bytes);
+        payload.map(move |chunk| {
+            let chunk = chunk?;
+            seen += chunk.len();
+            if seen > limit {
+                over.set(true);
+                return Err(PayloadError::Overflow);
+            }
+            Ok(chunk)
+        })
+    };
+    let mut mp = actix_multipart::Multipart::new(req.headers(), counted);
+    let mut form = FormData::default();
+    let bad = |e: actix_multipart::MultipartError| {
+        if over.get() {
+            too_large(limits.bytes)
+        } else {
+            HttpError::bad_request(format!("Malformed multipart body: {e}"))
+        }
+    };
+    let mut parts = 0usize;
+    while let Some(field) = mp.next().await {
+        let field = field.map_err(bad)?;
+        parts += 1;
+        if parts > limits.fields {
+            return Err(HttpError::payload_too_large(format!(
+                "The multipart body has more than {} parts (request.max_fields).",
+                limits.fields
+            )));
+        }
+        let name = field
+            .name()
+            .ok_or_else(|| HttpError::bad_request("Malformed multipart body: a part has no name."))?
+            .to_owned();
+        let filename = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_owned);
+        let content_type = field.content_type().cloned();
+        let data = collect(field).await.map_err(bad)?;
+        if filename.is_some() {
+            form.files
+                .push((name, Upload::new(filename, content_type, data)));
+        } else {
+            let text = String::from_utf8(Vec::from(data)).map_err(|_| {
+                HttpError::bad_request(format!("Form field '{name}' is not valid UTF-8."))
+            })?;
+            form.fields.push((name, text));
+        }
+    }
+    Ok(form)
+}
+
+/// A part's bytes: the one chunk as it is, or several joined once.
+async fn collect(
+    mut field: actix_multipart::Field,
+) -> Result<Bytes, actix_multipart::MultipartError> {
+    let Some(first) = field.next().await.transpose()? else {
+        return Ok(Bytes::new());
+    };
+    let Some(second) = field.next().await.transpose()? else {
+        return Ok(first);
+    };
+    let mut all = BytesMut::with_capacity(first.len() + second.len());
+    all.extend_from_slice(&first);
+    all.extend_from_slice(&second);
+    while let Some(chunk) = field.next().await {
+        all.extend_from_slice(&chunk?);
+    }
+    Ok(all.freeze())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urlencoded() {
+        let p = parse_urlencoded(b"a=1&b=x+y&c=%C3%A9&d", 10).unwrap();
+        assert_eq!(
+            p,
+            [("a", "1"), ("b", "x y"), ("c", "é"), ("d", "")]
+                .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        );
+        assert_eq!(parse_urlencoded(b"a=%zz", 10).unwrap_err().status(), 400);
+        assert_eq!(parse_urlencoded(b"a=\xff", 10).unwrap_err().status(), 400);
+    }
+
+    #[test]
+    fn fields_are_counted() {
+        assert_eq!(parse_urlencoded(b"a&b&c", 3).unwrap().len(), 3);
+        let e = parse_urlencoded(b"a&b&c&d", 3).unwrap_err();
+        assert_eq!(e.status(), 413);
+        assert_eq!(
+            e.message(),
+            "The form has more than 3 fields (request.max_fields)."
+        );
+    }
+}
