@@ -18,7 +18,7 @@ records=target/tmp/reliability
 rm -rf "$records"
 echo "== checks (soak ${SOAK_SECS}s)" >&2
 DRUPE_SOAK_SECS=$SOAK_SECS cargo test --test it -- \
-  bad_input:: faults:: soak:: security:: 2>&1 | tail -25 >&2
+  bad_input:: faults:: soak:: security:: limits:: 2>&1 | tail -25 >&2
 echo "== fuzzing (${FUZZ_SECONDS}s per target)" >&2
 SECONDS_PER_TARGET=$FUZZ_SECONDS bash scripts/fuzz.sh
 python3 scripts/reliability_report.py "$records" target/fuzz >RELIABILITY.md

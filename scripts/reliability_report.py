@@ -101,6 +101,19 @@ def main(records, fuzz_dir):
             w("| `%s` | %s | %s | %s | %s |" % (t["target"], t["what"], t["seconds"], t["runs"],
                                                t["corpus"]))
         w("")
+    holes = sorted(f[:-5] for f in os.listdir(records)
+                   if f.startswith("hole_") and f.endswith(".json")) if os.path.isdir(records) else []
+    if holes:
+        w("## Holes a review found, tried again")
+        w("")
+        w("Each row is written by the test that proves the hole closed, with what it measured.")
+        w("")
+        w("| hole | what was tried | what it got |")
+        w("|---|---|---|")
+        for h in holes:
+            rec = load(records, h)
+            w("| %s | %s | %s |" % (h[len("hole_"):].replace("_", " "), rec["tried"], rec["got"]))
+        w("")
     if b:
         w("## The bad-input catalogue")
         w("")

@@ -166,6 +166,10 @@ async fn respond(
         {
             return error::render(&req, &refused);
         }
+        let payload = match req.extensions().get::<Stalled>() {
+            Some(stalled) => guard(payload, shared.body_timeout, stalled),
+            None => payload,
+        };
         return (e.handler)(req, payload).await;
     }
     let segs = match Segments::parse(&req.path()[path_start..]) {

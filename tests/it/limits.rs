@@ -74,9 +74,10 @@ async fn a_form_of_distinct_names_past_the_limit_is_413_naming_it() {
     let ms = t.elapsed().as_millis();
     r.assert_status(413)
         .assert_text("The form has more than 1000 fields (request.max_fields).");
-    crate::reliability::record(
-        "hole_form_fields",
-        serde_json::json!({"names": n, "status": r.status().as_u16(), "ms": ms}),
+    crate::reliability::hole(
+        "form_fields",
+        &format!("a 1 MiB urlencoded form of {n} distinct names, over a socket"),
+        &format!("{} naming request.max_fields, in {ms} ms", r.status().as_u16()),
     );
     // The limit is the setting's, and exactly it: 1000 fields pass.
     let (body, n) = distinct_names(10_000);
@@ -112,9 +113,14 @@ async fn binding_a_hundred_thousand_fields_is_linear() {
         .body("application/x-www-form-urlencoded", body.clone())
         .send()
         .await;
-    crate::reliability::record(
-        "hole_form_binding",
-        serde_json::json!({"names": n, "status": r.status().as_u16(), "ms": t.elapsed().as_millis()}),
+    crate::reliability::hole(
+        "form_binding",
+        &format!("the same form bound whole, with request.max_fields raised past its {n} names"),
+        &format!(
+            "{} listing the first ten unexpected names, in {} ms (debug build)",
+            r.status().as_u16(),
+            t.elapsed().as_millis()
+        ),
     );
     r.assert_status(400).assert_text(&format!(
         "Unexpected body parameters: x0, x1, x2, x3, x4, x5, x6, x7, x8, x9 and {} more",
@@ -229,12 +235,12 @@ async fn a_body_that_stalls_gets_408_and_the_connection_closes() {
         let (response, closed) = tokio::task::spawn_blocking(move || stall(addr, &head, first))
             .await
             .unwrap();
-        seen.push(serde_json::json!({
-            "path": path,
-            "status": response.get(9..12),
-            "closed": closed,
-            "ms": t.elapsed().as_millis(),
-        }));
+        seen.push(format!(
+            "{path}: {} after {} ms, {}",
+            response.get(9..12).unwrap_or("nothing"),
+            t.elapsed().as_millis(),
+            if closed { "closed" } else { "left open" }
+        ));
         assert!(
             response.starts_with("HTTP/1.1 408"),
             "{path}: no 408:\n{response}"
@@ -246,7 +252,12 @@ async fn a_body_that_stalls_gets_408_and_the_connection_closes() {
         );
         assert!(closed, "{path}: the connection stayed open:\n{response}");
     }
-    crate::reliability::record("hole_body_stall", serde_json::json!(seen));
+    crate::reliability::hole(
+        "body_stall",
+        "a POST declaring 1000 bytes that stops after the first few (form, typed body, \
+         multipart), server.body_timeout = 0.5",
+        &seen.join("; "),
+    );
     s.client().get("/ok").send().await.assert_status(200);
     s.stop().await;
 }

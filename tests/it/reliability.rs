@@ -15,3 +15,12 @@ pub(crate) fn record(name: &str, value: serde_json::Value) {
     let text = serde_json::to_string_pretty(&value).expect("a JSON record");
     std::fs::write(d.join(format!("{name}.json")), text).expect("write the record");
 }
+
+/// Records how a hole a review found is closed now: what was tried, what it got (measured by
+/// the test that proves it). `RELIABILITY.md` lists them in a table.
+pub(crate) fn hole(name: &str, tried: &str, got: &str) {
+    record(
+        &format!("hole_{name}"),
+        serde_json::json!({"tried": tried, "got": got}),
+    );
+}
