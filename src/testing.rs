@@ -406,10 +406,13 @@ impl TestResponse {
 }
 
 /// A real server on `127.0.0.1:0`, in a thread of its own, stopped when dropped.
+///
+/// It runs as [`App::serve`] does: drupe's listening socket ([`crate::net::bind`]), its
+/// connection tracking, and the application's `[global] server.*` settings (request and
+/// keep-alive timeouts, `server.shutdown_timeout` for [`TestServer::stop`]).
 pub struct TestServer {
     addr: SocketAddr,
-    handle: actix_web::dev::ServerHandle,
-    thread: Option<std::thread::JoinHandle<()>>,
+    served: Option<crate::engine::Served>,
     client: TestClient,
 }
 
@@ -421,41 +424,20 @@ impl TestServer {
 
     /// Serves `app` with `workers` workers.
     pub async fn start_with(app: App, workers: usize) -> Self {
-        let listener =
-            std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port on loopback");
-        let addr = listener.local_addr().expect("a bound address");
-        let (tx, rx) = std::sync::mpsc::channel();
-        // The engine's connection timeouts, so tests see what a served application does.
-        let timeouts = crate::engine::ConnectionTimeouts::from_config(app.config());
-        let thread = std::thread::spawn(move || {
-            let sys = actix_web::rt::System::new();
-            sys.block_on(async move {
-                let server = actix_web::HttpServer::new(move || {
-                    actix_web::App::new()
-                        .wrap(crate::engine::configured_access_log(app.config()))
-                        .configure(app.configure())
-                })
-                .workers(workers)
-                .client_request_timeout(timeouts.request)
-                .keep_alive(timeouts.keep_alive)
-                .disable_signals()
-                .shutdown_timeout(5)
-                .listen(listener)
-                .expect("listen on the bound socket")
-                .run();
-                tx.send(server.handle()).expect("the test is waiting");
-                let _ = server.await;
-            });
-        });
-        let handle = rx.recv().expect("the server thread started");
+        let bind = crate::net::BindAddr::Tcp("127.0.0.1:0".into());
+        let listener = crate::net::bind(&bind, Duration::ZERO)
+            .unwrap_or_else(|e| panic!("cannot listen on an ephemeral port on loopback: {e}"));
+        let addr = listener.local_addr().expect("a TCP listener");
+        let settings = crate::engine::Settings::from_config(app.config(), workers);
+        let served = crate::engine::serve(&app, listener, settings)
+            .unwrap_or_else(|e| panic!("cannot serve on {addr}: {e}"));
         let client = awc::Client::builder()
             .timeout(Duration::from_secs(30))
             .disable_redirects()
             .finish();
         Self {
             addr,
-            handle,
-            thread: Some(thread),
+            served: Some(served),
             client: TestClient {
                 backend: Backend::Socket {
                     client,
@@ -486,26 +468,26 @@ impl TestServer {
         raw_request(self.addr, request)
     }
 
-    /// Stops the server, waiting for in-flight requests.
+    /// Stops the server as the engine does: in-flight requests finish within the
+    /// application's `server.shutdown_timeout` (default 5 s), the rest are abandoned.
     pub async fn stop(mut self) {
-        self.handle.stop(true).await;
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        if let Some(served) = self.served.take()
+            && let Err(abandoned) = served.shutdown().await
+        {
+            tracing::warn!("test server on {}: {abandoned}", self.addr);
         }
     }
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        if let Some(t) = self.thread.take() {
-            let handle = self.handle.clone();
-            // Stopping needs the server's own runtime; ask and let the thread wind down.
+        if let Some(served) = self.served.take() {
+            // Stopping needs a runtime, and this may run inside one: ask from a thread.
             std::thread::spawn(move || {
-                actix_web::rt::System::new().block_on(handle.stop(false));
+                actix_web::rt::System::new().block_on(served.abort());
             })
             .join()
             .ok();
-            let _ = t.join();
         }
     }
 }

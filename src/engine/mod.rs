@@ -5,8 +5,11 @@
 //! `stop`, `exit`, `graceful`, `main`, and any other), listeners called in ascending priority
 //! (equal priorities in subscription order), every listener running even when an earlier one
 //! fails, and the `ENGINE` log lines. A failing `start` listener stops everything in order and
-//! makes the exit status 70 (`EX_SOFTWARE`). Plugins: the HTTP server ([`ServerPlugin`], start
-//! 75, stop 25) and signal handling ([`Signals`]).
+//! makes the exit status 70 (`EX_SOFTWARE`); so does a failing `graceful` listener (a restart
+//! that failed). Transitions (`start`, `stop`, `graceful`, `exit`) run one at a time: one asked
+//! for while another runs waits for it, and one asked for by a listener of the running
+//! transition runs right after it. Plugins: the HTTP server ([`ServerPlugin`], start 75, stop
+//! 25) and signal handling ([`Signals`]).
 //!
 //! ```
 //! use drupe::engine::Engine;
@@ -29,13 +32,16 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
+use std::thread::{JoinHandle, ThreadId};
 use std::time::Duration;
 
+mod http;
 mod log;
+mod respawn;
 mod server;
 mod signals;
 
+pub(crate) use http::{Served, Settings, serve};
 pub(crate) use log::configured_access_log;
 pub use log::{ACCESS_LOG_FORMAT, ACCESS_TARGET, EngineFormat, access_logger, init_logging};
 pub(crate) use server::ConnectionTimeouts;
@@ -74,6 +80,23 @@ struct Sub {
     cb: Callback,
 }
 
+/// A transition of the bus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Start,
+    Stop,
+    Graceful,
+    Exit,
+    Restart,
+}
+
+/// Whose turn it is to run a transition, and what its listeners asked for meanwhile.
+#[derive(Default)]
+struct Turn {
+    owner: Option<ThreadId>,
+    deferred: Vec<Op>,
+}
+
 struct Inner {
     state: Mutex<State>,
     /// Signals a change of `state` (waited on with `state`'s lock only).
@@ -87,6 +110,9 @@ struct Inner {
     exited_changed: Condvar,
     restart: AtomicBool,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    turn: Mutex<Turn>,
+    /// Signals that `turn` has no owner.
+    turn_free: Condvar,
 }
 
 /// The bus. Cheap to clone: clones share it.
@@ -132,6 +158,8 @@ impl Engine {
                 exited_changed: Condvar::new(),
                 restart: AtomicBool::new(false),
                 threads: Mutex::new(Vec::new()),
+                turn: Mutex::new(Turn::default()),
+                turn_free: Condvar::new(),
             }),
         }
     }
@@ -197,6 +225,99 @@ impl Engine {
     /// Starts: publishes `start`. If a listener fails, every other still runs, then the bus
     /// stops and exits in order and the exit status becomes 70.
     pub fn start(&self) -> Result<(), ChannelFailures> {
+        self.transition(Op::Start).unwrap_or(Ok(()))
+    }
+
+    /// Stops: publishes `stop`.
+    pub fn stop(&self) {
+        self.transition(Op::Stop);
+    }
+
+    /// Stops, then publishes `exit`. Runs once; later calls return once it has run.
+    pub fn exit(&self) {
+        self.transition(Op::Exit);
+    }
+
+    /// Publishes `graceful` (the server hands its socket to a new server) when the bus is
+    /// started. If a listener fails, the restart failed: the bus exits with status 70.
+    pub fn graceful(&self) {
+        self.transition(Op::Graceful);
+    }
+
+    /// Exits, then re-executes the process from [`Engine::block`].
+    pub fn restart(&self) {
+        self.transition(Op::Restart);
+    }
+
+    /// Runs `op` when no other transition runs (waiting for its turn), then what its
+    /// listeners asked for meanwhile. Asked for by a listener of the running transition, `op`
+    /// is queued to run after it and `None` is returned. A hand-written turn rather than a
+    /// reentrant lock: a transition nested in another would interleave their states.
+    fn transition(&self, op: Op) -> Option<Result<(), ChannelFailures>> {
+        let me = std::thread::current().id();
+        {
+            let mut turn = lock(&self.inner.turn);
+            if turn.owner == Some(me) {
+                turn.deferred.push(op);
+                return None;
+            }
+            while turn.owner.is_some() {
+                turn = self
+                    .inner
+                    .turn_free
+                    .wait(turn)
+                    .unwrap_or_else(|e| e.into_inner());
+            }
+            turn.owner = Some(me);
+        }
+        // Gives the turn back even if a transition panics.
+        struct Release<'a>(&'a Inner);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                let mut turn = lock(&self.0.turn);
+                turn.owner = None;
+                turn.deferred.clear();
+                self.0.turn_free.notify_all();
+            }
+        }
+        let _release = Release(&self.inner);
+        let outcome = self.run(op);
+        loop {
+            let next = {
+                let mut turn = lock(&self.inner.turn);
+                (!turn.deferred.is_empty()).then(|| turn.deferred.remove(0))
+            };
+            match next {
+                // A deferred start that fails has logged it and exited the bus already.
+                Some(op) => {
+                    let _ = self.run(op);
+                }
+                None => return Some(outcome),
+            }
+        }
+    }
+
+    fn run(&self, op: Op) -> Result<(), ChannelFailures> {
+        if matches!(op, Op::Start | Op::Stop) && self.inner.exiting.load(Ordering::SeqCst) {
+            engine_log!(info, "Bus {op:?} skipped: the bus has exited");
+            return Ok(());
+        }
+        match op {
+            Op::Start => return self.run_start(),
+            Op::Stop => self.run_stop(),
+            Op::Graceful => self.run_graceful(),
+            Op::Exit => self.run_exit(),
+            Op::Restart => {
+                if !self.inner.exiting.load(Ordering::SeqCst) {
+                    self.inner.restart.store(true, Ordering::SeqCst);
+                }
+                self.run_exit();
+            }
+        }
+        Ok(())
+    }
+
+    fn run_start(&self) -> Result<(), ChannelFailures> {
         self.set_state(State::Starting);
         engine_log!(info, "Bus STARTING");
         match self.publish("start") {
@@ -208,14 +329,13 @@ impl Engine {
             Err(f) => {
                 engine_log!(error, "Shutting down due to error in start listener:\n{f}");
                 self.inner.exit_code.store(70, Ordering::SeqCst);
-                self.exit();
+                self.run_exit();
                 Err(f)
             }
         }
     }
 
-    /// Stops: publishes `stop`.
-    pub fn stop(&self) {
+    fn run_stop(&self) {
         self.set_state(State::Stopping);
         engine_log!(info, "Bus STOPPING");
         if self.publish("stop").is_err() {
@@ -226,12 +346,11 @@ impl Engine {
         engine_log!(info, "Bus STOPPED");
     }
 
-    /// Stops, then publishes `exit`. Runs once; later calls return at once.
-    pub fn exit(&self) {
+    fn run_exit(&self) {
         if self.inner.exiting.swap(true, Ordering::SeqCst) {
             return;
         }
-        self.stop();
+        self.run_stop();
         self.set_state(State::Exiting);
         engine_log!(info, "Bus EXITING");
         if self.publish("exit").is_err() {
@@ -242,16 +361,18 @@ impl Engine {
         self.inner.exited_changed.notify_all();
     }
 
-    /// Publishes `graceful` (the server drains and restarts its workers).
-    pub fn graceful(&self) {
+    fn run_graceful(&self) {
+        let state = self.state();
+        if state != State::Started {
+            engine_log!(info, "Bus graceful skipped: the bus is {state:?}");
+            return;
+        }
         engine_log!(info, "Bus graceful");
-        let _ = self.publish("graceful");
-    }
-
-    /// Exits, then re-executes the process from [`Engine::block`].
-    pub fn restart(&self) {
-        self.inner.restart.store(true, Ordering::SeqCst);
-        self.exit();
+        if let Err(f) = self.publish("graceful") {
+            engine_log!(error, "Graceful restart failed; exiting:\n{f}");
+            self.inner.exit_code.store(70, Ordering::SeqCst);
+            self.run_exit();
+        }
     }
 
     /// The exit status the process should end with.
@@ -294,8 +415,8 @@ impl Engine {
             engine_log!(debug, "Waiting for thread {name}.");
             let _ = t.join();
         }
-        if self.inner.restart.load(Ordering::SeqCst) {
-            respawn();
+        if self.inner.restart.load(Ordering::SeqCst) && !respawn::respawn() {
+            self.inner.exit_code.store(70, Ordering::SeqCst);
         }
         ExitCode::from(self.exit_code())
     }
@@ -303,32 +424,6 @@ impl Engine {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Re-executes the current program with the same arguments (CherryPy's `Re-spawning`).
-fn respawn() {
-    let exe = match std::env::current_exe() {
-        Ok(e) => e,
-        Err(e) => {
-            engine_log!(error, "cannot restart: {e}");
-            return;
-        }
-    };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    engine_log!(info, "Re-spawning {} {}", exe.display(), args.join(" "));
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        let e = std::process::Command::new(&exe).args(&args).exec();
-        engine_log!(error, "cannot restart: {e}");
-    }
-    #[cfg(not(unix))]
-    {
-        match std::process::Command::new(&exe).args(&args).spawn() {
-            Ok(_) => std::process::exit(0),
-            Err(e) => engine_log!(error, "cannot restart: {e}"),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -381,6 +476,94 @@ mod tests {
         e.exit();
         assert_eq!(*seen.lock().unwrap(), ["x", "y", "z"]);
         assert_eq!(e.exit_code(), 0);
+    }
+
+    /// An exit asked for while a start runs waits for it: the bus never stops half-started,
+    /// nor ends `Started` after it exited.
+    #[test]
+    fn an_exit_from_another_thread_waits_for_the_start() {
+        let e = Engine::new();
+        let seen = Arc::new(StdMutex::new(Vec::new()));
+        let (entered_tx, entered) = std::sync::mpsc::channel();
+        let (release, release_rx) = std::sync::mpsc::channel::<()>();
+        let release_rx = StdMutex::new(release_rx);
+        let s = seen.clone();
+        e.subscribe("start", 50, "slow start", move |_| {
+            s.lock().unwrap().push("start begins");
+            entered_tx.send(()).unwrap();
+            release_rx.lock().unwrap().recv().unwrap();
+            s.lock().unwrap().push("start ends");
+            Ok(())
+        });
+        for ch in ["stop", "exit"] {
+            let s = seen.clone();
+            e.subscribe(ch, 50, ch, move |_| {
+                s.lock().unwrap().push(ch);
+                Ok(())
+            });
+        }
+        let starter = {
+            let e = e.clone();
+            std::thread::spawn(move || e.start())
+        };
+        entered.recv().unwrap();
+        let exiter = {
+            let e = e.clone();
+            std::thread::spawn(move || e.exit())
+        };
+        // The exit is asked for while the start listener runs; it must not run yet.
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(*seen.lock().unwrap(), ["start begins"]);
+        release.send(()).unwrap();
+        starter.join().unwrap().unwrap();
+        exiter.join().unwrap();
+        assert_eq!(
+            *seen.lock().unwrap(),
+            ["start begins", "start ends", "stop", "exit"]
+        );
+        assert_eq!(e.state(), State::Exiting);
+    }
+
+    /// A listener that asks for a transition (here an exit from a start listener) does not
+    /// deadlock: it runs right after the current one.
+    #[test]
+    fn a_transition_asked_for_by_a_listener_runs_after_the_current_one() {
+        let e = Engine::new();
+        let seen = Arc::new(StdMutex::new(Vec::new()));
+        let s = seen.clone();
+        e.subscribe("start", 50, "quits at once", move |bus| {
+            bus.exit();
+            s.lock().unwrap().push("start listener returns");
+            Ok(())
+        });
+        let s = seen.clone();
+        e.subscribe("exit", 50, "exit", move |_| {
+            s.lock().unwrap().push("exit");
+            Ok(())
+        });
+        e.start().unwrap();
+        assert_eq!(*seen.lock().unwrap(), ["start listener returns", "exit"]);
+        assert_eq!(e.block(), ExitCode::from(0));
+    }
+
+    /// A graceful restart whose listener fails ends the bus with status 70; asked for when the
+    /// bus is not started, it does nothing.
+    #[test]
+    fn a_failed_graceful_restart_exits_70() {
+        let e = Engine::new();
+        let calls = Arc::new(AtomicU64::new(0));
+        let c = calls.clone();
+        e.subscribe("graceful", 50, "reload", move |_| {
+            c.fetch_add(1, Ordering::SeqCst);
+            Err("cannot reload".into())
+        });
+        e.graceful();
+        assert_eq!(calls.load(Ordering::SeqCst), 0, "not started: skipped");
+        e.start().unwrap();
+        e.graceful();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(e.state(), State::Exiting);
+        assert_eq!(e.block(), ExitCode::from(70));
     }
 
     #[test]

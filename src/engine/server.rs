@@ -1,27 +1,28 @@
-//! The HTTP server as an engine plugin (start priority 75, stop 25).
+//! The HTTP server as an engine plugin (start priority 75, stop 25, graceful 50).
 //!
 //! Start binds the listener on the calling thread (so a busy port fails the start, with the
-//! holder named) and runs actix-web in a thread of its own with its signal handling off.
-//! Stop pauses accepting, closes idle keep-alive connections, lets in-flight requests finish
-//! within the shutdown timeout, and joins the thread: the port is free when stop returns.
-//! Graceful (`SIGUSR1`) is a stop followed by a start on the same address.
+//! holder named) and runs actix-web in a thread of its own with its signal handling off (see
+//! [`http`](super::http)). The plugin keeps a second handle on the listening socket for as long
+//! as it serves. Graceful (`SIGUSR1`) starts a new server on that socket, then drains the old
+//! one: the socket never closes, so no connection is refused and a restart cannot lose the
+//! port to another process. Stop drains within the shutdown timeout and closes the socket:
+//! the port is free when stop returns, and requests still running then are abandoned, which
+//! fails the stop (the process then exits non-zero) rather than outlasting the timeout.
 
 use std::sync::Mutex;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use actix_web::dev::ServerHandle;
-
+use super::http::{self, Served, Settings};
 use super::{Engine, ListenerResult, engine_log};
 use crate::App;
-use crate::net::{self, BindAddr, Connections, Listener};
+use crate::net::{self, BindAddr, Listener};
 
 struct Running {
-    handle: ServerHandle,
-    thread: JoinHandle<()>,
-    conns: Connections,
+    server: Served,
+    /// The plugin's own handle on the listening socket, handed to each new server.
+    listener: Listener,
     url: String,
-    /// The bound address (port 0 resolved), rebound by a graceful restart.
+    /// The bound address (port 0 resolved), rebound by a start after a stop.
     bound: BindAddr,
 }
 
@@ -44,6 +45,23 @@ impl ConnectionTimeouts {
         Self {
             request: config_secs(cfg, "server.request_timeout", Duration::from_secs(5), day),
             keep_alive: (!keep_alive.is_zero()).then_some(keep_alive),
+        }
+    }
+}
+
+impl Settings {
+    /// `workers` workers, and the timeouts of `[global] server.*` (seconds):
+    /// `server.shutdown_timeout` (default 5), `server.request_timeout`, `server.keep_alive`.
+    pub(crate) fn from_config(cfg: &crate::Config, workers: usize) -> Self {
+        Self {
+            workers,
+            shutdown_timeout: config_secs(
+                cfg,
+                "server.shutdown_timeout",
+                Duration::from_secs(5),
+                Duration::MAX,
+            ),
+            timeouts: ConnectionTimeouts::from_config(cfg),
         }
     }
 }
@@ -96,7 +114,7 @@ impl ServerPlugin {
             .filter(|n| *n > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         Self {
-            shutdown_timeout: secs("server.shutdown_timeout", 5),
+            shutdown_timeout: Settings::from_config(cfg, workers).shutdown_timeout,
             port_wait: secs("server.port_wait", 1),
             app,
             bind,
@@ -113,7 +131,9 @@ impl ServerPlugin {
         self
     }
 
-    /// How long in-flight requests may take to finish on stop.
+    /// How long in-flight requests may take to finish on stop, to the millisecond. Requests
+    /// still running then are abandoned and the stop fails, so the process exits non-zero
+    /// instead of waiting for a stuck handler.
     pub fn shutdown_timeout(mut self, d: Duration) -> Self {
         self.shutdown_timeout = d;
         self
@@ -137,15 +157,18 @@ impl ServerPlugin {
         let m = me.clone();
         engine.subscribe("start", 75, "HTTP server start", move |_| m.start());
         let m = me.clone();
-        engine.subscribe("stop", 25, "HTTP server stop", move |_| {
-            m.stop();
-            Ok(())
-        });
+        engine.subscribe("stop", 25, "HTTP server stop", move |_| m.stop());
         let m = me;
         engine.subscribe("graceful", 50, "HTTP server graceful", move |_| {
-            m.stop();
-            m.start()
+            m.graceful()
         });
+    }
+
+    fn settings(&self) -> Settings {
+        Settings {
+            shutdown_timeout: self.shutdown_timeout,
+            ..Settings::from_config(self.app.config(), self.workers)
+        }
     }
 
     fn start(&self) -> ListenerResult {
@@ -166,60 +189,52 @@ impl ServerPlugin {
             Some(a) => BindAddr::Tcp(a.to_string()),
             None => bind,
         };
-        let conns = Connections::default();
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let app = self.app.clone();
-        let (workers, timeout) = (self.workers, self.shutdown_timeout);
-        let timeouts = ConnectionTimeouts::from_config(self.app.config());
-        let c = conns.clone();
-        let thread = std::thread::Builder::new()
-            .name("HTTPServer".into())
-            .spawn(move || {
-                actix_web::rt::System::new().block_on(async move {
-                    let server = actix_web::HttpServer::new(move || {
-                        actix_web::App::new()
-                            .wrap(super::configured_access_log(app.config()))
-                            .configure(app.configure())
-                    })
-                    .workers(workers)
-                    .client_request_timeout(timeouts.request)
-                    .keep_alive(timeouts.keep_alive)
-                    .disable_signals()
-                    .shutdown_timeout(timeout.as_secs())
-                    .on_connect(move |conn, ext| c.on_connect(conn, ext));
-                    let server = match listener {
-                        Listener::Tcp(l) => server.listen(l),
-                        #[cfg(unix)]
-                        Listener::Unix(l, _) => server.listen_uds(l),
-                    };
-                    match server {
-                        Ok(s) => {
-                            let s = s.run();
-                            let _ = tx.send(Ok(s.handle()));
-                            let _ = s.await;
-                        }
-                        Err(e) => {
-                            let _ = tx.send(Err(e));
-                        }
-                    }
-                });
-            })?;
-        let handle = rx.recv()??;
+        let server = http::serve(&self.app, listener.try_clone()?, self.settings())?;
         engine_log!(info, "Serving on {url}");
-        if let Some(f) = &self.on_serving {
-            f(&url);
-        }
+        self.serving(&url);
         *running = Some(Running {
-            handle,
-            thread,
-            conns,
+            server,
+            listener,
             url,
             bound,
         });
         Ok(())
     }
 
-    fn stop(&self) {
+    fn serving(&self, url: &str) {
+        if let Some(f) = &self.on_serving {
+            f(url);
+        }
+    }
+
+    /// Starts a new server on the same socket, then drains the old one. If the new server
+    /// cannot start, the old one keeps serving and the error fails the graceful restart.
+    fn graceful(&self) -> ListenerResult {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(r) = running.as_mut() else {
+            engine_log!(info, "HTTP Server not running: nothing to restart");
+            return Ok(());
+        };
+        let fresh = http::serve(&self.app, r.listener.try_clone()?, self.settings())?;
+        let old = std::mem::replace(&mut r.server, fresh);
+        engine_log!(
+            info,
+            "Serving on {} (the socket handed to a new server)",
+            r.url
+        );
+        self.serving(&r.url);
+        let url = r.url.clone();
+        drop(running);
+        match block_on(old.shutdown()) {
+            Some(Ok(())) => engine_log!(info, "Old HTTP Server on {url} drained"),
+            // The restart itself succeeded: the new server serves.
+            Some(Err(abandoned)) => engine_log!(warn, "Old HTTP Server on {url}: {abandoned}"),
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn stop(&self) -> ListenerResult {
         let taken = self
             .running
             .lock()
@@ -227,16 +242,24 @@ impl ServerPlugin {
             .take();
         let Some(r) = taken else {
             engine_log!(info, "HTTP Server already shut down");
-            return;
+            return Ok(());
         };
-        block_on(r.handle.pause());
-        let idle = r.conns.drain();
-        engine_log!(debug, "Closed {idle} idle connections");
-        block_on(r.handle.stop(true));
-        let _ = r.thread.join();
-        engine_log!(info, "HTTP Server {} shut down", r.url);
-        // A restart rebinds the same address, port 0 included.
+        let outcome = block_on(r.server.shutdown());
+        // The last handle on the socket: the port is free from here.
+        drop(r.listener);
+        // A start after this stop rebinds the same address, port 0 included.
         *self.last_bound.lock().unwrap_or_else(|e| e.into_inner()) = Some(r.bound);
+        match outcome {
+            Some(Ok(())) => {
+                engine_log!(info, "HTTP Server {} shut down", r.url);
+                Ok(())
+            }
+            Some(Err(abandoned)) => {
+                engine_log!(error, "HTTP Server {} shut down: {abandoned}", r.url);
+                Err(abandoned.into())
+            }
+            None => Err("the server's stop could not run".into()),
+        }
     }
 }
 

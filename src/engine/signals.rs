@@ -1,9 +1,10 @@
 //! Signals drive the bus (reference A6.5 with B6).
 //!
 //! Unix: `SIGTERM` and `SIGINT` exit, `SIGHUP` exits (or restarts the process when asked),
-//! `SIGUSR1` is a graceful restart of the server. Windows: the console events Ctrl-C,
-//! Ctrl-Break, close, logoff and shutdown exit. actix-web's own signal handling is off, so
-//! these decide.
+//! `SIGUSR1` is a graceful restart of the server. A second `SIGINT` while the exit runs (Ctrl-C
+//! pressed again while requests drain) ends the process at once, with status 130. Windows: the
+//! console events Ctrl-C, Ctrl-Break, close, logoff and shutdown exit. actix-web's own signal
+//! handling is off, so these decide.
 
 use std::sync::Arc;
 
@@ -83,6 +84,7 @@ impl Signals {
                 Err(err) => engine_log!(error, "Could not listen for {name}: {err}"),
             }
         }
+        let mut exiting = false;
         loop {
             let next = futures_util::future::select_all(
                 streams
@@ -95,8 +97,18 @@ impl Signals {
             };
             let Some(name) = got else { return };
             engine_log!(info, "Caught signal {name}.");
+            if name == "SIGINT" && exiting {
+                engine_log!(
+                    error,
+                    "SIGINT caught again while shutting down: exiting now, without waiting \
+                     for requests to finish."
+                );
+                // 128 + SIGINT, what a shell reports for a process ended by Ctrl-C.
+                std::process::exit(130);
+            }
             let _ = engine.publish(name);
             let e = engine.clone();
+            exiting |= name != "SIGUSR1";
             match name {
                 "SIGHUP" if self.restart_on_hup => {
                     engine_log!(info, "SIGHUP caught: restarting.");

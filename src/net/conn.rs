@@ -1,14 +1,18 @@
-//! Accepted connections, tracked so a stop can close the idle ones at once.
+//! Accepted connections, tracked so a stop can close the idle ones at once and know what is
+//! still running.
 //!
-//! actix-web's graceful stop waits for every open connection, idle keep-alive ones included,
-//! up to the shutdown timeout. drupe keeps a duplicate of each accepted socket and counts the
-//! requests in flight on it: on stop, connections with none are shut down for reading (the
-//! server sees end-of-stream and closes them), and responses still in flight carry
+//! actix-web's graceful stop waits for every open connection, and closes a connection at once
+//! if its first request has not been read yet. drupe keeps a duplicate of each accepted socket,
+//! counts the requests in flight on it and remembers whether it has carried one: on stop,
+//! connections that served a request and have none in flight are shut down for reading (the
+//! server sees end-of-stream and closes them), connections accepted just before, whose first
+//! request is on its way, are given time to send it, and responses still in flight carry
 //! `Connection: close`.
 
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use actix_web::dev::Extensions;
 use socket2::SockRef;
@@ -19,6 +23,9 @@ use super::socket::mark_accepted;
 pub(crate) struct Conn {
     sock: Option<socket2::Socket>,
     in_flight: AtomicUsize,
+    /// Whether a request has reached the application on it.
+    served: AtomicBool,
+    accepted: Instant,
     draining: Arc<AtomicBool>,
 }
 
@@ -39,6 +46,7 @@ impl ConnTrack {
     /// Counts a request in flight on this connection.
     pub(crate) fn enter(&self) -> InFlight<'_> {
         self.0.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.0.served.store(true, Ordering::SeqCst);
         InFlight(&self.0)
     }
 
@@ -53,6 +61,16 @@ impl ConnTrack {
 pub(crate) struct Connections {
     draining: Arc<AtomicBool>,
     list: Arc<Mutex<Vec<Weak<Conn>>>>,
+    last_accepted: Arc<Mutex<Option<Instant>>>,
+}
+
+/// What a stopping server still has running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Busy {
+    /// Requests the application is handling.
+    pub(crate) in_flight: usize,
+    /// Connections accepted less than the grace ago that have not sent a request yet.
+    pub(crate) fresh: usize,
 }
 
 impl Connections {
@@ -66,25 +84,35 @@ impl Connections {
                 // `WSA_FLAG_NO_HANDLE_INHERIT`).
                 SockRef::from(s).try_clone().ok()
             });
+        let now = Instant::now();
         let c = Arc::new(Conn {
             sock,
             in_flight: AtomicUsize::new(0),
+            served: AtomicBool::new(false),
+            accepted: now,
             draining: self.draining.clone(),
         });
+        *self.last_accepted.lock().unwrap_or_else(|e| e.into_inner()) = Some(now);
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         list.retain(|w| w.strong_count() > 0);
         list.push(Arc::downgrade(&c));
         ext.insert(ConnTrack(c));
     }
 
-    /// Starts draining: idle connections are shut down for reading now; busy ones close
-    /// after their response. Returns how many idle connections were closed.
+    fn live(&self) -> Vec<Arc<Conn>> {
+        let list = self.list.lock().unwrap_or_else(|e| e.into_inner());
+        list.iter().filter_map(Weak::upgrade).collect()
+    }
+
+    /// Starts draining: connections that served a request and have none in flight are shut
+    /// down for reading now; busy ones close after their response. Returns how many idle
+    /// connections were closed.
     pub(crate) fn drain(&self) -> usize {
         self.draining.store(true, Ordering::SeqCst);
-        let list = self.list.lock().unwrap_or_else(|e| e.into_inner());
         let mut closed = 0;
-        for c in list.iter().filter_map(Weak::upgrade) {
-            if c.in_flight.load(Ordering::SeqCst) == 0
+        for c in self.live() {
+            if c.served.load(Ordering::SeqCst)
+                && c.in_flight.load(Ordering::SeqCst) == 0
                 && let Some(s) = &c.sock
                 && s.shutdown(std::net::Shutdown::Read).is_ok()
             {
@@ -92,5 +120,29 @@ impl Connections {
             }
         }
         closed
+    }
+
+    /// Requests in flight, and connections younger than `grace` still waiting for their
+    /// first request.
+    pub(crate) fn busy(&self, grace: Duration) -> Busy {
+        let mut busy = Busy {
+            in_flight: 0,
+            fresh: 0,
+        };
+        for c in self.live() {
+            busy.in_flight += c.in_flight.load(Ordering::SeqCst);
+            if !c.served.load(Ordering::SeqCst) && c.accepted.elapsed() < grace {
+                busy.fresh += 1;
+            }
+        }
+        busy
+    }
+
+    /// How long ago the last connection was accepted (`None`: never).
+    pub(crate) fn since_last_accepted(&self) -> Option<Duration> {
+        self.last_accepted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .map(|t| t.elapsed())
     }
 }

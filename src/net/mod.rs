@@ -52,7 +52,9 @@ pub enum BindAddr {
     Tcp(String),
     /// A Unix domain socket, `unix:/path/to/socket` (Unix only).
     Unix(PathBuf),
-    /// The socket systemd passed (`LISTEN_FDS`/`LISTEN_PID`), written `systemd`.
+    /// The socket systemd passed (`LISTEN_FDS`/`LISTEN_PID`), written `systemd`: checked to
+    /// be a listening stream socket (TCP or Unix) before it is adopted, once; the protocol's
+    /// variables are then removed from the environment.
     Systemd,
 }
 
@@ -118,6 +120,9 @@ pub enum BindError {
     /// Nothing to adopt: systemd passed no socket.
     #[error("no socket was passed by systemd (LISTEN_FDS/LISTEN_PID are not set for this process)")]
     NoSystemdSocket,
+    /// systemd passed something drupe cannot serve on.
+    #[error("cannot serve on the socket systemd passed: {0}")]
+    Systemd(String),
     /// Any other failure, with the address.
     #[error("cannot listen on {addr}: {source}")]
     Io {
@@ -177,6 +182,36 @@ impl Listener {
             Listener::Unix(..) => None,
         }
     }
+
+    /// A second handle on the same listening socket, non-inheritable like the first: a server
+    /// started on it accepts from the same queue, and the socket stays open (the port held)
+    /// until every handle is closed. This is how a graceful restart hands the socket from one
+    /// server to the next without refusing a connection.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let first = drupe::net::bind(&"127.0.0.1:0".parse().unwrap(), Duration::ZERO).unwrap();
+    /// let second = first.try_clone().unwrap();
+    /// let addr = first.local_addr().unwrap();
+    /// drop(first);
+    /// assert_eq!(second.local_addr(), Some(addr));
+    /// std::net::TcpStream::connect(addr).expect("still listening");
+    /// ```
+    pub fn try_clone(&self) -> io::Result<Listener> {
+        // socket2 duplicates non-inheritable (`F_DUPFD_CLOEXEC`, `WSA_FLAG_NO_HANDLE_INHERIT`).
+        let dup = |s: socket2::SockRef<'_>| {
+            let d = s.try_clone()?;
+            d.set_nonblocking(true)?;
+            Ok::<_, io::Error>(d)
+        };
+        Ok(match self {
+            Listener::Tcp(l) => Listener::Tcp(dup(socket2::SockRef::from(l))?.into()),
+            #[cfg(unix)]
+            Listener::Unix(l, path) => {
+                Listener::Unix(dup(socket2::SockRef::from(l))?.into(), path.clone())
+            }
+        })
+    }
 }
 
 /// Listens on `addr`, waiting up to `wait` for a busy port to free, then failing with the
@@ -196,7 +231,7 @@ pub fn bind(addr: &BindAddr, wait: Duration) -> Result<Listener, BindError> {
             "Unix domain sockets are not supported on Windows.".into(),
         )),
         #[cfg(unix)]
-        BindAddr::Systemd => systemd::adopt().map(Listener::Tcp),
+        BindAddr::Systemd => systemd::adopt(),
         #[cfg(not(unix))]
         BindAddr::Systemd => Err(BindError::NoSystemdSocket),
     }

@@ -36,20 +36,47 @@ pub(crate) fn tcp_listener(addr: SocketAddr) -> io::Result<std::net::TcpListener
     Ok(socket.into())
 }
 
-/// A Unix domain socket listener at `path` (an existing socket file is replaced).
+/// A Unix domain socket listener at `path`.
+///
+/// A socket file already there is removed only when it is stale: if something accepts a
+/// connection on it, a server is using it and binding fails with an error naming the path
+/// (removing the file would silently take the address from a live server); if the connection
+/// is refused, nothing listens and the file is replaced.
 #[cfg(unix)]
 pub(crate) fn unix_listener(
     path: &std::path::Path,
 ) -> io::Result<std::os::unix::net::UnixListener> {
     use std::os::unix::fs::FileTypeExt;
     if let Ok(meta) = std::fs::symlink_metadata(path) {
-        if meta.file_type().is_socket() {
-            std::fs::remove_file(path)?;
-        } else {
+        if !meta.file_type().is_socket() {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
                 format!("{} exists and is not a socket", path.display()),
             ));
+        }
+        match std::os::unix::net::UnixStream::connect(path) {
+            Ok(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::AddrInUse,
+                    format!(
+                        "{} is in use: a server is accepting connections on it. Stop it, or \
+                         pick another path.",
+                        path.display()
+                    ),
+                ));
+            }
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                std::fs::remove_file(path)?;
+            }
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot tell whether {} is in use ({e}): it was left in place",
+                        path.display()
+                    ),
+                ));
+            }
         }
     }
     let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;

@@ -1,17 +1,29 @@
 //! The engine and the socket layer with real sockets and real processes (reference A6/A7
-//! with B6/B7). Processes are this test binary run again in a child mode (`child_main`).
+//! with B6/B7). Processes are this test binary run again in a child mode (see `child`).
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use drupe::engine::{Engine, ServerPlugin};
 use drupe::net::BindAddr;
 use drupe::{App, controller};
 
 use crate::process::free_port;
+
+pub(crate) mod child;
+mod restart;
+mod shutdown;
+mod sockets;
+
+use child::{Test, here};
+
+/// Tags of the `slow` requests that reached the handler, for tests in this process.
+static STARTED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 
 /// The app the engine tests serve.
 struct Root;
@@ -23,17 +35,47 @@ impl Root {
         "ok"
     }
 
-    /// Sleeps `ms` milliseconds, then answers.
+    /// Sleeps `ms` milliseconds, then answers. Says when it starts: on stderr (for a child's
+    /// test) and under `tag` (for a test in this process, see [`wait_started`]).
     #[expose]
-    async fn slow(&self, ms: u64) -> String {
+    async fn slow(&self, ms: u64, tag: Option<String>) -> String {
+        eprintln!("slow request of {ms} ms started");
+        if let Some(tag) = tag {
+            STARTED
+                .lock()
+                .unwrap()
+                .get_or_insert_with(HashSet::new)
+                .insert(tag);
+        }
         actix_web::rt::time::sleep(Duration::from_millis(ms)).await;
         format!("slept {ms}")
     }
 
-    /// Starts a long-lived child process (which must not inherit the server's sockets).
+    /// Keeps its worker busy on the CPU for `ms` milliseconds (a loop, not a sleep): what a
+    /// handler binding a huge form does to its worker.
     #[expose]
-    fn spawn(&self) -> String {
-        let mut child = child_command("sleep")
+    async fn spin(&self, ms: u64) -> String {
+        eprintln!("spinning request started");
+        let started = Instant::now();
+        let mut turns = 0u64;
+        while started.elapsed() < Duration::from_millis(ms) {
+            turns = std::hint::black_box(turns.wrapping_add(1));
+        }
+        format!("spun {turns}")
+    }
+
+    /// An environment variable of the serving process, or `unset`.
+    #[expose]
+    fn env(&self, name: String) -> String {
+        std::env::var(name).unwrap_or_else(|_| "unset".into())
+    }
+
+    /// Starts a long-lived child process (which must not inherit the server's sockets) in the
+    /// test named `test`.
+    #[expose]
+    fn spawn(&self, test: String) -> String {
+        let mut child = Test::named(&test)
+            .command("sleep")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -49,92 +91,121 @@ fn app() -> App {
     App::new(Root).unwrap()
 }
 
-fn child_command(mode: &str) -> Command {
-    let mut c = Command::new(std::env::current_exe().unwrap());
-    c.args(["--exact", "engine::child_main", "--nocapture"])
-        .env("DRUPE_CHILD", mode)
-        .stdin(Stdio::null());
-    c
-}
-
-/// The child modes: `serve` (on `DRUPE_BIND`), `sleep`, `fail_start`. Without `DRUPE_CHILD`
-/// this test does nothing.
-#[test]
-fn child_main() {
-    let Ok(mode) = std::env::var("DRUPE_CHILD") else {
-        return;
-    };
-    drupe::engine::init_logging();
-    match mode.as_str() {
-        "serve" => {
-            let bind = std::env::var("DRUPE_BIND").unwrap();
-            let code = app().serve(&bind);
-            std::process::exit(if code == std::process::ExitCode::SUCCESS {
-                0
-            } else {
-                70
-            });
-        }
-        "sleep" => std::thread::sleep(Duration::from_secs(60)),
-        "fail_start" => {
-            let engine = Engine::new();
-            for (name, prio, fail) in [
-                ("first", 10, false),
-                ("second", 20, true),
-                ("third", 30, false),
-            ] {
-                engine.subscribe("start", prio, name, move |_| {
-                    eprintln!("start listener {name} ran");
-                    if fail {
-                        Err(format!("{name} refuses to start").into())
-                    } else {
-                        Ok(())
-                    }
-                });
-            }
-            engine.subscribe("stop", 50, "stopper", |_| {
-                eprintln!("stop listener ran");
-                Ok(())
-            });
-            let _ = engine.start();
-            let code = engine.block();
-            std::process::exit(if code == std::process::ExitCode::from(70) {
-                70
-            } else {
-                1
-            });
-        }
-        other => panic!("unknown child mode {other}"),
+/// Waits (at most 20 s) until the `slow` request tagged `tag` is in its handler.
+fn wait_started(tag: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !STARTED
+        .lock()
+        .unwrap()
+        .as_ref()
+        .is_some_and(|s| s.contains(tag))
+    {
+        assert!(Instant::now() < deadline, "request {tag} never started");
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
-type Lines = Arc<std::sync::Mutex<Vec<String>>>;
+/// A child's stderr, line by line.
+#[derive(Clone, Default)]
+struct Log {
+    lines: Arc<Mutex<Vec<String>>>,
+    closed: Arc<AtomicBool>,
+}
 
-/// A child serving on `bind`; returns it with the URL it logged and its stderr lines.
-fn serve_child(bind: &str) -> (Child, String, Lines) {
-    let mut child = child_command("serve")
-        .env("DRUPE_BIND", bind)
+impl Log {
+    /// Waits (at most `within`) until `count` lines contain `needle`; returns the last of them.
+    fn wait_line(&self, needle: &str, count: usize, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            {
+                let l = self.lines.lock().unwrap();
+                let found: Vec<&String> = l.iter().filter(|l| l.contains(needle)).collect();
+                if found.len() >= count {
+                    return found[count - 1].clone();
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{count} lines with {needle:?} expected:\n{}",
+                    l.join("\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Everything so far.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    fn text(&self) -> String {
+        self.lines.lock().unwrap().join("\n")
+    }
+}
+
+/// Starts `cmd` with its stderr collected line by line.
+fn spawn_logged(mut cmd: Command) -> (Child, Log) {
+    let mut child = cmd
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let lines: Lines = Arc::default();
-    let (tx, rx) = std::sync::mpsc::channel();
+    let log = Log::default();
     let stderr = child.stderr.take().unwrap();
-    let l = lines.clone();
+    let l = log.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(url) = line.split("serving on ").nth(1) {
-                let _ = tx.send(url.to_owned());
-            }
-            l.lock().unwrap().push(line);
+            l.lines.lock().unwrap().push(line);
         }
+        l.closed.store(true, Ordering::SeqCst);
     });
-    let url = rx
-        .recv_timeout(Duration::from_secs(30))
-        .unwrap_or_else(|_| panic!("the child never served: {:?}", lines.lock().unwrap()));
-    (child, url, lines)
+    (child, log)
+}
+
+/// A child of `test` serving on `bind` with `env`; returns it with the URL it logged and its
+/// stderr.
+fn serve_child(test: &Test, bind: &str, env: &[(&str, &str)]) -> (Child, String, Log) {
+    let mut cmd = test.command("serve");
+    cmd.env("DRUPE_BIND", bind).envs(env.iter().copied());
+    let (child, log) = spawn_logged(cmd);
+    let line = log.wait_line("serving on ", 1, Duration::from_secs(30));
+    let url = line.split("serving on ").nth(1).unwrap().to_owned();
+    (child, url, log)
+}
+
+/// Waits (at most `within`) for `child` to exit, then for its stderr to close; kills it and
+/// fails past that.
+#[cfg_attr(not(unix), allow(dead_code))]
+fn exit_within(child: &mut Child, within: Duration, log: &Log) -> std::process::ExitStatus {
+    let deadline = Instant::now() + within;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the process was still running {within:?} later:\n{}",
+                log.text()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !log.closed.load(Ordering::SeqCst) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    status
+}
+
+/// Sends `signal` (`TERM`, `INT`, `HUP`, `USR1`) to `child`.
+#[cfg(unix)]
+fn signal(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
 }
 
 /// Ends a process this test started.
@@ -186,11 +257,12 @@ fn two_hundred_stop_start_cycles_on_one_port() {
 
 #[test]
 fn the_port_is_free_when_stop_returns_even_while_a_spawned_child_lives() {
+    let me = here!();
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
     let engine = engine_on(&bind, Duration::from_secs(5));
     engine.start().unwrap();
-    let answer = get(bind.parse().unwrap(), "/spawn");
+    let answer = get(bind.parse().unwrap(), &format!("/spawn?test={}", me.name()));
     let pid: u32 = answer.rsplit("\r\n").next().unwrap().parse().unwrap();
     engine.exit();
     // The child still runs, and the port binds at once.
@@ -203,6 +275,7 @@ fn the_port_is_free_when_stop_returns_even_while_a_spawned_child_lives() {
 /// client sees the connection close when the server closes it, not when the child ends.
 #[test]
 fn an_accepted_connection_is_not_inherited_by_a_handlers_child() {
+    let me = here!();
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
     let engine = engine_on(&bind, Duration::from_secs(5));
@@ -211,7 +284,8 @@ fn an_accepted_connection_is_not_inherited_by_a_handlers_child() {
     s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
     write!(
         s,
-        "GET /spawn HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        "GET /spawn?test={} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        me.name()
     )
     .unwrap();
     let mut answer = String::new();
@@ -228,9 +302,11 @@ fn an_accepted_connection_is_not_inherited_by_a_handlers_child() {
 #[cfg(any(target_os = "linux", windows))]
 #[test]
 fn a_second_server_on_a_busy_port_exits_70_naming_the_first() {
-    let (mut first, url, _) = serve_child("127.0.0.1:0");
+    let me = here!();
+    let (mut first, url, _) = serve_child(&me, "127.0.0.1:0", &[]);
     let bind = url.trim_start_matches("http://").to_owned();
-    let second = child_command("serve")
+    let second = me
+        .command("serve")
         .env("DRUPE_BIND", &bind)
         .output()
         .unwrap();
@@ -306,9 +382,10 @@ fn idle_keep_alive_connections_do_not_hold_up_a_stop() {
 #[cfg(unix)]
 #[test]
 fn sigterm_lets_a_hundred_in_flight_requests_finish_then_exits_0() {
+    let me = here!();
     let _heavy = crate::heavy_blocking();
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let (mut child, url, lines) = serve_child("127.0.0.1:0");
+    use std::sync::atomic::AtomicUsize;
+    let (mut child, url, lines) = serve_child(&me, "127.0.0.1:0", &[]);
     let addr: SocketAddr = url.trim_start_matches("http://").parse().unwrap();
     let done = Arc::new(AtomicUsize::new(0));
     let mut clients = Vec::new();
@@ -322,31 +399,21 @@ fn sigterm_lets_a_hundred_in_flight_requests_finish_then_exits_0() {
             answer
         }));
     }
-    // Let every request reach the handler, then ask the server to stop.
-    std::thread::sleep(Duration::from_millis(700));
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    // Every request in its handler, then the server is asked to stop.
+    lines.wait_line(
+        "slow request of 1500 ms started",
+        100,
+        Duration::from_secs(20),
+    );
+    signal(&child, "TERM");
     for c in clients {
         let answer = c.join().unwrap();
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     }
-    let exit = child.wait().unwrap();
+    let exit = exit_within(&mut child, Duration::from_secs(30), &lines);
     assert_eq!(done.load(Ordering::SeqCst), 100);
     assert_eq!(exit.code(), Some(0));
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while std::time::Instant::now() < deadline
-        && !lines
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|l| l.contains("Bus EXITED"))
-    {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let log = lines.lock().unwrap().join("\n");
+    let log = lines.text();
     let order = [
         "Caught signal SIGTERM.",
         "ENGINE Bus STOPPING",
@@ -365,7 +432,8 @@ fn sigterm_lets_a_hundred_in_flight_requests_finish_then_exits_0() {
 
 #[test]
 fn a_failing_start_listener_stops_everything_and_exits_70() {
-    let out = child_command("fail_start").output().unwrap();
+    let me = here!();
+    let out = me.command("fail_start").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(70), "{stderr}");
     for line in [
@@ -379,77 +447,6 @@ fn a_failing_start_listener_stops_everything_and_exits_70() {
     ] {
         assert!(stderr.contains(line), "{line} missing:\n{stderr}");
     }
-}
-
-#[cfg(unix)]
-#[test]
-fn unix_domain_sockets() {
-    let path = crate::photoblog_tests::temp_dir("uds").join("app.sock");
-    let engine = engine_on(&format!("unix:{}", path.display()), Duration::from_secs(5));
-    engine.start().unwrap();
-    let mut s = std::os::unix::net::UnixStream::connect(&path).unwrap();
-    write!(
-        s,
-        "GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    engine.exit();
-    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
-    assert!(out.ends_with("ok"));
-}
-
-/// systemd's protocol, played by a small Python program: it listens, puts the socket on
-/// descriptor 3, sets `LISTEN_FDS=1` and `LISTEN_PID` to its own pid, and execs the server.
-#[cfg(target_os = "linux")]
-#[test]
-fn systemd_socket_activation() {
-    let port = free_port();
-    let script = format!(
-        "import os, socket, sys\n\
-         s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
-         s.bind(('127.0.0.1', {port})); s.listen(16)\n\
-         os.dup2(s.fileno(), 3); os.set_inheritable(3, True)\n\
-         os.environ['LISTEN_FDS'] = '1'; os.environ['LISTEN_PID'] = str(os.getpid())\n\
-         os.execv(sys.argv[1], sys.argv[1:])\n"
-    );
-    let exe = std::env::current_exe().unwrap();
-    let mut child = Command::new("python3")
-        .args(["-c", &script])
-        .arg(&exe)
-        .args(["--exact", "engine::child_main", "--nocapture"])
-        .env("DRUPE_CHILD", "serve")
-        .env("DRUPE_BIND", "systemd")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let mut answer = String::new();
-    while std::time::Instant::now() < deadline {
-        if let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
-            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-            let _ = write!(
-                s,
-                "GET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
-            );
-            answer.clear();
-            let _ = s.read_to_string(&mut answer);
-            if answer.starts_with("HTTP/1.1 200") {
-                break;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let exit = child.wait().unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert_eq!(exit.code(), Some(0));
 }
 
 #[test]

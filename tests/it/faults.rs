@@ -26,6 +26,50 @@ impl Fragile {
     fn ok(&self, n: u32) -> String {
         format!("fine {n}")
     }
+
+    /// The worker thread answering.
+    #[expose]
+    fn worker(&self) -> String {
+        std::thread::current()
+            .name()
+            .unwrap_or("unnamed")
+            .to_owned()
+    }
+}
+
+/// One keep-alive connection: every request on it is served by the worker that took it.
+struct KeepAlive(TcpStream);
+
+impl KeepAlive {
+    fn open(addr: SocketAddr) -> Self {
+        let s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        Self(s)
+    }
+
+    /// `GET path` on this connection: the status and the body.
+    fn get(&mut self, path: &str) -> (u16, String) {
+        write!(self.0, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            assert_eq!(self.0.read(&mut byte).unwrap(), 1, "closed after {head:?}");
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8(head).unwrap();
+        let status = head[9..12].parse().unwrap();
+        let length: usize = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse().unwrap())
+            })
+            .expect("a content length");
+        let mut body = vec![0u8; length];
+        self.0.read_exact(&mut body).unwrap();
+        (status, String::from_utf8(body).unwrap())
+    }
 }
 
 #[actix_web::test]
@@ -63,9 +107,25 @@ async fn a_thousand_panics_cost_a_thousand_500s_and_nothing_else() {
     let five_hundreds = statuses.iter().filter(|s| **s == 500).count();
     assert_eq!(five_hundreds, 1000, "every panic is one 500");
     assert_eq!(normal_errors, 0, "the parallel stream saw errors");
-    // Both workers still serve.
-    for n in 0..20 {
-        c.get(&format!("/ok/{n}")).send().await.assert_status(200);
+    // Both workers still serve: keep-alive connections until two are on different worker
+    // threads (as each reports), then each serves again, on its own worker.
+    let mut workers: std::collections::BTreeMap<String, KeepAlive> = Default::default();
+    for _ in 0..20 {
+        if workers.len() == 2 {
+            break;
+        }
+        let mut conn = KeepAlive::open(s.addr());
+        let (status, name) = conn.get("/worker");
+        assert_eq!(status, 200, "{name}");
+        workers.entry(name).or_insert(conn);
+    }
+    let names: Vec<String> = workers.keys().cloned().collect();
+    assert_eq!(names.len(), 2, "only {names:?} answered after the panics");
+    for (name, conn) in &mut workers {
+        for n in 0..10 {
+            assert_eq!(conn.get(&format!("/ok/{n}")), (200, format!("fine {n}")));
+        }
+        assert_eq!(conn.get("/worker"), (200, name.clone()));
     }
     crate::reliability::record(
         "panics",
