@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 
 /// What a request's `Cache-Control` (or `Pragma`) asks of the cache.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -91,12 +91,49 @@ fn pragma_no_cache(headers: &HeaderMap) -> bool {
         })
 }
 
+/// Whether a response may be shared with requests that carry credentials (RFC 9111 §3.5).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Sharing {
+    /// `public`: with any request, cookies included.
+    pub(crate) public: bool,
+    /// `public`, `s-maxage` or `must-revalidate`: with requests that carry `Authorization`.
+    pub(crate) authorized: bool,
+}
+
+impl Sharing {
+    fn read(&mut self, directive: &str) {
+        match directive {
+            "public" => {
+                self.public = true;
+                self.authorized = true;
+            }
+            "s-maxage" | "must-revalidate" => self.authorized = true,
+            _ => {}
+        }
+    }
+}
+
+/// The [`Sharing`] of a stored response, from its `Cache-Control` values.
+pub(crate) fn sharing<'v>(cache_control: impl Iterator<Item = &'v HeaderValue>) -> Sharing {
+    let mut s = Sharing::default();
+    for v in cache_control {
+        let Some(ds) = v.to_str().ok().and_then(|v| directives(v).ok()) else {
+            // Unreadable: shared with nobody who carries credentials.
+            return Sharing::default();
+        };
+        for (name, _) in ds {
+            s.read(&name);
+        }
+    }
+    s
+}
+
 /// What a response's headers say about storing it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct ResponsePolicy {
     pub(crate) no_store: bool,
     pub(crate) private: bool,
-    pub(crate) public: bool,
+    pub(crate) sharing: Sharing,
     /// Freshness lifetime from `s-maxage`, `max-age` or `Expires`.
     pub(crate) lifetime: Option<Duration>,
 }
@@ -117,10 +154,10 @@ pub(crate) fn response(headers: &HeaderMap, now: SystemTime) -> ResponsePolicy {
         };
         for (name, value) in ds {
             let secs = || value.as_deref().and_then(|v| v.parse::<u64>().ok());
+            p.sharing.read(&name);
             match name.as_str() {
                 "no-store" => p.no_store = true,
                 "private" => p.private = true,
-                "public" => p.public = true,
                 // no-cache responses may be stored but must be revalidated: drupe does not
                 // revalidate, so it does not store them.
                 "no-cache" => p.no_store = true,
@@ -188,7 +225,6 @@ pub(crate) fn none_match_hits(inm: &IfNoneMatch, etag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::http::header::HeaderValue;
 
     fn map(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut m = HeaderMap::new();
@@ -243,7 +279,7 @@ mod tests {
             &map(&[("cache-control", "public, max-age=60, s-maxage=30")]),
             now,
         );
-        assert!(p.public && !p.private && !p.no_store);
+        assert!(p.sharing.public && p.sharing.authorized && !p.private && !p.no_store);
         assert_eq!(p.lifetime, Some(Duration::from_secs(30)));
         assert!(response(&map(&[("cache-control", "private")]), now).private);
         assert!(response(&map(&[("cache-control", "no-store")]), now).no_store);
@@ -260,6 +296,26 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(response(&map(&[]), now).lifetime, None);
+        let shared = |cc| response(&map(&[("cache-control", cc)]), now).sharing;
+        assert_eq!(
+            shared("s-maxage=5"),
+            Sharing {
+                public: false,
+                authorized: true
+            }
+        );
+        assert_eq!(shared("max-age=5, must-revalidate"), shared("s-maxage=5"));
+        assert_eq!(shared("max-age=5"), Sharing::default());
+        let values = [
+            HeaderValue::from_static("max-age=5"),
+            HeaderValue::from_static("Public"),
+        ];
+        assert!(sharing(values.iter()).public);
+        let values = [
+            HeaderValue::from_static("public"),
+            HeaderValue::from_static("a b"),
+        ];
+        assert_eq!(sharing(values.iter()), Sharing::default());
     }
 
     #[test]

@@ -84,6 +84,16 @@ impl Stored {
             .find_map(|(n, v)| (n == name).then_some(v))
     }
 
+    /// Whether it may be served to requests that carry credentials.
+    pub(crate) fn sharing(&self) -> super::control::Sharing {
+        super::control::sharing(
+            self.headers
+                .iter()
+                .filter(|(n, _)| n == header::CACHE_CONTROL)
+                .map(|(_, v)| v),
+        )
+    }
+
     /// Its age in whole seconds at `now`.
     pub(crate) fn age(&self, now: SystemTime) -> u64 {
         now.duration_since(self.stored_at)

@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use super::entry::{self, Stored};
 use super::invalidate::PendingInvalidations;
+use super::policy::{self, Credentials};
 use super::respond::{hit_response, not_modified};
 use super::state::{LoadState, LoaderSlot, RequestState};
 use super::{CacheOutcome, Caching, CachingConfig, Inner, Lookup, control};
@@ -26,12 +27,23 @@ fn request_uri(ex: &Exchange) -> String {
 }
 
 /// Counts a request the cache does not answer and records it for the after-hook;
-/// `may_store` when its response may still be stored (a request with credentials).
+/// `may_store` when its response may still be stored (a request with credentials, whose
+/// response may say it can be shared).
 fn bypass(inner: &Inner, req: &HttpRequest, uri: String, may_store: bool) {
     inner.counters.bypasses.fetch_add(1, Ordering::Relaxed);
     req.extensions_mut().insert(RequestState {
         uri,
         outcome: CacheOutcome::Bypass,
+        loader: None,
+        may_store,
+    });
+}
+
+/// Records a miss computed without a loader slot for the after-hook (the count is taken).
+fn miss(req: &HttpRequest, uri: String, may_store: bool) {
+    req.extensions_mut().insert(RequestState {
+        uri,
+        outcome: CacheOutcome::Miss,
         loader: None,
         may_store,
     });
@@ -75,11 +87,8 @@ impl Tool for Caching {
                 ))));
             }
         };
-        // A shared cache answers no request that carries credentials.
-        if req.headers().contains_key(header::AUTHORIZATION) {
-            bypass(&self.inner, req, uri, !directives.no_store);
-            return Before::Continue;
-        }
+        let credentials = Credentials::of(req.headers());
+        let may_store = policy::method_stores(method) && !directives.no_store;
         let inner = self.inner.clone();
         Before::Pending(Box::pin(async move {
             let headers = req.headers();
@@ -92,7 +101,8 @@ impl Tool for Caching {
             let now = SystemTime::now();
             let vary = match found {
                 Ok(Lookup::Hit(stored))
-                    if directives.max_age.is_none_or(|m| stored.age(now) <= m) =>
+                    if directives.max_age.is_none_or(|m| stored.age(now) <= m)
+                        && (!credentials.any() || credentials.may_share(stored.sharing())) =>
                 {
                     inner.succeeded();
                     record_hit(&inner, req, uri);
@@ -109,6 +119,12 @@ impl Tool for Caching {
                     return None;
                 }
             };
+            if credentials.any() {
+                // Its answer may be its own: it neither waits for another request's answer
+                // nor makes others wait for its own.
+                bypass(&inner, req, uri, may_store);
+                return None;
+            }
             inner.counters.misses.fetch_add(1, Ordering::Relaxed);
             // One loader per key: the URI's variant when its Vary is known, else the URI.
             let variant = vary.as_ref().map(|v| variant_of(v));
@@ -120,6 +136,12 @@ impl Tool for Caching {
                 let mut loaders = inner.loaders.lock().unwrap_or_else(|e| e.into_inner());
                 match loaders.get(&key) {
                     Some(tx) if !directives.no_cache => Some(tx.subscribe()),
+                    // A HEAD stores nothing: it is nobody's loader.
+                    _ if !policy::method_stores(req.method()) => {
+                        drop(loaders);
+                        miss(req, uri, false);
+                        return None;
+                    }
                     _ => {
                         let (tx, _) = watch::channel(LoadState::Pending);
                         loaders.insert(key.clone(), tx);
@@ -136,7 +158,7 @@ impl Tool for Caching {
                         inner: inner.clone(),
                         done: false,
                     }),
-                    may_store: !directives.no_store,
+                    may_store,
                 });
                 return None;
             };
@@ -157,12 +179,7 @@ impl Tool for Caching {
                 ));
             }
             // Released, timed out, or another variant: compute it here.
-            req.extensions_mut().insert(RequestState {
-                uri,
-                outcome: CacheOutcome::Miss,
-                loader: None,
-                may_store: !directives.no_store,
-            });
+            miss(req, uri, may_store);
             None
         }))
     }
@@ -242,15 +259,16 @@ async fn store(
     res: HttpResponse,
 ) -> HttpResponse {
     let now = SystemTime::now();
-    let policy = control::response(res.headers(), now);
+    let response = control::response(res.headers(), now);
     let vary = entry::vary_names(res.headers());
-    let authorized = req.headers().contains_key(header::AUTHORIZATION);
-    let storable = cfg.cacheable.contains(&res.status().as_u16())
-        && !res.headers().contains_key(header::SET_COOKIE)
-        && !policy.no_store
-        && !policy.private
-        && (!authorized || policy.public)
-        && vary.is_some();
+    let storable = vary.is_some()
+        && policy::storable(
+            cfg,
+            res.status(),
+            res.headers(),
+            &response,
+            Credentials::of(req.headers()),
+        );
     if !storable {
         state.release_waiters();
         return res;
@@ -272,7 +290,7 @@ async fn store(
         res.headers_mut()
             .insert(header::ETAG, entry::etag_of(&bytes));
     }
-    let lifetime = policy.lifetime.unwrap_or(Duration::from_secs(cfg.delay));
+    let lifetime = response.lifetime.unwrap_or(Duration::from_secs(cfg.delay));
     let vary: Arc<[String]> = vary.unwrap_or_default().into();
     if lifetime > Duration::ZERO {
         let stored = Arc::new(Stored::new(

@@ -5,8 +5,9 @@
 //! (feature `redis`) implementations, the stored response and its keys, and the
 //! [`Invalidate`] extractor handlers use to drop other URIs.
 //!
-//! Its rooms: `config` (the settings), `hooks` (the tool's before and after hooks), `state`
-//! (what a request carries between them, and the stampede loaders), `respond` (hits and 304s),
+//! Its rooms: `config` (the settings), `hooks` (the tool's before and after hooks), `policy`
+//! (who may be served and store what), `state` (what a request carries between the hooks,
+//! and the stampede loaders), `respond` (hits and 304s),
 //! `invalidate` (the extractor), `control` (reading `Cache-Control` and validators), `entry`
 //! (the stored response and its keys), `memory` and `redis` (the backends).
 //!
@@ -16,7 +17,11 @@
 //! - key: the absolute URI, plus the request's values of the headers the stored response's
 //!   `Vary` names, paired with their names; `Vary: *` is never stored;
 //! - stored: 200, 203, 204, 300, 301, 308, 404, 410 — never 5xx, `Set-Cookie`, `private`,
-//!   `no-store`, nor answers to `Authorization` requests unless `public`;
+//!   `no-store`; only `GET` stores (a `HEAD` is answered from stored `GET`s);
+//! - requests with credentials: one with `Cookie` is answered only from entries marked
+//!   `public` and stores only a `public` answer; one with `Authorization` the same with
+//!   `public`, `s-maxage` or `must-revalidate` (RFC 9111 §3.5); neither waits for nor holds
+//!   up other requests (the rules and their reasons are in `policy`);
 //! - freshness from `s-maxage`/`max-age`/`Expires`, else `delay` (600 s); request `no-cache`
 //!   (or `Pragma: no-cache`) refreshes, `max-age=N` bounds the age, a malformed
 //!   `Cache-Control` is a 400;
@@ -61,6 +66,7 @@ mod entry;
 mod hooks;
 mod invalidate;
 mod memory;
+mod policy;
 #[cfg(feature = "redis")]
 mod redis;
 mod respond;

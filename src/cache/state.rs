@@ -20,8 +20,8 @@ pub(super) struct RequestState {
     pub(super) outcome: CacheOutcome,
     /// Set when this request is the one computing a key others wait for.
     pub(super) loader: Option<LoaderSlot>,
-    /// Whether the response may be stored (a miss, or a request with credentials whose
-    /// response may turn out `public`).
+    /// Whether the response may be stored (a `GET` miss, or a `GET` with credentials whose
+    /// response may say it can be shared).
     pub(super) may_store: bool,
 }
 
