@@ -126,6 +126,13 @@ impl Tool for Caching {
                 return None;
             }
             inner.counters.misses.fetch_add(1, Ordering::Relaxed);
+            if directives.no_cache {
+                // A refresh computes its own answer: it neither waits for the key's loader
+                // (whose answer it refused) nor takes the loader's place (its waiters would be
+                // cut off, and the loader's end would remove the newcomer's slot).
+                miss(req, uri, may_store);
+                return None;
+            }
             // One loader per key: the URI's variant when its Vary is known, else the URI.
             let variant = vary.as_ref().map(|v| variant_of(v));
             let key = match &variant {
@@ -135,14 +142,14 @@ impl Tool for Caching {
             let waiting = {
                 let mut loaders = inner.loaders.lock().unwrap_or_else(|e| e.into_inner());
                 match loaders.get(&key) {
-                    Some(tx) if !directives.no_cache => Some(tx.subscribe()),
+                    Some(tx) => Some(tx.subscribe()),
                     // A HEAD stores nothing: it is nobody's loader.
-                    _ if !policy::method_stores(req.method()) => {
+                    None if !policy::method_stores(req.method()) => {
                         drop(loaders);
                         miss(req, uri, false);
                         return None;
                     }
-                    _ => {
+                    None => {
                         let (tx, _) = watch::channel(LoadState::Pending);
                         loaders.insert(key.clone(), tx);
                         None

@@ -10,6 +10,8 @@ use drupe::testing::{TestClient, TestServer};
 use drupe::{App, Created, HttpError, Negotiated, controller};
 use serde_json::json;
 
+mod stampede;
+
 #[derive(Default)]
 struct Calls(AtomicUsize);
 
@@ -462,49 +464,6 @@ async fn unsafe_methods_and_the_api_invalidate() {
         .assert_header("x-cache", "HIT");
     assert!(cache.stats().await.invalidations >= 4);
     assert!(calls.get() >= 9);
-}
-
-#[actix_web::test]
-async fn a_hundred_concurrent_misses_run_the_handler_once() {
-    let (c, calls, _) = setup().await;
-    let requests = (0..100).map(|_| c.get("/slow").send());
-    let answers = futures_util::future::join_all(requests).await;
-    assert_eq!(calls.get(), 1, "the handler ran more than once");
-    for a in &answers {
-        a.assert_status(200).assert_text("slow 1");
-    }
-    let hits = answers
-        .iter()
-        .filter(|a| a.header("x-cache") == Some("HIT"))
-        .count();
-    assert_eq!(hits, 99);
-}
-
-#[actix_web::test]
-async fn waiters_are_released_at_once_when_nothing_is_stored() {
-    let calls = Arc::new(Calls::default());
-    let app = App::builder(Root {
-        calls: calls.clone(),
-    })
-    .tool(Caching::memory(100, 1 << 20))
-    .set("/", "tools.caching.on", true)
-    .set("/", "tools.caching.stampede_timeout", 60.0)
-    .build()
-    .unwrap();
-    let c = TestClient::new(app).await;
-    let requests = (0..5).map(|_| c.get("/slow_uncacheable").send());
-    // Waiters that waited for the stampede timeout (60 s) would fail this bound.
-    let answers = tokio::time::timeout(
-        Duration::from_secs(20),
-        futures_util::future::join_all(requests),
-    )
-    .await
-    .expect("waiters were released when the first response could not be stored");
-    for a in &answers {
-        a.assert_status(200);
-        assert!(a.text().starts_with("fresh "), "{a:?}");
-    }
-    assert_eq!(calls.get(), 5, "each waiter computed its own answer");
 }
 
 #[actix_web::test]
