@@ -4,6 +4,20 @@ use std::time::{Duration, SystemTime};
 
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 
+/// The longest freshness lifetime the cache keeps: 2^31 seconds (about 68 years), the value
+/// RFC 9111 §1.2.2 gives any larger delta-seconds. Every lifetime is clamped to it, so stored
+/// times and TTLs never overflow.
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(1 << 31);
+
+/// A delta-seconds value (`1*DIGIT`), saturated at [`MAX_LIFETIME`]; `None` when malformed.
+fn delta_seconds(v: &str) -> Option<Duration> {
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let secs = v.parse::<u64>().unwrap_or(u64::MAX);
+    Some(Duration::from_secs(secs).min(MAX_LIFETIME))
+}
+
 /// What a request's `Cache-Control` (or `Pragma`) asks of the cache.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RequestDirectives {
@@ -153,7 +167,7 @@ pub(crate) fn response(headers: &HeaderMap, now: SystemTime) -> ResponsePolicy {
             continue;
         };
         for (name, value) in ds {
-            let secs = || value.as_deref().and_then(|v| v.parse::<u64>().ok());
+            let secs = || value.as_deref().and_then(delta_seconds);
             p.sharing.read(&name);
             match name.as_str() {
                 "no-store" => p.no_store = true,
@@ -170,11 +184,15 @@ pub(crate) fn response(headers: &HeaderMap, now: SystemTime) -> ResponsePolicy {
     if !headers.contains_key(header::CACHE_CONTROL) && pragma_no_cache(headers) {
         p.no_store = true;
     }
-    p.lifetime = s_maxage.or(max_age).map(Duration::from_secs).or_else(|| {
+    p.lifetime = s_maxage.or(max_age).or_else(|| {
         let expires = headers.get(header::EXPIRES)?.to_str().ok()?;
         // An invalid Expires means "already expired" (RFC 9111 §5.3).
         let at = httpdate::parse_http_date(expires).unwrap_or(SystemTime::UNIX_EPOCH);
-        Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+        Some(
+            at.duration_since(now)
+                .unwrap_or(Duration::ZERO)
+                .min(MAX_LIFETIME),
+        )
     });
     p
 }
@@ -296,6 +314,17 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(response(&map(&[]), now).lifetime, None);
+        for huge in [
+            ("cache-control", "max-age=18446744073709551615"),
+            ("cache-control", "s-maxage=99999999999999999999999"),
+            ("expires", "Fri, 31 Dec 9999 23:59:59 GMT"),
+        ] {
+            assert_eq!(
+                response(&map(&[huge]), now).lifetime,
+                Some(MAX_LIFETIME),
+                "{huge:?}"
+            );
+        }
         let shared = |cc| response(&map(&[("cache-control", cc)]), now).sharing;
         assert_eq!(
             shared("s-maxage=5"),

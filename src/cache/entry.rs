@@ -45,12 +45,14 @@ impl Stored {
             .filter(|(n, _)| !NOT_STORED.contains(&n.as_str()))
             .map(|(n, v)| (n.clone(), v.clone()))
             .collect();
+        // Clamped: a lifetime past what the clock holds would overflow.
+        let lifetime = lifetime.min(super::control::MAX_LIFETIME);
         Self {
             status,
             headers,
             body,
             stored_at: now,
-            expires_at: now + lifetime,
+            expires_at: now.checked_add(lifetime).unwrap_or(now),
         }
     }
 

@@ -169,9 +169,11 @@ impl Tool for Caching {
                 });
                 return None;
             };
-            let wait = Duration::from_secs_f64(cfg.stampede_timeout.clamp(0.0, 3600.0));
-            let got =
-                tokio::time::timeout(wait, rx.wait_for(|s| !matches!(s, LoadState::Pending))).await;
+            let got = tokio::time::timeout(
+                cfg.stampede_wait(),
+                rx.wait_for(|s| !matches!(s, LoadState::Pending)),
+            )
+            .await;
             if let Ok(Ok(state)) = got
                 && let LoadState::Stored(stored, vary, variant) = &*state
                 && variant_of(vary) == *variant
@@ -297,7 +299,7 @@ async fn store(
         res.headers_mut()
             .insert(header::ETAG, entry::etag_of(&bytes));
     }
-    let lifetime = response.lifetime.unwrap_or(Duration::from_secs(cfg.delay));
+    let lifetime = response.lifetime.unwrap_or_else(|| cfg.default_lifetime());
     let vary: Arc<[String]> = vary.unwrap_or_default().into();
     if lifetime > Duration::ZERO {
         let stored = Arc::new(Stored::new(
