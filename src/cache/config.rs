@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::control::MAX_LIFETIME;
 
-/// The longest `stampede_timeout`, in seconds.
+/// The longest `stampede_timeout` and `invalidate_timeout`, in seconds.
 const MAX_WAIT_SECS: f64 = 3600.0;
 
 /// Per-path settings of the `caching` tool (`tools.caching.*`).
@@ -30,6 +30,11 @@ pub struct CachingConfig {
     /// 3600).
     #[serde(deserialize_with = "stampede_timeout")]
     pub stampede_timeout: f64,
+    /// How long the invalidations an unsafe request causes may delay its response, in
+    /// seconds (2; from 0 to 3600). They run together; those unfinished by then count as
+    /// backend failures.
+    #[serde(deserialize_with = "invalidate_timeout")]
+    pub invalidate_timeout: f64,
     /// Whether responses say `X-Cache: HIT|MISS|BYPASS` (on in debug builds).
     pub debug_header: Option<bool>,
 }
@@ -44,6 +49,7 @@ impl Default for CachingConfig {
                 .map(str::to_owned)
                 .to_vec(),
             stampede_timeout: 5.0,
+            invalidate_timeout: 2.0,
             debug_header: None,
         }
     }
@@ -63,6 +69,11 @@ impl CachingConfig {
     /// How long a miss waits for the key's loader.
     pub(super) fn stampede_wait(&self) -> Duration {
         wait(self.stampede_timeout)
+    }
+
+    /// How long invalidations may delay a response.
+    pub(super) fn invalidate_wait(&self) -> Duration {
+        wait(self.invalidate_timeout)
     }
 }
 
@@ -98,6 +109,10 @@ fn seconds<'de, D: Deserializer<'de>>(d: D, key: &str, max: f64) -> Result<f64, 
 
 fn stampede_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     seconds(d, "stampede_timeout", MAX_WAIT_SECS)
+}
+
+fn invalidate_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    seconds(d, "invalidate_timeout", MAX_WAIT_SECS)
 }
 
 fn delay<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {

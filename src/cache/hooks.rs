@@ -9,6 +9,8 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use tokio::sync::watch;
 
 use super::entry::{self, Stored};
@@ -16,7 +18,7 @@ use super::invalidate::PendingInvalidations;
 use super::policy::{self, Credentials};
 use super::respond::{hit_response, not_modified};
 use super::state::{LoadState, LoaderSlot, RequestState};
-use super::{CacheOutcome, Caching, CachingConfig, Inner, Lookup, control};
+use super::{BackendError, CacheOutcome, Caching, CachingConfig, Inner, Lookup, control};
 use crate::HttpError;
 use crate::tools::{After, Before, Exchange, Tool};
 
@@ -231,15 +233,32 @@ impl Tool for Caching {
         }
         let inner = self.inner.clone();
         After::Pending(Box::pin(async move {
-            for uri in to_invalidate {
-                let _ = inner.invalidate(&uri).await;
-            }
+            invalidate_all(&inner, to_invalidate, cfg.invalidate_wait()).await;
             let mut res = res;
             if state.may_store {
                 res = store(&inner, cfg, req, &mut state, res).await;
             }
             finish(cfg, req, &state, res)
         }))
+    }
+}
+
+/// Invalidates `uris` together, waiting `deadline` at most: each one unfinished by then
+/// counts as a backend failure (its entries may outlive the change).
+async fn invalidate_all(inner: &Inner, mut uris: Vec<String>, deadline: Duration) {
+    uris.sort_unstable();
+    uris.dedup();
+    let mut pending: FuturesUnordered<_> = uris.iter().map(|u| inner.invalidate(u)).collect();
+    let until = tokio::time::Instant::now() + deadline;
+    while let Ok(Some(_)) = tokio::time::timeout_at(until, pending.next()).await {}
+    if !pending.is_empty() {
+        let e = BackendError(format!(
+            "{} invalidations unfinished after {deadline:?}",
+            pending.len()
+        ));
+        for _ in 0..pending.len() {
+            inner.failed(&e);
+        }
     }
 }
 

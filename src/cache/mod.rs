@@ -13,7 +13,9 @@
 //!
 //! What it does, per reference B4:
 //! - lookups only for `GET` and `HEAD`; a successful `POST`, `PUT`, `PATCH` or `DELETE`
-//!   invalidates every variant of its URI and of the `Location`/`Content-Location` it returns;
+//!   invalidates every variant of its URI and of the `Location`/`Content-Location` it returns
+//!   (and of the URIs its handler named with [`Invalidate`]), all together, delaying the
+//!   response by `invalidate_timeout` (2 s) at most;
 //! - key: the absolute URI, plus the request's values of the headers the stored response's
 //!   `Vary` names, paired with their names; `Vary: *` is never stored;
 //! - stored: 200, 203, 204, 300, 301, 308, 404, 410 — never 5xx, `Set-Cookie`, `private`,

@@ -10,6 +10,7 @@ use drupe::testing::{TestClient, TestServer};
 use drupe::{App, Created, HttpError, Negotiated, controller};
 use serde_json::json;
 
+mod invalidation;
 mod limits;
 mod stampede;
 
