@@ -22,6 +22,10 @@ pub struct CachingConfig {
     pub delay: u64,
     /// Largest body stored, in bytes (100 000).
     pub max_entry_bytes: usize,
+    /// Most variants kept per URI (32; at least 1): beyond it, storing one drops another
+    /// (the oldest in memory, the closest to expiry in Redis).
+    #[serde(deserialize_with = "max_variants")]
+    pub max_variants: usize,
     /// Statuses stored (RFC 9110's heuristically cacheable ones).
     pub cacheable: Vec<u16>,
     /// Methods whose success invalidates (POST, PUT, PATCH, DELETE).
@@ -44,6 +48,7 @@ impl Default for CachingConfig {
         Self {
             delay: 600,
             max_entry_bytes: 100_000,
+            max_variants: 32,
             cacheable: vec![200, 203, 204, 300, 301, 308, 404, 410],
             invalidating: ["POST", "PUT", "PATCH", "DELETE"]
                 .map(str::to_owned)
@@ -113,6 +118,16 @@ fn stampede_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 
 fn invalidate_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     seconds(d, "invalidate_timeout", MAX_WAIT_SECS)
+}
+
+fn max_variants<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let v = toml::Value::deserialize(d)?;
+    match v {
+        toml::Value::Integer(i) if i >= 1 => Ok(usize::try_from(i).unwrap_or(usize::MAX)),
+        _ => Err(serde::de::Error::custom(format!(
+            "max_variants: expected a count of at least 1, got {v}"
+        ))),
+    }
 }
 
 fn delay<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {

@@ -331,7 +331,13 @@ async fn store(
         let variant = entry::variant_key(&vary, req.headers());
         match inner
             .backend
-            .store(&state.uri, &vary, variant.clone(), stored.clone())
+            .store(
+                &state.uri,
+                &vary,
+                variant.clone(),
+                stored.clone(),
+                cfg.max_variants,
+            )
             .await
         {
             Ok(true) => {

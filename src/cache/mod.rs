@@ -29,6 +29,8 @@
 //!   `Cache-Control` is a 400;
 //! - hits carry `Age`, a fresh `Date` and a strong `ETag` (computed from the body when the
 //!   handler set none) and answer `If-None-Match`/`If-Modified-Since` with 304;
+//! - at most `max_variants` (32) variants per URI, so a client cycling the values of a
+//!   header the URI varies on cannot grow it without bound;
 //! - one handler call per key under a stampede: concurrent misses wait (up to
 //!   `stampede_timeout`) for the first one's result, and are released at once if it stores
 //!   nothing;
@@ -118,13 +120,17 @@ pub trait Backend: Send + Sync + 'static {
         uri: &'a str,
         variant_of: &'a (dyn Fn(&[String]) -> String + Send + Sync),
     ) -> BoxFuture<'a, Result<Lookup, BackendError>>;
-    /// Stores a variant; `false` when refused (bounds).
+    /// Stores a variant, then keeps at most `max_variants` variants of `uri` (a client that
+    /// cycles the values of a header the URI varies on must not grow it without bound; the
+    /// backend chooses which go: [`Memory`] drops the oldest, Redis those closest to
+    /// expiry). `false` when refused (bounds).
     fn store<'a>(
         &'a self,
         uri: &'a str,
         vary: &'a [String],
         variant: String,
         entry: Arc<Stored>,
+        max_variants: usize,
     ) -> BoxFuture<'a, Result<bool, BackendError>>;
     /// Removes every variant of `uri`; `true` if something was stored.
     fn invalidate<'a>(&'a self, uri: &'a str) -> BoxFuture<'a, Result<bool, BackendError>>;

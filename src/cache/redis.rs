@@ -117,7 +117,9 @@ impl Backend for Redis {
         vary: &'a [String],
         variant: String,
         entry: Arc<Stored>,
+        max_variants: usize,
     ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        let _ = max_variants;
         Box::pin(async move {
             let ttl = entry
                 .expires_at
@@ -260,8 +262,14 @@ impl Backend for Lazy {
         vary: &'a [String],
         variant: String,
         entry: Arc<Stored>,
+        max_variants: usize,
     ) -> BoxFuture<'a, Result<bool, BackendError>> {
-        Box::pin(async move { self.get().await?.store(uri, vary, variant, entry).await })
+        Box::pin(async move {
+            self.get()
+                .await?
+                .store(uri, vary, variant, entry, max_variants)
+                .await
+        })
     }
 
     fn invalidate<'a>(&'a self, uri: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {

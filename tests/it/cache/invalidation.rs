@@ -39,8 +39,9 @@ impl Backend for Held {
         vary: &'a [String],
         variant: String,
         entry: Arc<Stored>,
+        max_variants: usize,
     ) -> BoxFuture<'a, Result<bool, BackendError>> {
-        self.memory.store(uri, vary, variant, entry)
+        self.memory.store(uri, vary, variant, entry, max_variants)
     }
 
     fn invalidate<'a>(&'a self, uri: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
