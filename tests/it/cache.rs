@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 use drupe::cache::{Caching, Invalidate};
 use drupe::testing::{TestClient, TestServer};
 use drupe::{App, Created, HttpError, Negotiated, controller};
@@ -15,13 +15,13 @@ mod limits;
 mod stampede;
 
 #[derive(Default)]
-struct Calls(AtomicUsize);
+pub(crate) struct Calls(AtomicUsize);
 
 impl Calls {
-    fn hit(&self) -> usize {
+    pub(crate) fn hit(&self) -> usize {
         self.0.fetch_add(1, Ordering::SeqCst) + 1
     }
-    fn get(&self) -> usize {
+    pub(crate) fn get(&self) -> usize {
         self.0.load(Ordering::SeqCst)
     }
 }
@@ -32,8 +32,8 @@ struct Thing {
     n: usize,
 }
 
-struct Root {
-    calls: Arc<Calls>,
+pub(crate) struct Root {
+    pub(crate) calls: Arc<Calls>,
 }
 
 #[controller]
@@ -88,6 +88,22 @@ impl Root {
             .body(format!("with {n}"))
     }
 
+    /// An answer that varies on `X-V` and is fresh for `X-V` seconds.
+    #[expose]
+    fn varied(&self, req: HttpRequest) -> HttpResponse {
+        let n = self.calls.hit();
+        let v = req
+            .headers()
+            .get("x-v")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("60")
+            .to_owned();
+        HttpResponse::Ok()
+            .insert_header(("vary", "X-V"))
+            .insert_header(("cache-control", format!("max-age={v}")))
+            .body(format!("varied {v} {n}"))
+    }
+
     #[expose]
     fn validated(&self) -> HttpResponse {
         let n = self.calls.hit();
@@ -123,7 +139,7 @@ impl Root {
     }
 }
 
-fn app(calls: Arc<Calls>, cache: Caching) -> App {
+pub(crate) fn app(calls: Arc<Calls>, cache: Caching) -> App {
     App::builder(Root { calls })
         .tool(cache)
         .set("/", "tools.caching.on", true)
