@@ -10,7 +10,7 @@ use drupe::testing::TestClient;
 use super::{Calls, Root, app};
 
 /// The error building an app with `tools.caching.<key> = value` under `/`.
-fn config_error(key: &str, value: impl Into<toml::Value>) -> String {
+pub(super) fn config_error(key: &str, value: impl Into<toml::Value>) -> String {
     let built = App::builder(Root {
         calls: Arc::new(Calls::default()),
     })
@@ -70,56 +70,5 @@ async fn lifetimes_past_what_a_clock_holds_are_clamped() {
             .assert_status(200)
             .assert_header("x-cache", "HIT");
         assert_eq!(calls.get(), before + 1, "{value}");
-    }
-}
-
-/// Requests `/with?header=vary&value=x-v` (an answer with `Vary: X-V`) with each `X-V` value
-/// in `values`, and asserts what the cache did.
-async fn cycle(c: &TestClient, values: impl Iterator<Item = usize>, outcome: &str) {
-    for v in values {
-        c.get("/with?header=vary&value=x-v")
-            .header("x-v", &v.to_string())
-            .send()
-            .await
-            .assert_status(200)
-            .assert_header("x-cache", outcome);
-    }
-}
-
-#[actix_web::test]
-async fn a_client_cycling_a_varying_header_keeps_32_variants_of_a_uri() {
-    let cache = Caching::memory(100, 10 << 20);
-    let c = TestClient::new(app(Arc::new(Calls::default()), cache.clone())).await;
-    cycle(&c, 0..100, "MISS").await;
-    // The 32 latest are kept...
-    cycle(&c, (68..100).rev(), "HIT").await;
-    // ... and no older one.
-    cycle(&c, [67, 0].into_iter(), "MISS").await;
-    // One URI in the store.
-    assert_eq!(cache.stats().await.backend.entries, Some(1));
-}
-
-#[actix_web::test]
-async fn max_variants_sets_the_bound() {
-    let calls = Arc::new(Calls::default());
-    let app = App::builder(Root {
-        calls: calls.clone(),
-    })
-    .tool(Caching::memory(100, 10 << 20))
-    .set("/", "tools.caching.on", true)
-    .set("/", "tools.caching.debug_header", true)
-    .set("/", "tools.caching.max_variants", 4)
-    .build()
-    .unwrap();
-    let c = TestClient::new(app).await;
-    cycle(&c, 0..10, "MISS").await;
-    cycle(&c, (6..10).rev(), "HIT").await;
-    cycle(&c, [5].into_iter(), "MISS").await;
-    for v in [0, -3] {
-        let e = config_error("max_variants", v);
-        assert!(
-            e.contains("max_variants: expected a count of at least 1"),
-            "{e}"
-        );
     }
 }
