@@ -13,31 +13,26 @@ use super::control::MAX_LIFETIME;
 const MAX_WAIT_SECS: f64 = 3600.0;
 
 /// Per-path settings of the `caching` tool (`tools.caching.*`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct CachingConfig {
     /// Freshness when the response sets none, in whole seconds (600; at most 2^31, RFC 9111
     /// §1.2.2).
-    #[serde(deserialize_with = "delay")]
     pub delay: u64,
     /// Largest body stored, in bytes (100 000).
     pub max_entry_bytes: usize,
     /// Most variants kept per URI (32; at least 1): beyond it, storing one drops another
     /// (the oldest in memory, the closest to expiry in Redis).
-    #[serde(deserialize_with = "max_variants")]
     pub max_variants: usize,
-    /// Statuses stored (RFC 9110's heuristically cacheable ones).
+    /// Statuses stored (RFC 9110's heuristically cacheable ones; each from 100 to 599).
     pub cacheable: Vec<u16>,
     /// Methods whose success invalidates (POST, PUT, PATCH, DELETE).
     pub invalidating: Vec<String>,
     /// How long concurrent misses wait for the first one's result, in seconds (5; from 0 to
     /// 3600).
-    #[serde(deserialize_with = "stampede_timeout")]
     pub stampede_timeout: f64,
     /// How long the invalidations an unsafe request causes may delay its response, in
     /// seconds (2; from 0 to 3600). They run together; those unfinished by then count as
     /// backend failures.
-    #[serde(deserialize_with = "invalidate_timeout")]
     pub invalidate_timeout: f64,
     /// Whether responses say `X-Cache: HIT|MISS|BYPASS` (on in debug builds).
     pub debug_header: Option<bool>,
@@ -95,50 +90,98 @@ fn wait(secs: f64) -> Duration {
     }
 }
 
-/// A number of seconds from 0 to `max` (an integer or a float) for the setting `key`.
-fn seconds<'de, D: Deserializer<'de>>(d: D, key: &str, max: f64) -> Result<f64, D::Error> {
-    let v = toml::Value::deserialize(d)?;
-    let secs = match v {
-        toml::Value::Float(f) => f,
-        toml::Value::Integer(i) => i as f64,
-        _ => f64::NAN,
-    };
-    if (0.0..=max).contains(&secs) {
-        Ok(secs)
-    } else {
-        Err(serde::de::Error::custom(format!(
-            "{key}: expected seconds from 0 to {max}, got {v}"
-        )))
+/// The keys, in the order of the documentation.
+const KEYS: [&str; 8] = [
+    "delay",
+    "max_entry_bytes",
+    "max_variants",
+    "cacheable",
+    "invalidating",
+    "stampede_timeout",
+    "invalidate_timeout",
+    "debug_header",
+];
+
+impl<'de> Deserialize<'de> for CachingConfig {
+    /// Reads `tools.caching.*`; an error names the key and says what it expects.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let table = toml::Table::deserialize(d)?;
+        let mut cfg = Self::default();
+        for (key, v) in table {
+            let bad = |expected: &str| {
+                serde::de::Error::custom(format!("{key}: expected {expected}, got {v}"))
+            };
+            match key.as_str() {
+                "delay" => {
+                    let max = MAX_LIFETIME.as_secs();
+                    cfg.delay = v
+                        .as_integer()
+                        .and_then(|i| u64::try_from(i).ok())
+                        .filter(|s| *s <= max)
+                        .ok_or_else(|| bad(&format!("whole seconds from 0 to {max}")))?;
+                }
+                "max_entry_bytes" => {
+                    cfg.max_entry_bytes = v
+                        .as_integer()
+                        .and_then(|i| usize::try_from(i).ok())
+                        .ok_or_else(|| bad("a number of bytes"))?;
+                }
+                "max_variants" => {
+                    cfg.max_variants = v
+                        .as_integer()
+                        .and_then(|i| usize::try_from(i).ok())
+                        .filter(|n| *n >= 1)
+                        .ok_or_else(|| bad("a count of at least 1"))?;
+                }
+                "cacheable" => {
+                    cfg.cacheable = list(&v, |s| {
+                        s.as_integer()
+                            .and_then(|i| u16::try_from(i).ok())
+                            .filter(|c| (100..=599).contains(c))
+                    })
+                    .ok_or_else(|| bad("a list of status codes (100 to 599)"))?;
+                }
+                "invalidating" => {
+                    cfg.invalidating = list(&v, |m| {
+                        m.as_str()
+                            .filter(|m| actix_web::http::Method::from_bytes(m.as_bytes()).is_ok())
+                            .map(str::to_owned)
+                    })
+                    .ok_or_else(|| bad("a list of method names"))?;
+                }
+                "stampede_timeout" | "invalidate_timeout" => {
+                    let secs = match v {
+                        toml::Value::Float(f) => f,
+                        toml::Value::Integer(i) => i as f64,
+                        _ => f64::NAN,
+                    };
+                    if !(0.0..=MAX_WAIT_SECS).contains(&secs) {
+                        return Err(bad(&format!("seconds from 0 to {MAX_WAIT_SECS}")));
+                    }
+                    if key == "stampede_timeout" {
+                        cfg.stampede_timeout = secs;
+                    } else {
+                        cfg.invalidate_timeout = secs;
+                    }
+                }
+                "debug_header" => {
+                    cfg.debug_header = Some(v.as_bool().ok_or_else(|| bad("true or false"))?);
+                }
+                _ => {
+                    return Err(serde::de::Error::custom(format!(
+                        "unknown setting `{key}`, expected one of: {}",
+                        KEYS.join(", ")
+                    )));
+                }
+            }
+        }
+        Ok(cfg)
     }
 }
 
-fn stampede_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    seconds(d, "stampede_timeout", MAX_WAIT_SECS)
-}
-
-fn invalidate_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    seconds(d, "invalidate_timeout", MAX_WAIT_SECS)
-}
-
-fn max_variants<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
-    let v = toml::Value::deserialize(d)?;
-    match v {
-        toml::Value::Integer(i) if i >= 1 => Ok(usize::try_from(i).unwrap_or(usize::MAX)),
-        _ => Err(serde::de::Error::custom(format!(
-            "max_variants: expected a count of at least 1, got {v}"
-        ))),
-    }
-}
-
-fn delay<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    let max = MAX_LIFETIME.as_secs();
-    let v = toml::Value::deserialize(d)?;
-    match v {
-        toml::Value::Integer(i) if u64::try_from(i).is_ok_and(|s| s <= max) => Ok(i as u64),
-        _ => Err(serde::de::Error::custom(format!(
-            "delay: expected whole seconds from 0 to {max}, got {v}"
-        ))),
-    }
+/// The items of an array, each read by `item`; `None` if `v` is no array or an item is bad.
+fn list<T>(v: &toml::Value, item: impl Fn(&toml::Value) -> Option<T>) -> Option<Vec<T>> {
+    v.as_array()?.iter().map(item).collect()
 }
 
 #[cfg(test)]

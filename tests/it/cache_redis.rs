@@ -345,7 +345,11 @@ async fn clear_scans_and_deletes_in_batches_where_keys_is_disabled() {
 #[actix_web::test]
 async fn lifetimes_past_what_a_clock_holds_get_the_longest_ttl() {
     let redis = RedisServer::start();
-    let c = TestClient::new(app(Arc::new(Calls::default()), Caching::redis(&redis.url()))).await;
+    let c = TestClient::new(app(
+        Arc::new(Calls::default()),
+        Caching::redis(&redis.url()),
+    ))
+    .await;
     let huge = "18446744073709551615";
     varied(&c, huge, "MISS").await;
     varied(&c, huge, "HIT").await;

@@ -72,3 +72,41 @@ async fn lifetimes_past_what_a_clock_holds_are_clamped() {
         assert_eq!(calls.get(), before + 1, "{value}");
     }
 }
+
+#[test]
+fn every_setting_error_names_its_key_and_what_it_expects() {
+    let cases: [(&str, toml::Value, &str); 7] = [
+        ("max_entry_bytes", "x".into(), "a number of bytes"),
+        ("max_entry_bytes", (-1).into(), "a number of bytes"),
+        (
+            "cacheable",
+            vec!["x"].into(),
+            "a list of status codes (100 to 599)",
+        ),
+        (
+            "cacheable",
+            vec![42].into(),
+            "a list of status codes (100 to 599)",
+        ),
+        ("invalidating", vec![1].into(), "a list of method names"),
+        ("debug_header", "yes".into(), "true or false"),
+        (
+            "invalidate_timeout",
+            f64::NAN.into(),
+            "seconds from 0 to 3600",
+        ),
+    ];
+    for (key, value, expected) in cases {
+        let shown = value.to_string();
+        let e = config_error(key, value);
+        assert!(
+            e.contains(&format!("{key}: expected {expected}, got {shown}")),
+            "{e}"
+        );
+    }
+    let e = config_error("stampede_timeot", 1);
+    assert!(
+        e.contains("unknown setting `stampede_timeot`") && e.contains("stampede_timeout"),
+        "{e}"
+    );
+}
