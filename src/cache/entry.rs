@@ -107,7 +107,17 @@ impl Stored {
         now < self.expires_at
     }
 
-    /// Binary form for shared backends: magic, status, times, headers, body.
+    /// Whether [`Stored::encode`] can hold it: it counts headers and names in 16 bits and
+    /// values in 32. A count that wrapped would be read back with header bytes as the body.
+    pub(crate) fn encodable(&self) -> bool {
+        u16::try_from(self.headers.len()).is_ok()
+            && self.headers.iter().all(|(n, v)| {
+                u16::try_from(n.as_str().len()).is_ok() && u32::try_from(v.len()).is_ok()
+            })
+    }
+
+    /// Binary form for shared backends: magic, status, times, headers, body. Only for
+    /// entries that are [`Stored::encodable`].
     pub(crate) fn encode(&self) -> Vec<u8> {
         let millis = |t: SystemTime| {
             t.duration_since(SystemTime::UNIX_EPOCH)

@@ -179,6 +179,9 @@ impl Backend for Redis {
         max_variants: usize,
     ) -> BoxFuture<'a, Result<bool, BackendError>> {
         Box::pin(async move {
+            if !entry.encodable() {
+                return Ok(false);
+            }
             let ttl = entry
                 .expires_at
                 .duration_since(SystemTime::now())

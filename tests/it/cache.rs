@@ -105,6 +105,17 @@ impl Root {
             .body(format!("varied {v} {n}"))
     }
 
+    /// An answer with `n` headers of its own.
+    #[expose]
+    fn many_headers(&self, n: usize) -> HttpResponse {
+        let k = self.calls.hit();
+        let mut r = HttpResponse::Ok();
+        for i in 0..n {
+            r.append_header((format!("x-h{i}"), "v"));
+        }
+        r.body(format!("many {k}"))
+    }
+
     #[expose]
     fn validated(&self) -> HttpResponse {
         let n = self.calls.hit();

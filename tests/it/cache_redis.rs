@@ -359,3 +359,31 @@ async fn lifetimes_past_what_a_clock_holds_get_the_longest_ttl() {
     let longest = (1i64 << 31) * 1000;
     assert!(ttl <= longest && ttl > longest - 60_000, "{ttl}");
 }
+
+#[actix_web::test]
+async fn an_answer_the_encoding_cannot_hold_is_not_stored() {
+    let redis = RedisServer::start();
+    let c = TestClient::new(app(
+        Arc::new(Calls::default()),
+        Caching::redis(&redis.url()),
+    ))
+    .await;
+    // The encoding counts headers in 16 bits.
+    let path = "/many_headers?n=65536";
+    c.get(path).send().await.assert_text("many 1");
+    c.get(path)
+        .send()
+        .await
+        .assert_text("many 2")
+        .assert_header("x-cache", "MISS");
+    c.get("/many_headers?n=3")
+        .send()
+        .await
+        .assert_text("many 3");
+    c.get("/many_headers?n=3")
+        .send()
+        .await
+        .assert_text("many 3")
+        .assert_header("x-cache", "HIT")
+        .assert_header("x-h2", "v");
+}
