@@ -1,6 +1,7 @@
 //! The cache's hit path: a whole in-process request answered from the cache, against a raw
-//! actix-web handler returning the same bytes (the baseline, measured in the same run); and
-//! the memory backend's lookup alone.
+//! actix-web handler returning the same bytes (the baseline, measured in the same run); the
+//! memory backend's lookup alone; and its store into a URI with one variant against one with
+//! 32 (the cost of a store should not grow with the variants a URI holds).
 //!
 //! `cargo bench --bench cache`
 
@@ -89,6 +90,7 @@ fn hit_path(c: &mut Criterion) {
         &vary,
         "accept:application/json\n".into(),
         stored,
+        32,
     ))
     .unwrap();
     g.bench_function("memory backend lookup", |b| {
@@ -102,6 +104,36 @@ fn hit_path(c: &mut Criterion) {
     g.finish();
 }
 
+/// Storing one variant into a URI that holds `n` (replacing one of them, so it keeps `n`):
+/// the cost should not grow with `n`. Compare the two lines of the same run.
+fn store_among_variants(c: &mut Criterion) {
+    let rt = actix_web::rt::System::new();
+    let vary: Vec<String> = vec!["accept".into()];
+    let stored = Arc::new(stored_entry());
+    let mut g = c.benchmark_group("cache store");
+    for n in [1usize, 32] {
+        let memory = Memory::new(1000, 100 << 20);
+        for i in 0..n {
+            rt.block_on(store(&memory, &vary, format!("accept:type/{i}\n"), &stored));
+        }
+        let mut i = 0;
+        g.bench_function(format!("memory store, URI holding {n}"), |b| {
+            b.iter(|| {
+                i = (i + 1) % n;
+                rt.block_on(store(&memory, &vary, format!("accept:type/{i}\n"), &stored));
+            })
+        });
+    }
+    g.finish();
+}
+
+async fn store(memory: &Memory, vary: &[String], variant: String, stored: &Arc<Stored>) {
+    let kept = memory
+        .store("http://localhost/album", vary, variant, stored.clone(), 32)
+        .await;
+    assert!(kept.unwrap());
+}
+
 /// Some entry for the lookup bench (`Stored`'s constructor is private to drupe).
 fn stored_entry() -> Stored {
     let mut h = HeaderMap::new();
@@ -112,5 +144,5 @@ fn stored_entry() -> Stored {
     Stored::for_bench(200, &h, bytes::Bytes::from_static(BODY.as_bytes()))
 }
 
-criterion_group!(benches, hit_path);
+criterion_group!(benches, hit_path, store_among_variants);
 criterion_main!(benches);

@@ -2,7 +2,21 @@
 
 use std::time::{Duration, SystemTime};
 
-use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+
+/// The longest freshness lifetime the cache keeps: 2^31 seconds (about 68 years), the value
+/// RFC 9111 §1.2.2 gives any larger delta-seconds. Every lifetime is clamped to it, so stored
+/// times and TTLs never overflow.
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(1 << 31);
+
+/// A delta-seconds value (`1*DIGIT`), saturated at [`MAX_LIFETIME`]; `None` when malformed.
+fn delta_seconds(v: &str) -> Option<Duration> {
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let secs = v.parse::<u64>().unwrap_or(u64::MAX);
+    Some(Duration::from_secs(secs).min(MAX_LIFETIME))
+}
 
 /// What a request's `Cache-Control` (or `Pragma`) asks of the cache.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -91,12 +105,49 @@ fn pragma_no_cache(headers: &HeaderMap) -> bool {
         })
 }
 
+/// Whether a response may be shared with requests that carry credentials (RFC 9111 §3.5).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Sharing {
+    /// `public`: with any request, cookies included.
+    pub(crate) public: bool,
+    /// `public`, `s-maxage` or `must-revalidate`: with requests that carry `Authorization`.
+    pub(crate) authorized: bool,
+}
+
+impl Sharing {
+    fn read(&mut self, directive: &str) {
+        match directive {
+            "public" => {
+                self.public = true;
+                self.authorized = true;
+            }
+            "s-maxage" | "must-revalidate" => self.authorized = true,
+            _ => {}
+        }
+    }
+}
+
+/// The [`Sharing`] of a stored response, from its `Cache-Control` values.
+pub(crate) fn sharing<'v>(cache_control: impl Iterator<Item = &'v HeaderValue>) -> Sharing {
+    let mut s = Sharing::default();
+    for v in cache_control {
+        let Some(ds) = v.to_str().ok().and_then(|v| directives(v).ok()) else {
+            // Unreadable: shared with nobody who carries credentials.
+            return Sharing::default();
+        };
+        for (name, _) in ds {
+            s.read(&name);
+        }
+    }
+    s
+}
+
 /// What a response's headers say about storing it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct ResponsePolicy {
     pub(crate) no_store: bool,
     pub(crate) private: bool,
-    pub(crate) public: bool,
+    pub(crate) sharing: Sharing,
     /// Freshness lifetime from `s-maxage`, `max-age` or `Expires`.
     pub(crate) lifetime: Option<Duration>,
 }
@@ -116,11 +167,11 @@ pub(crate) fn response(headers: &HeaderMap, now: SystemTime) -> ResponsePolicy {
             continue;
         };
         for (name, value) in ds {
-            let secs = || value.as_deref().and_then(|v| v.parse::<u64>().ok());
+            let secs = || value.as_deref().and_then(delta_seconds);
+            p.sharing.read(&name);
             match name.as_str() {
                 "no-store" => p.no_store = true,
                 "private" => p.private = true,
-                "public" => p.public = true,
                 // no-cache responses may be stored but must be revalidated: drupe does not
                 // revalidate, so it does not store them.
                 "no-cache" => p.no_store = true,
@@ -133,11 +184,15 @@ pub(crate) fn response(headers: &HeaderMap, now: SystemTime) -> ResponsePolicy {
     if !headers.contains_key(header::CACHE_CONTROL) && pragma_no_cache(headers) {
         p.no_store = true;
     }
-    p.lifetime = s_maxage.or(max_age).map(Duration::from_secs).or_else(|| {
+    p.lifetime = s_maxage.or(max_age).or_else(|| {
         let expires = headers.get(header::EXPIRES)?.to_str().ok()?;
         // An invalid Expires means "already expired" (RFC 9111 §5.3).
         let at = httpdate::parse_http_date(expires).unwrap_or(SystemTime::UNIX_EPOCH);
-        Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+        Some(
+            at.duration_since(now)
+                .unwrap_or(Duration::ZERO)
+                .min(MAX_LIFETIME),
+        )
     });
     p
 }
@@ -188,7 +243,6 @@ pub(crate) fn none_match_hits(inm: &IfNoneMatch, etag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::http::header::HeaderValue;
 
     fn map(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut m = HeaderMap::new();
@@ -243,7 +297,7 @@ mod tests {
             &map(&[("cache-control", "public, max-age=60, s-maxage=30")]),
             now,
         );
-        assert!(p.public && !p.private && !p.no_store);
+        assert!(p.sharing.public && p.sharing.authorized && !p.private && !p.no_store);
         assert_eq!(p.lifetime, Some(Duration::from_secs(30)));
         assert!(response(&map(&[("cache-control", "private")]), now).private);
         assert!(response(&map(&[("cache-control", "no-store")]), now).no_store);
@@ -260,6 +314,37 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(response(&map(&[]), now).lifetime, None);
+        for huge in [
+            ("cache-control", "max-age=18446744073709551615"),
+            ("cache-control", "s-maxage=99999999999999999999999"),
+            ("expires", "Fri, 31 Dec 9999 23:59:59 GMT"),
+        ] {
+            assert_eq!(
+                response(&map(&[huge]), now).lifetime,
+                Some(MAX_LIFETIME),
+                "{huge:?}"
+            );
+        }
+        let shared = |cc| response(&map(&[("cache-control", cc)]), now).sharing;
+        assert_eq!(
+            shared("s-maxage=5"),
+            Sharing {
+                public: false,
+                authorized: true
+            }
+        );
+        assert_eq!(shared("max-age=5, must-revalidate"), shared("s-maxage=5"));
+        assert_eq!(shared("max-age=5"), Sharing::default());
+        let values = [
+            HeaderValue::from_static("max-age=5"),
+            HeaderValue::from_static("Public"),
+        ];
+        assert!(sharing(values.iter()).public);
+        let values = [
+            HeaderValue::from_static("public"),
+            HeaderValue::from_static("a b"),
+        ];
+        assert_eq!(sharing(values.iter()), Sharing::default());
     }
 
     #[test]

@@ -45,12 +45,14 @@ impl Stored {
             .filter(|(n, _)| !NOT_STORED.contains(&n.as_str()))
             .map(|(n, v)| (n.clone(), v.clone()))
             .collect();
+        // Clamped: a lifetime past what the clock holds would overflow.
+        let lifetime = lifetime.min(super::control::MAX_LIFETIME);
         Self {
             status,
             headers,
             body,
             stored_at: now,
-            expires_at: now + lifetime,
+            expires_at: now.checked_add(lifetime).unwrap_or(now),
         }
     }
 
@@ -84,6 +86,16 @@ impl Stored {
             .find_map(|(n, v)| (n == name).then_some(v))
     }
 
+    /// Whether it may be served to requests that carry credentials.
+    pub(crate) fn sharing(&self) -> super::control::Sharing {
+        super::control::sharing(
+            self.headers
+                .iter()
+                .filter(|(n, _)| n == header::CACHE_CONTROL)
+                .map(|(_, v)| v),
+        )
+    }
+
     /// Its age in whole seconds at `now`.
     pub(crate) fn age(&self, now: SystemTime) -> u64 {
         now.duration_since(self.stored_at)
@@ -95,7 +107,17 @@ impl Stored {
         now < self.expires_at
     }
 
-    /// Binary form for shared backends: magic, status, times, headers, body.
+    /// Whether [`Stored::encode`] can hold it: it counts headers and names in 16 bits and
+    /// values in 32. A count that wrapped would be read back with header bytes as the body.
+    pub(crate) fn encodable(&self) -> bool {
+        u16::try_from(self.headers.len()).is_ok()
+            && self.headers.iter().all(|(n, v)| {
+                u16::try_from(n.as_str().len()).is_ok() && u32::try_from(v.len()).is_ok()
+            })
+    }
+
+    /// Binary form for shared backends: magic, status, times, headers, body. Only for
+    /// entries that are [`Stored::encodable`].
     pub(crate) fn encode(&self) -> Vec<u8> {
         let millis = |t: SystemTime| {
             t.duration_since(SystemTime::UNIX_EPOCH)

@@ -1,11 +1,15 @@
 //! The in-process backend, on `moka::future::Cache`.
 //!
-//! One moka entry per URI holds that URI's variants. A weigher counts their bytes, so the
-//! total stays under `max_bytes` (moka evicts the least useful URIs) and invalidated bytes are
-//! freed with the entry; each URI expires when its freshest variant does.
+//! One moka entry per URI holds that URI's variants in a map keyed by variant. A weigher
+//! counts their bytes, so the total stays under `max_bytes` (moka evicts the least useful
+//! URIs) and invalidated bytes are freed with the entry; each URI expires when its freshest
+//! variant does. A store changes the URI's map in place (no variant is copied) and keeps at
+//! most `max_variants` of them, dropping the oldest: a client cycling the values of a header
+//! the URI varies on cannot grow it without bound.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::future::BoxFuture;
@@ -16,20 +20,80 @@ use moka::ops::compute::Op;
 use super::entry::Stored;
 use super::{Backend, BackendError, BackendStats, Lookup};
 
+/// One URI: the header names its responses vary on, and its variants.
 #[derive(Debug)]
 struct UriRecord {
     vary: Arc<[String]>,
-    variants: Vec<(String, Arc<Stored>)>,
-    weight: u32,
-    expires_at: SystemTime,
+    variants: Mutex<Variants>,
+}
+
+impl UriRecord {
+    fn variants(&self) -> MutexGuard<'_, Variants> {
+        self.variants.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[derive(Debug, Default)]
+struct Variants {
+    by_key: HashMap<String, Arc<Stored>>,
+    /// Bytes held (keys and entries), as the weigher reports them.
+    weight: usize,
+    /// When the freshest variant expires.
+    expires_at: Option<SystemTime>,
+}
+
+impl Variants {
+    fn weight_of(key: &str, s: &Stored) -> usize {
+        key.len() + s.weight()
+    }
+
+    /// Adds (or replaces) a variant, then keeps at most `max` of them: stale ones go first,
+    /// then the oldest.
+    fn insert(&mut self, key: String, entry: Arc<Stored>, max: usize, now: SystemTime) {
+        self.weight += Self::weight_of(&key, &entry);
+        self.expires_at = self.expires_at.max(Some(entry.expires_at));
+        if let Some(old) = self.by_key.insert(key.clone(), entry) {
+            self.weight -= Self::weight_of(&key, &old);
+        }
+        if self.by_key.len() <= max {
+            return;
+        }
+        let before = self.by_key.len();
+        let mut freed = 0;
+        self.by_key.retain(|k, s| {
+            let keep = s.fresh(now);
+            if !keep {
+                freed += Self::weight_of(k, s);
+            }
+            keep
+        });
+        while self.by_key.len() > max.max(1) {
+            let Some(oldest) = self
+                .by_key
+                .iter()
+                .min_by_key(|(_, s)| s.stored_at)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some(s) = self.by_key.remove(&oldest) {
+                freed += Self::weight_of(&oldest, &s);
+            }
+        }
+        self.weight -= freed;
+        if self.by_key.len() != before {
+            self.expires_at = self.by_key.values().map(|s| s.expires_at).max();
+        }
+    }
 }
 
 struct RecordExpiry;
 
 impl Expiry<String, Arc<UriRecord>> for RecordExpiry {
     fn expire_after_create(&self, _: &String, v: &Arc<UriRecord>, _: Instant) -> Option<Duration> {
+        let expires_at = v.variants().expires_at?;
         Some(
-            v.expires_at
+            expires_at
                 .duration_since(SystemTime::now())
                 .unwrap_or(Duration::ZERO),
         )
@@ -75,7 +139,9 @@ impl Memory {
         let ev = evictions.clone();
         let cache = Cache::builder()
             .max_capacity(max_bytes)
-            .weigher(|_: &String, v: &Arc<UriRecord>| v.weight)
+            .weigher(|_: &String, v: &Arc<UriRecord>| {
+                u32::try_from(v.variants().weight).unwrap_or(u32::MAX)
+            })
             .expire_after(RecordExpiry)
             .eviction_listener(move |_, _, cause| {
                 if cause.was_evicted() {
@@ -109,12 +175,16 @@ impl Backend for Memory {
             };
             let key = variant_of(&rec.vary);
             let now = SystemTime::now();
-            Ok(
-                match rec.variants.iter().find(|(k, s)| *k == key && s.fresh(now)) {
-                    Some((_, s)) => Lookup::Hit(s.clone()),
-                    None => Lookup::Miss(Some(rec.vary.clone())),
-                },
-            )
+            let found = rec
+                .variants()
+                .by_key
+                .get(&key)
+                .filter(|s| s.fresh(now))
+                .cloned();
+            Ok(match found {
+                Some(s) => Lookup::Hit(s),
+                None => Lookup::Miss(Some(rec.vary.clone())),
+            })
         })
     }
 
@@ -124,12 +194,13 @@ impl Backend for Memory {
         vary: &'a [String],
         variant: String,
         entry: Arc<Stored>,
+        max_variants: usize,
     ) -> BoxFuture<'a, Result<bool, BackendError>> {
         Box::pin(async move {
             if entry.weight() as u64 > self.max_bytes {
                 return Ok(false);
             }
-            let is_new = self.cache.get(uri).await.is_none();
+            let is_new = !self.cache.contains_key(uri);
             if is_new && self.cache.entry_count() >= self.max_entries {
                 return Ok(false);
             }
@@ -137,34 +208,16 @@ impl Backend for Memory {
             self.cache
                 .entry(uri.to_owned())
                 .and_compute_with(|old| {
-                    let mut variants: Vec<(String, Arc<Stored>)> = match old {
+                    let rec = match old {
+                        // The URI's map changes in place; moka weighs it again on the put.
+                        Some(e) if *e.value().vary == *vary => e.into_value(),
                         // Another Vary for the URI replaces its variants.
-                        Some(e) if *e.value().vary == *vary => e
-                            .value()
-                            .variants
-                            .iter()
-                            .filter(|(k, s)| *k != variant && s.fresh(now))
-                            .cloned()
-                            .collect(),
-                        _ => Vec::new(),
+                        _ => Arc::new(UriRecord {
+                            vary: vary.into(),
+                            variants: Mutex::default(),
+                        }),
                     };
-                    variants.push((variant, entry));
-                    let weight = variants
-                        .iter()
-                        .map(|(k, s)| k.len() + s.weight())
-                        .sum::<usize>()
-                        .min(u32::MAX as usize) as u32;
-                    let expires_at = variants
-                        .iter()
-                        .map(|(_, s)| s.expires_at)
-                        .max()
-                        .unwrap_or(now);
-                    let rec = Arc::new(UriRecord {
-                        vary: vary.into(),
-                        variants,
-                        weight,
-                        expires_at,
-                    });
+                    rec.variants().insert(variant, entry, max_variants, now);
                     std::future::ready(Op::Put(rec))
                 })
                 .await;
@@ -195,5 +248,56 @@ impl Backend for Memory {
                 max_bytes: Some(self.max_bytes),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::HeaderMap;
+    use bytes::Bytes;
+
+    fn stored(at: u64, lifetime: u64, body: &'static str) -> Arc<Stored> {
+        Arc::new(Stored::new(
+            200,
+            &HeaderMap::new(),
+            Bytes::from_static(body.as_bytes()),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(at),
+            Duration::from_secs(lifetime),
+        ))
+    }
+
+    fn recount(v: &Variants) -> usize {
+        v.by_key
+            .iter()
+            .map(|(k, s)| Variants::weight_of(k, s))
+            .sum()
+    }
+
+    #[test]
+    fn variants_keep_the_newest_and_their_weight() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(100);
+        let mut v = Variants::default();
+        for (i, body) in ["a", "bb", "ccc", "dddd", "eeeee"].into_iter().enumerate() {
+            v.insert(format!("k{i}"), stored(50 + i as u64, 600, body), 3, now);
+            assert_eq!(v.weight, recount(&v));
+        }
+        let mut keys: Vec<_> = v.by_key.keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, ["k2", "k3", "k4"]);
+        // Replacing one keeps the count and the weight right.
+        v.insert("k3".into(), stored(60, 900, "x"), 3, now);
+        assert_eq!((v.by_key.len(), v.weight), (3, recount(&v)));
+        assert_eq!(
+            v.expires_at,
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(960))
+        );
+        // Stale ones go before any fresh one, however young.
+        v.insert("k5".into(), stored(1, 2, "stale"), 3, now);
+        assert!(!v.by_key.contains_key("k5") && v.by_key.contains_key("k2"));
+        assert_eq!(v.weight, recount(&v));
+        v.insert("k6".into(), stored(61, 600, "new"), 3, now);
+        assert!(!v.by_key.contains_key("k2") && v.by_key.contains_key("k6"));
+        assert_eq!(v.weight, recount(&v));
     }
 }

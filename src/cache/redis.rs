@@ -6,6 +6,12 @@
 //! invalidation (a Lua script, atomic) removes them all: every instance sees it at once, since
 //! none keeps a copy. Each command has a short timeout; the tool treats a failure as a miss
 //! (pass-through), never as an error for the client.
+//!
+//! Nothing lives forever in a shared Redis: a store (a Lua script, atomic) drops from
+//! `keys:` the variants that have expired, keeps at most `max_variants` (dropping those
+//! closest to expiry), and gives `vary:` and `keys:` the TTL of the longest-lived variant
+//! left, so they go with it. [`Backend::clear`] walks the prefix with `SCAN` (never `KEYS`,
+//! which blocks every client of the server) and unlinks in batches.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -43,6 +49,59 @@ for _, k in ipairs(keys) do redis.call('DEL', k) end
 redis.call('DEL', KEYS[1], KEYS[2])
 return #keys
 ";
+
+/// Stores a variant. KEYS: the variant, `vary:`, `keys:`; ARGV: the encoded response, its TTL
+/// in ms, the Vary names, the most variants kept. Returns how many the URI keeps.
+const STORE: &str = r"
+local var, vary, index = KEYS[1], KEYS[2], KEYS[3]
+local names, max = ARGV[3], tonumber(ARGV[4])
+local current = redis.call('GET', vary)
+if current and current ~= names then
+  -- Another Vary replaces the URI's variants.
+  for _, k in ipairs(redis.call('SMEMBERS', index)) do redis.call('DEL', k) end
+  redis.call('DEL', index)
+end
+redis.call('SET', var, ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', index, var)
+local others = {}
+for _, k in ipairs(redis.call('SMEMBERS', index)) do
+  if k ~= var then
+    local ttl = redis.call('PTTL', k)
+    if ttl > 0 then
+      table.insert(others, {k, ttl})
+    else
+      -- Expired (or, never written by this code, without a TTL): out of the index.
+      redis.call('SREM', index, k)
+      if ttl == -1 then redis.call('DEL', k) end
+    end
+  end
+end
+table.sort(others, function(a, b) return a[2] < b[2] end)
+local excess = #others + 1 - max
+for i = 1, excess do
+  redis.call('DEL', others[i][1])
+  redis.call('SREM', index, others[i][1])
+end
+local longest = tonumber(ARGV[2])
+if #others > 0 then longest = math.max(longest, others[#others][2]) end
+redis.call('SET', vary, names, 'PX', longest)
+redis.call('PEXPIRE', index, longest)
+return #others + 1 - math.max(excess, 0)
+";
+
+/// The scripts, hashed once (`EVALSHA`, then `EVAL` where the server has not seen them).
+struct Scripts {
+    store: redis::Script,
+    invalidate: redis::Script,
+}
+
+static SCRIPTS: std::sync::LazyLock<Scripts> = std::sync::LazyLock::new(|| Scripts {
+    store: redis::Script::new(STORE),
+    invalidate: redis::Script::new(INVALIDATE),
+});
+
+/// Keys `clear` asks `SCAN` for, and unlinks, at a time.
+const CLEAR_BATCH: usize = 500;
 
 impl Redis {
     /// Connects to `url` (`redis://host:port/db`). The connection is re-established by itself
@@ -117,40 +176,30 @@ impl Backend for Redis {
         vary: &'a [String],
         variant: String,
         entry: Arc<Stored>,
+        max_variants: usize,
     ) -> BoxFuture<'a, Result<bool, BackendError>> {
         Box::pin(async move {
+            if !entry.encodable() {
+                return Ok(false);
+            }
             let ttl = entry
                 .expires_at
                 .duration_since(SystemTime::now())
                 .unwrap_or(Duration::ZERO)
-                .as_millis()
-                .max(1) as u64;
+                .as_millis();
+            // `Stored::new` clamps lifetimes to 2^31 s: the milliseconds fit.
+            let ttl = u64::try_from(ttl).unwrap_or(u64::MAX).max(1);
             let mut c = self.conn.clone();
-            let vary_text = vary.join("\n");
-            let existing: Option<String> = c.get(self.vary_key(uri)).await.map_err(err)?;
-            if existing.as_deref().is_some_and(|e| e != vary_text) {
-                // Another Vary replaces the URI's variants.
-                self.invalidate(uri).await?;
-            }
-            let var_key = self.var_key(uri, &variant);
-            let keys_key = self.keys_key(uri);
-            let _: () = redis::pipe()
-                .atomic()
-                .cmd("SET")
-                .arg(&var_key)
+            let _kept: i64 = SCRIPTS
+                .store
+                .key(self.var_key(uri, &variant))
+                .key(self.vary_key(uri))
+                .key(self.keys_key(uri))
                 .arg(entry.encode())
-                .arg("PX")
                 .arg(ttl)
-                .ignore()
-                .cmd("SET")
-                .arg(self.vary_key(uri))
-                .arg(&vary_text)
-                .ignore()
-                .cmd("SADD")
-                .arg(&keys_key)
-                .arg(&var_key)
-                .ignore()
-                .query_async(&mut c)
+                .arg(vary.join("\n"))
+                .arg(max_variants.max(1))
+                .invoke_async(&mut c)
                 .await
                 .map_err(err)?;
             Ok(true)
@@ -160,7 +209,8 @@ impl Backend for Redis {
     fn invalidate<'a>(&'a self, uri: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
         Box::pin(async move {
             let mut c = self.conn.clone();
-            let n: i64 = redis::Script::new(INVALIDATE)
+            let n: i64 = SCRIPTS
+                .invalidate
                 .key(self.keys_key(uri))
                 .key(self.vary_key(uri))
                 .invoke_async(&mut c)
@@ -172,12 +222,33 @@ impl Backend for Redis {
 
     fn clear(&self) -> BoxFuture<'_, Result<(), BackendError>> {
         Box::pin(async move {
+            // SCAN, not KEYS, and a batch at a time: other clients of a shared Redis keep
+            // being served meanwhile. Keys deleted during the walk do not disturb it.
             let mut c = self.conn.clone();
-            let keys: Vec<String> = c.keys(format!("{}*", self.prefix)).await.map_err(err)?;
-            if !keys.is_empty() {
-                let _: () = c.del(keys).await.map_err(err)?;
+            let pattern = format!("{}*", self.prefix);
+            let mut cursor = 0u64;
+            loop {
+                let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(CLEAR_BATCH)
+                    .query_async(&mut c)
+                    .await
+                    .map_err(err)?;
+                if !keys.is_empty() {
+                    let _: () = redis::cmd("UNLINK")
+                        .arg(keys)
+                        .query_async(&mut c)
+                        .await
+                        .map_err(err)?;
+                }
+                if next == 0 {
+                    return Ok(());
+                }
+                cursor = next;
             }
-            Ok(())
         })
     }
 
@@ -260,8 +331,14 @@ impl Backend for Lazy {
         vary: &'a [String],
         variant: String,
         entry: Arc<Stored>,
+        max_variants: usize,
     ) -> BoxFuture<'a, Result<bool, BackendError>> {
-        Box::pin(async move { self.get().await?.store(uri, vary, variant, entry).await })
+        Box::pin(async move {
+            self.get()
+                .await?
+                .store(uri, vary, variant, entry, max_variants)
+                .await
+        })
     }
 
     fn invalidate<'a>(&'a self, uri: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {

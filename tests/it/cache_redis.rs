@@ -6,10 +6,15 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
+use drupe::App;
 use drupe::cache::Caching;
 use drupe::testing::TestClient;
+use redis::AsyncCommands;
 use serde_json::json;
 
+use crate::cache::{Calls, Root, app};
 use crate::process::free_port;
 
 /// A `redis-server` on a free port, killed when dropped.
@@ -24,6 +29,11 @@ impl RedisServer {
     }
 
     pub(crate) fn on(port: u16) -> Self {
+        Self::with(port, &[])
+    }
+
+    /// A server with `extra` arguments (`--rename-command KEYS ""`...).
+    pub(crate) fn with(port: u16, extra: &[&str]) -> Self {
         let child = Command::new("redis-server")
             .args([
                 "--port",
@@ -35,6 +45,7 @@ impl RedisServer {
                 "--appendonly",
                 "no",
             ])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -175,4 +186,204 @@ async fn redis_unreachable_from_the_start_passes_through() {
         .await
         .assert_status(200);
     assert!(cache.stats().await.backend_errors >= 1);
+}
+
+/// The prefix of the keys `Caching::redis` writes.
+const PREFIX: &str = "drupe:cache:v1:";
+
+/// A connection to look at what the cache left in Redis.
+async fn look(redis: &RedisServer) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+/// The keys matching `pattern`, sorted.
+async fn keys(c: &mut redis::aio::MultiplexedConnection, pattern: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut iter = c.scan_match::<_, String>(pattern).await.unwrap();
+    while let Some(k) = iter.next_item().await {
+        found.push(k.unwrap());
+    }
+    found.sort();
+    found
+}
+
+async fn pttl(c: &mut redis::aio::MultiplexedConnection, key: &str) -> i64 {
+    redis::cmd("PTTL").arg(key).query_async(c).await.unwrap()
+}
+
+/// `GET /varied` with `X-V: v` (an answer fresh for `v` seconds that varies on `X-V`).
+async fn varied(c: &TestClient, v: &str, outcome: &str) {
+    c.get("/varied")
+        .header("x-v", v)
+        .send()
+        .await
+        .assert_status(200)
+        .assert_contains(&format!("varied {v} "))
+        .assert_header("x-cache", outcome);
+}
+
+#[actix_web::test]
+async fn nothing_the_cache_writes_to_redis_lives_forever() {
+    let redis = RedisServer::start();
+    let c = TestClient::new(app(
+        Arc::new(Calls::default()),
+        Caching::redis(&redis.url()),
+    ))
+    .await;
+    let mut r = look(&redis).await;
+    let uri = "http://localhost:8080/varied";
+    let (vary, index) = (format!("{PREFIX}vary:{uri}"), format!("{PREFIX}keys:{uri}"));
+    varied(&c, "2", "MISS").await;
+    varied(&c, "1", "MISS").await;
+    let all = keys(&mut r, &format!("{PREFIX}*")).await;
+    assert_eq!(all.len(), 4, "{all:?}");
+    // The index outlives the longest variant it indexes (read first, it is no younger).
+    let (vary_ttl, index_ttl) = (pttl(&mut r, &vary).await, pttl(&mut r, &index).await);
+    let longest = pttl(&mut r, &format!("{PREFIX}var:{uri}\0x-v:2\n")).await;
+    assert!(longest > 1000 && longest <= 2000, "{longest}");
+    assert!(
+        vary_ttl >= longest && index_ttl >= longest,
+        "{vary_ttl} {index_ttl} {longest}"
+    );
+    // A store removes what has expired from the index.
+    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+    varied(&c, "2", "HIT").await;
+    varied(&c, "3", "MISS").await;
+    let members: Vec<String> = r.smembers(&index).await.unwrap();
+    assert_eq!(members.len(), 2, "{members:?}");
+    // Once the last variant has expired, nothing is left.
+    actix_web::rt::time::sleep(Duration::from_millis(3100)).await;
+    assert_eq!(
+        keys(&mut r, &format!("{PREFIX}*")).await,
+        Vec::<String>::new()
+    );
+}
+
+#[actix_web::test]
+async fn a_uri_keeps_max_variants_in_redis() {
+    let redis = RedisServer::start();
+    let app = App::builder(Root {
+        calls: Arc::new(Calls::default()),
+    })
+    .tool(Caching::redis(&redis.url()))
+    .set("/", "tools.caching.on", true)
+    .set("/", "tools.caching.debug_header", true)
+    .set("/", "tools.caching.max_variants", 4)
+    .build()
+    .unwrap();
+    let c = TestClient::new(app).await;
+    // Each later value is fresh for longer: those closest to expiry go first.
+    for v in 100..110 {
+        varied(&c, &v.to_string(), "MISS").await;
+    }
+    let mut r = look(&redis).await;
+    let members: Vec<String> = r
+        .smembers(format!("{PREFIX}keys:http://localhost:8080/varied"))
+        .await
+        .unwrap();
+    assert_eq!(members.len(), 4, "{members:?}");
+    assert_eq!(keys(&mut r, &format!("{PREFIX}var:*")).await.len(), 4);
+    for v in 106..110 {
+        varied(&c, &v.to_string(), "HIT").await;
+    }
+    varied(&c, "105", "MISS").await;
+}
+
+#[actix_web::test]
+async fn clear_scans_and_deletes_in_batches_where_keys_is_disabled() {
+    // Shared Redis servers often disable KEYS, which blocks every other client.
+    let redis = RedisServer::with(free_port(), &["--rename-command", "KEYS", ""]);
+    let cache = Caching::redis(&redis.url());
+    let c = TestClient::new(app(Arc::new(Calls::default()), cache.clone())).await;
+    c.get("/count")
+        .send()
+        .await
+        .assert_header("x-cache", "MISS");
+    let mut r = look(&redis).await;
+    let mut pipe = redis::pipe();
+    for i in 0..2500 {
+        pipe.set(format!("{PREFIX}var:http://x/{i}\0"), "v")
+            .ignore();
+    }
+    pipe.set("someone:else", "kept").ignore();
+    let () = pipe.query_async(&mut r).await.unwrap();
+    cache.clear().await.expect("clear works without KEYS");
+    assert_eq!(
+        keys(&mut r, &format!("{PREFIX}*")).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(keys(&mut r, "someone:*").await, ["someone:else"]);
+    // More than one deletion: the keys went in batches.
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut r)
+        .await
+        .unwrap();
+    let deletions: u64 = stats
+        .lines()
+        .filter(|l| l.starts_with("cmdstat_unlink:") || l.starts_with("cmdstat_del:"))
+        .filter_map(|l| {
+            l.split("calls=")
+                .nth(1)?
+                .split(',')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum();
+    assert!(deletions >= 3, "{stats}");
+    c.get("/count")
+        .send()
+        .await
+        .assert_header("x-cache", "MISS");
+}
+
+#[actix_web::test]
+async fn lifetimes_past_what_a_clock_holds_get_the_longest_ttl() {
+    let redis = RedisServer::start();
+    let c = TestClient::new(app(
+        Arc::new(Calls::default()),
+        Caching::redis(&redis.url()),
+    ))
+    .await;
+    let huge = "18446744073709551615";
+    varied(&c, huge, "MISS").await;
+    varied(&c, huge, "HIT").await;
+    let mut r = look(&redis).await;
+    let key = format!("{PREFIX}var:http://localhost:8080/varied\0x-v:{huge}\n");
+    let ttl = pttl(&mut r, &key).await;
+    let longest = (1i64 << 31) * 1000;
+    assert!(ttl <= longest && ttl > longest - 60_000, "{ttl}");
+}
+
+#[actix_web::test]
+async fn an_answer_the_encoding_cannot_hold_is_not_stored() {
+    let redis = RedisServer::start();
+    let c = TestClient::new(app(
+        Arc::new(Calls::default()),
+        Caching::redis(&redis.url()),
+    ))
+    .await;
+    // The encoding counts headers in 16 bits.
+    let path = "/many_headers?n=65536";
+    c.get(path).send().await.assert_text("many 1");
+    c.get(path)
+        .send()
+        .await
+        .assert_text("many 2")
+        .assert_header("x-cache", "MISS");
+    c.get("/many_headers?n=3")
+        .send()
+        .await
+        .assert_text("many 3");
+    c.get("/many_headers?n=3")
+        .send()
+        .await
+        .assert_text("many 3")
+        .assert_header("x-cache", "HIT")
+        .assert_header("x-h2", "v");
 }

@@ -15,6 +15,7 @@ mod bad_input;
 mod browser;
 mod cache;
 mod cache_redis;
+mod cache_sharing;
 mod capture;
 mod coverage;
 mod dispatch;

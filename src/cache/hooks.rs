@@ -1,0 +1,367 @@
+//! The tool's hooks: the lookup before the handler (a hit, a wait for the stampede loader, or
+//! a miss), and after it the invalidations of an unsafe method and the storing of a miss.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderName};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use tokio::sync::watch;
+
+use super::entry::{self, Stored};
+use super::invalidate::PendingInvalidations;
+use super::policy::{self, Credentials};
+use super::respond::{hit_response, not_modified};
+use super::state::{LoadState, LoaderSlot, RequestState};
+use super::{BackendError, CacheOutcome, Caching, CachingConfig, Inner, Lookup, control};
+use crate::HttpError;
+use crate::tools::{After, Before, Exchange, Tool};
+
+fn request_uri(ex: &Exchange) -> String {
+    let req = ex.request();
+    let pq = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    crate::url::base_url_then(req, ex.behind_proxy, pq)
+}
+
+/// Counts a request the cache does not answer and records it for the after-hook;
+/// `may_store` when its response may still be stored (a request with credentials, whose
+/// response may say it can be shared).
+fn bypass(inner: &Inner, req: &HttpRequest, uri: String, may_store: bool) {
+    inner.counters.bypasses.fetch_add(1, Ordering::Relaxed);
+    req.extensions_mut().insert(RequestState {
+        uri,
+        outcome: CacheOutcome::Bypass,
+        loader: None,
+        may_store,
+    });
+}
+
+/// Records a miss computed without a loader slot for the after-hook (the count is taken).
+fn miss(req: &HttpRequest, uri: String, may_store: bool) {
+    req.extensions_mut().insert(RequestState {
+        uri,
+        outcome: CacheOutcome::Miss,
+        loader: None,
+        may_store,
+    });
+}
+
+/// Counts a request answered from the cache and records it for the after-hook.
+fn record_hit(inner: &Inner, req: &HttpRequest, uri: String) {
+    inner.counters.hits.fetch_add(1, Ordering::Relaxed);
+    req.extensions_mut().insert(RequestState {
+        uri,
+        outcome: CacheOutcome::Hit,
+        loader: None,
+        may_store: false,
+    });
+}
+
+impl Tool for Caching {
+    type Config = CachingConfig;
+    const NAME: &'static str = "caching";
+
+    fn priority(&self) -> i32 {
+        90
+    }
+
+    fn before_handler<'a>(&'a self, cfg: &'a CachingConfig, ex: &'a Exchange) -> Before<'a> {
+        let req = ex.request();
+        let method = req.method();
+        let uri = request_uri(ex);
+        if !(*method == Method::GET || *method == Method::HEAD) {
+            bypass(&self.inner, req, uri, false);
+            return Before::Continue;
+        }
+        // Both read once here: a hit answers `If-None-Match` from this parse.
+        let parsed = control::request(req.headers())
+            .and_then(|d| Ok((d, control::if_none_match(req.headers())?)));
+        let (directives, inm) = match parsed {
+            Ok(p) => p,
+            Err(control::Malformed(h)) => {
+                return Before::Respond(HttpResponse::from_error(HttpError::bad_request(format!(
+                    "Invalid {h} header"
+                ))));
+            }
+        };
+        let credentials = Credentials::of(req.headers());
+        let may_store = policy::method_stores(method) && !directives.no_store;
+        let inner = self.inner.clone();
+        Before::Pending(Box::pin(async move {
+            let headers = req.headers();
+            let variant_of = move |vary: &[String]| entry::variant_key(vary, headers);
+            let found = if directives.no_cache {
+                Ok(Lookup::Miss(None))
+            } else {
+                inner.backend.lookup(&uri, &variant_of).await
+            };
+            let now = SystemTime::now();
+            let vary = match found {
+                Ok(Lookup::Hit(stored))
+                    if directives.max_age.is_none_or(|m| stored.age(now) <= m)
+                        && (!credentials.any() || credentials.may_share(stored.sharing())) =>
+                {
+                    inner.succeeded();
+                    record_hit(&inner, req, uri);
+                    return Some(hit_response(&stored, req, inm.as_ref(), cfg, now));
+                }
+                Ok(Lookup::Hit(_)) => None,
+                Ok(Lookup::Miss(vary)) => {
+                    inner.succeeded();
+                    vary
+                }
+                Err(e) => {
+                    inner.failed(&e);
+                    bypass(&inner, req, uri, false);
+                    return None;
+                }
+            };
+            if credentials.any() {
+                // Its answer may be its own: it neither waits for another request's answer
+                // nor makes others wait for its own.
+                bypass(&inner, req, uri, may_store);
+                return None;
+            }
+            inner.counters.misses.fetch_add(1, Ordering::Relaxed);
+            if directives.no_cache {
+                // A refresh computes its own answer: it neither waits for the key's loader
+                // (whose answer it refused) nor takes the loader's place (its waiters would be
+                // cut off, and the loader's end would remove the newcomer's slot).
+                miss(req, uri, may_store);
+                return None;
+            }
+            // One loader per key: the URI's variant when its Vary is known, else the URI.
+            let variant = vary.as_ref().map(|v| variant_of(v));
+            let key = match &variant {
+                Some(v) => format!("{uri}\u{0}{v}"),
+                None => uri.clone(),
+            };
+            let waiting = {
+                let mut loaders = inner.loaders.lock().unwrap_or_else(|e| e.into_inner());
+                match loaders.get(&key) {
+                    Some(tx) => Some(tx.subscribe()),
+                    // A HEAD stores nothing: it is nobody's loader.
+                    None if !policy::method_stores(req.method()) => {
+                        drop(loaders);
+                        miss(req, uri, false);
+                        return None;
+                    }
+                    None => {
+                        let (tx, _) = watch::channel(LoadState::Pending);
+                        loaders.insert(key.clone(), tx);
+                        None
+                    }
+                }
+            };
+            let Some(mut rx) = waiting else {
+                req.extensions_mut().insert(RequestState {
+                    uri,
+                    outcome: CacheOutcome::Miss,
+                    loader: Some(LoaderSlot {
+                        key,
+                        inner: inner.clone(),
+                        done: false,
+                    }),
+                    may_store,
+                });
+                return None;
+            };
+            let got = tokio::time::timeout(
+                cfg.stampede_wait(),
+                rx.wait_for(|s| !matches!(s, LoadState::Pending)),
+            )
+            .await;
+            if let Ok(Ok(state)) = got
+                && let LoadState::Stored(stored, vary, variant) = &*state
+                && variant_of(vary) == *variant
+            {
+                record_hit(&inner, req, uri);
+                return Some(hit_response(
+                    stored,
+                    req,
+                    inm.as_ref(),
+                    cfg,
+                    SystemTime::now(),
+                ));
+            }
+            // Released, timed out, or another variant: compute it here.
+            miss(req, uri, may_store);
+            None
+        }))
+    }
+
+    fn after_handler<'a>(
+        &'a self,
+        cfg: &'a CachingConfig,
+        ex: &'a Exchange,
+        res: HttpResponse,
+    ) -> After<'a> {
+        let req = ex.request();
+        let state = req.extensions_mut().remove::<RequestState>();
+        let pending = req.extensions_mut().remove::<PendingInvalidations>();
+        let Some(mut state) = state else {
+            return After::Done(res);
+        };
+        let success = res.status().is_success() || res.status().is_redirection();
+        // Invalidations: the unsafe method's own URI and the URIs it points at, and what the
+        // handler asked for.
+        let mut to_invalidate = Vec::new();
+        if success && cfg.invalidating.iter().any(|m| m == req.method().as_str()) {
+            to_invalidate.push(state.uri.clone());
+            let base = ex.base_url();
+            for h in [header::LOCATION, header::CONTENT_LOCATION] {
+                if let Some(loc) = res.headers().get(&h).and_then(|v| v.to_str().ok()) {
+                    let abs = crate::url::absolute(req, ex.behind_proxy, loc);
+                    // Only URIs of this origin (RFC 9111 §4.4).
+                    if abs.starts_with(&base) {
+                        to_invalidate.push(abs);
+                    }
+                }
+            }
+        }
+        if success && let Some(p) = pending {
+            to_invalidate.extend(p.0);
+        }
+        if to_invalidate.is_empty() && !state.may_store {
+            // Hits and bypasses: nothing to wait for.
+            return After::Done(finish(cfg, req, &state, res));
+        }
+        let inner = self.inner.clone();
+        After::Pending(Box::pin(async move {
+            invalidate_all(&inner, to_invalidate, cfg.invalidate_wait()).await;
+            let mut res = res;
+            if state.may_store {
+                res = store(&inner, cfg, req, &mut state, res).await;
+            }
+            finish(cfg, req, &state, res)
+        }))
+    }
+}
+
+/// Invalidates `uris` together, waiting `deadline` at most: each one unfinished by then
+/// counts as a backend failure (its entries may outlive the change).
+async fn invalidate_all(inner: &Inner, mut uris: Vec<String>, deadline: Duration) {
+    uris.sort_unstable();
+    uris.dedup();
+    let mut pending: FuturesUnordered<_> = uris.iter().map(|u| inner.invalidate(u)).collect();
+    let until = tokio::time::Instant::now() + deadline;
+    while let Ok(Some(_)) = tokio::time::timeout_at(until, pending.next()).await {}
+    if !pending.is_empty() {
+        let e = BackendError(format!(
+            "{} invalidations unfinished after {deadline:?}",
+            pending.len()
+        ));
+        for _ in 0..pending.len() {
+            inner.failed(&e);
+        }
+    }
+}
+
+/// Marks the response with what the cache did (a hit is marked already) and leaves the
+/// outcome to observers.
+fn finish(
+    cfg: &CachingConfig,
+    req: &HttpRequest,
+    state: &RequestState,
+    mut res: HttpResponse,
+) -> HttpResponse {
+    if state.outcome != CacheOutcome::Hit && cfg.x_cache() {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-cache"), state.outcome.header());
+    }
+    req.extensions_mut().insert(state.outcome);
+    res
+}
+
+/// Stores a miss's response when it may be stored; returns the response (with its ETag).
+async fn store(
+    inner: &Arc<Inner>,
+    cfg: &CachingConfig,
+    req: &HttpRequest,
+    state: &mut RequestState,
+    res: HttpResponse,
+) -> HttpResponse {
+    let now = SystemTime::now();
+    let response = control::response(res.headers(), now);
+    let vary = entry::vary_names(res.headers());
+    let storable = vary.is_some()
+        && policy::storable(
+            cfg,
+            res.status(),
+            res.headers(),
+            &response,
+            Credentials::of(req.headers()),
+        );
+    if !storable {
+        state.release_waiters();
+        return res;
+    }
+    let (mut res, body) = res.into_parts();
+    let bytes = match body.try_into_bytes() {
+        Ok(b) => b,
+        Err(body) => {
+            // A streamed body is passed on, not stored.
+            state.release_waiters();
+            return res.set_body(body);
+        }
+    };
+    if bytes.len() > cfg.max_entry_bytes {
+        state.release_waiters();
+        return res.set_body(BoxBody::new(bytes));
+    }
+    if !res.headers().contains_key(header::ETAG) {
+        res.headers_mut()
+            .insert(header::ETAG, entry::etag_of(&bytes));
+    }
+    let lifetime = response.lifetime.unwrap_or_else(|| cfg.default_lifetime());
+    let vary: Arc<[String]> = vary.unwrap_or_default().into();
+    if lifetime > Duration::ZERO {
+        let stored = Arc::new(Stored::new(
+            res.status().as_u16(),
+            res.headers(),
+            bytes.clone(),
+            now,
+            lifetime,
+        ));
+        let variant = entry::variant_key(&vary, req.headers());
+        match inner
+            .backend
+            .store(
+                &state.uri,
+                &vary,
+                variant.clone(),
+                stored.clone(),
+                cfg.max_variants,
+            )
+            .await
+        {
+            Ok(true) => {
+                inner.succeeded();
+                inner.counters.stores.fetch_add(1, Ordering::Relaxed);
+                if let Some(l) = state.loader.as_mut() {
+                    l.resolve(LoadState::Stored(stored, vary, variant));
+                }
+            }
+            Ok(false) => {}
+            Err(e) => inner.failed(&e),
+        }
+    }
+    state.release_waiters();
+    // The request's own validators may already match what it would have received.
+    let res = res.set_body(BoxBody::new(bytes));
+    if let (Ok(Some(inm)), Some(etag)) = (
+        control::if_none_match(req.headers()),
+        res.headers()
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok()),
+    ) && control::none_match_hits(&inm, etag)
+    {
+        return not_modified(res.headers());
+    }
+    res
+}
