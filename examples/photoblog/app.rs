@@ -1,6 +1,10 @@
 //! The photoblog application: its parts, its state, its configuration. `main.rs` serves it;
 //! the tests build it the same way (`build`).
 
+#[path = "album_pages.rs"]
+pub(crate) mod album_pages;
+#[path = "csrf.rs"]
+pub(crate) mod csrf;
 #[path = "images.rs"]
 pub(crate) mod images;
 #[path = "model.rs"]
