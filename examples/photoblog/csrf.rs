@@ -3,7 +3,7 @@
 //! posted form must send both, equal. Another site can neither read nor set the cookie.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
 use drupe::HttpError;
 use minijinja::{Value, context};
@@ -28,7 +28,10 @@ fn csrf_token(req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
     }
 }
 
-/// A form page, with its token cookie when it is new.
+/// A form page, with its token cookie when it is new. It is `Cache-Control: no-store`: it
+/// holds this visitor's token, so no cache — the output cache or one on the way — may keep it
+/// and hand it to another visitor (who would get someone else's token and no cookie of their
+/// own, and see every post refused).
 pub(crate) fn form_page(
     req: &HttpRequest,
     template: &str,
@@ -40,8 +43,16 @@ pub(crate) fn form_page(
         render(template, context! { csrf => token, ..ctx }).with_status(status),
         req,
     );
-    if let Some(c) = cookie {
-        let _ = res.add_cookie(&c);
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    if let Some(c) = cookie
+        && let Err(e) = res.add_cookie(&c)
+    {
+        // A hex token always makes a valid header: failing here is a bug, answered as one.
+        tracing::error!("cannot set the CSRF cookie: {e}");
+        return HttpResponse::from_error(HttpError::internal(e));
     }
     res
 }
