@@ -1,7 +1,9 @@
 //! The photoblog's data: a blog, its albums, their films, their photos (reference A8.1), in
 //! SQLite or PostgreSQL through sqlx's `Any` driver, with one set of migrations for both.
 //! Every write runs in a transaction; ids are assigned in it (portable across both databases)
-//! and a concurrent writer that took the same id makes the transaction retry.
+//! and a concurrent writer that took the same id makes the transaction retry. On SQLite a
+//! write transaction takes the write lock when it begins (`BEGIN IMMEDIATE`), so concurrent
+//! writers wait their turn instead of failing.
 
 use std::time::Duration;
 
@@ -210,6 +212,17 @@ impl Db {
         Ok(Self { pool, kind })
     }
 
+    /// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the write lock
+    /// first, so a second writer waits for it (up to the busy timeout, 5 s). A plain `BEGIN`
+    /// that reads, then writes, fails at once with "database is locked" when another writer
+    /// got the lock in between — concurrent uploads did.
+    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.kind {
+            Kind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Kind::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Applies the migrations.
     pub(crate) async fn migrate(&self) -> std::result::Result<(), sqlx::migrate::MigrateError> {
         sqlx::migrate!("examples/photoblog/migrations")
@@ -227,7 +240,7 @@ impl Db {
             return Ok(b);
         }
         retrying!(async {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.write().await?;
             let b = sqlx::query_as::<_, Blog>(
                 "INSERT INTO photoblog (id, name, title) \
                  SELECT COALESCE(MAX(id), 0) + 1, $1, $2 FROM photoblog RETURNING id, name, title",
@@ -286,7 +299,7 @@ impl Db {
     pub(crate) async fn create_album(&self, f: &AlbumFields, films: &[&str]) -> Result<Album> {
         let blog = self.blog().await?;
         retrying!(async {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.write().await?;
             let t = now();
             let album = sqlx::query_as::<_, Album>(safe(format!(
                 "INSERT INTO album ({ALBUM_COLUMNS}) \
@@ -324,7 +337,7 @@ impl Db {
 
     /// Replaces an album's fields; `None` when there is no such album (nothing is created).
     pub(crate) async fn update_album(&self, id: i64, f: &AlbumFields) -> Result<Option<Album>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let album = sqlx::query_as::<_, Album>(safe(format!(
             "UPDATE album SET title = $1, name = $2, author = $3, description = $4, content = $5, \
              modified = $6 WHERE id = $7 RETURNING {ALBUM_COLUMNS}"
@@ -345,7 +358,7 @@ impl Db {
     /// Deletes an album (its films and photos go with it); returns the photo files that were
     /// its, or `None` when there was no such album.
     pub(crate) async fn delete_album(&self, id: i64) -> Result<Option<Vec<String>>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let files: Vec<String> = sqlx::query_scalar(
             "SELECT p.filename FROM photo p JOIN film f ON p.film_id = f.id WHERE f.album_id = $1",
         )
@@ -393,7 +406,7 @@ impl Db {
     /// Creates a film; `None` when the album does not exist.
     pub(crate) async fn create_film(&self, album_id: i64, title: &str) -> Result<Option<Film>> {
         retrying!(async {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.write().await?;
             let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM album WHERE id = $1")
                 .bind(album_id)
                 .fetch_optional(&mut *tx)
@@ -419,7 +432,7 @@ impl Db {
     }
 
     pub(crate) async fn update_film(&self, id: i64, title: &str) -> Result<Option<Film>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let film = sqlx::query_as::<_, Film>(safe(format!(
             "UPDATE film SET title = $1, name = $2, modified = $3 WHERE id = $4 RETURNING {FILM_COLUMNS}"
         )))
@@ -435,7 +448,7 @@ impl Db {
 
     /// Deletes a film and its photos; returns their files, or `None` when there was no film.
     pub(crate) async fn delete_film(&self, id: i64) -> Result<Option<(Film, Vec<String>)>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let Some(film) = sqlx::query_as::<_, Film>(safe(format!(
             "SELECT {FILM_COLUMNS} FROM film WHERE id = $1"
         )))
@@ -509,7 +522,7 @@ impl Db {
         before_commit: impl Fn() -> std::io::Result<()>,
     ) -> Result<Option<Photo>> {
         retrying!(async {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.write().await?;
             let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM film WHERE id = $1")
                 .bind(film_id)
                 .fetch_optional(&mut *tx)
@@ -542,7 +555,7 @@ impl Db {
     }
 
     pub(crate) async fn update_photo(&self, id: i64, legend: &str) -> Result<Option<Photo>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let photo = sqlx::query_as::<_, Photo>(safe(format!(
             "UPDATE photo SET legend = $1, name = $2, modified = $3 WHERE id = $4 RETURNING {PHOTO_COLUMNS}"
         )))
@@ -557,7 +570,7 @@ impl Db {
     }
 
     pub(crate) async fn delete_photo(&self, id: i64) -> Result<Option<Photo>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let photo = sqlx::query_as::<_, Photo>(safe(format!(
             "DELETE FROM photo WHERE id = $1 RETURNING {PHOTO_COLUMNS}"
         )))

@@ -24,6 +24,7 @@ mod mismatch;
 mod negotiation;
 mod photoblog_forms;
 mod photoblog_tests;
+mod photoblog_uploads;
 mod process;
 mod reliability;
 mod requests;
