@@ -12,6 +12,7 @@ use minijinja::{Value, context};
 
 use super::Shared;
 use super::csrf::{check_csrf, form_page};
+use super::images::megapixels;
 use super::model::{AlbumFields, db_error};
 use super::pages::render;
 use super::services::{AlbumIn, invalidate_album, no_album, text};
@@ -333,7 +334,7 @@ impl UploadPhoto {
         Ok(form_page(
             req,
             "upload.html",
-            context! { album => context! { id => a.id, title => a.title }, films => films, errors => errors, max_mb => self.0.max_upload / (1 << 20) },
+            context! { album => context! { id => a.id, title => a.title }, films => films, errors => errors, max_mb => self.0.max_upload / (1 << 20), max_mp => megapixels(self.0.store.max_pixels()) },
             status,
         ))
     }

@@ -20,9 +20,11 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use actix_web::web;
 use bytes::Bytes;
 use drupe::cache::Caching;
 use drupe::{App, HttpError, Templates, Upload};
+use tokio::sync::Semaphore;
 
 use images::PhotoStore;
 use model::{Db, Photo, db_error};
@@ -42,6 +44,9 @@ pub(crate) struct Settings {
     pub(crate) seed: bool,
     /// The upload limit, in bytes.
     pub(crate) max_upload: usize,
+    /// The largest picture accepted, in pixels (width × height); a decoded pixel takes up to
+    /// 8 bytes of memory.
+    pub(crate) max_pixels: u64,
     /// Whether the coverage recorder counts requests (its report is at `/_coverage/`).
     pub(crate) coverage: bool,
     /// Where the recorder writes its data on stop, if anywhere.
@@ -61,6 +66,7 @@ impl Default for Settings {
             data_dir: "data/photos".into(),
             seed: true,
             max_upload: 10 << 20,
+            max_pixels: 40_000_000,
             coverage: true,
             coverage_file: None,
             workers: None,
@@ -74,6 +80,8 @@ pub(crate) struct Shared {
     pub(crate) db: Db,
     pub(crate) store: PhotoStore,
     pub(crate) max_upload: usize,
+    /// One permit per core: how many uploads are decoded at once.
+    decoders: Arc<Semaphore>,
 }
 
 /// Albums on a page of the home page.
@@ -102,7 +110,7 @@ impl Shared {
             .store
             .original(filename)
             .ok_or_else(|| HttpError::internal(format!("bad stored name {filename}")))?;
-        actix_web::web::block(move || std::fs::read(path))
+        web::block(move || std::fs::read(path))
             .await
             .map_err(HttpError::internal)?
             .map(Bytes::from)
@@ -126,11 +134,29 @@ impl Shared {
         legend: &str,
         file: Upload,
     ) -> Result<(Photo, i64), HttpError> {
-        let store = self.store.clone();
-        let bytes = file.bytes().clone();
-        let prepared = actix_web::web::block(move || store.prepare(&bytes))
+        // The header says how many pixels the picture has: one of too many is refused here,
+        // before it waits for a decoder or anything is allocated for its pixels. (Read on a
+        // blocking thread too: JPEG's header reader copies the whole file first.)
+        let (store, bytes) = (self.store.clone(), file.bytes().clone());
+        let header = web::block(move || store.read_header(&bytes))
             .await
             .map_err(HttpError::internal)??;
+        // A decode takes a core and up to 8 bytes a pixel: one at a time per core. Other
+        // uploads wait for a permit (their clients wait; they are not refused).
+        let permit = self
+            .decoders
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(HttpError::internal)?;
+        let (store, bytes) = (self.store.clone(), file.bytes().clone());
+        let prepared = web::block(move || {
+            // Held until the decode ends, even when the client has gone away meanwhile.
+            let _permit = permit;
+            store.prepare(&bytes, header)
+        })
+        .await
+        .map_err(HttpError::internal)??;
         let recorded = self
             .db
             .create_photo(film_id, legend, &prepared.file, || prepared.place())
@@ -229,12 +255,15 @@ pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
         .await
         .map_err(|e| format!("cannot migrate the database: {e}"))?;
     db.blog().await.map_err(|e| e.to_string())?;
-    let store = PhotoStore::new(&settings.data_dir)
+    let store = PhotoStore::new(&settings.data_dir, settings.max_pixels)
         .map_err(|e| format!("cannot use {}: {e}", settings.data_dir.display()))?;
+    // Unknown on some platforms: then one decode at a time, the safe side.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let shared = Arc::new(Shared {
         db,
         store,
         max_upload: settings.max_upload,
+        decoders: Arc::new(Semaphore::new(cores)),
     });
     if settings.seed {
         seed(&shared).await?;

@@ -1,11 +1,14 @@
 //! Photo files: checked by content, stored atomically under a content-addressed name, with a
 //! thumbnail; never a path the client chose.
 //!
-//! An upload is decoded (bounded in pixels and memory) to prove it is a PNG, JPEG, GIF or WebP
-//! image, written to a temporary file in the photo folder, and renamed into place only inside
-//! the database transaction that records it: a failed upload leaves no file and no row. At
-//! start-up, temporary files and files no row refers to (a crash between the rename and the
-//! commit) are removed.
+//! An upload's header is read first: its format must be PNG, JPEG, GIF or WebP (else 415) and
+//! its width × height at most the configured number of pixels (else 413, naming both), so a
+//! small file that would decode into gigabytes is refused before a byte of it is decoded. Then
+//! it is decoded (within a memory budget that follows from the pixel limit) to prove it is an
+//! image and to make its thumbnail, written to a temporary file in the photo folder, and
+//! renamed into place only inside the database transaction that records it: a failed upload
+//! leaves no file and no row. At start-up, temporary files and files no row refers to (a crash
+//! between the rename and the commit) are removed.
 
 use std::collections::HashSet;
 use std::io::{Cursor, Write};
@@ -14,10 +17,12 @@ use std::path::{Path, PathBuf};
 use drupe::HttpError;
 use image::{ImageFormat, ImageReader, Limits};
 
-/// The folder of photos and thumbnails.
+/// The folder of photos and thumbnails, and what it accepts.
 #[derive(Debug, Clone)]
 pub(crate) struct PhotoStore {
     dir: PathBuf,
+    /// The largest picture accepted, in pixels (width × height).
+    max_pixels: u64,
 }
 
 /// An upload decoded and written to temporary files, waiting to be moved into place.
@@ -31,7 +36,29 @@ pub(crate) struct Prepared {
 }
 
 const THUMB: u32 = 320;
-const MAX_SIDE: u32 = 10_000;
+
+/// The most memory a decoded pixel takes: 16-bit RGBA (PNG's widest).
+const BYTES_PER_PIXEL: u64 = 8;
+
+/// What an upload's header says, read without decoding its pixels.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Header {
+    format: ImageFormat,
+    width: u32,
+    height: u32,
+}
+
+/// `40`, `12.5`: a number of pixels in megapixels, for messages.
+pub(crate) fn megapixels(pixels: u64) -> String {
+    ((pixels as f64 / 100_000.0).round() / 10.0).to_string()
+}
+
+/// The decoders' limits for pictures of at most `max_pixels` pixels.
+fn limits(max_pixels: u64) -> Limits {
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(max_pixels.saturating_mul(BYTES_PER_PIXEL));
+    limits
+}
 
 fn is_stored_name(name: &str) -> bool {
     let Some((hash, ext)) = name.split_once('.') else {
@@ -45,10 +72,16 @@ fn is_stored_name(name: &str) -> bool {
 }
 
 impl PhotoStore {
-    pub(crate) fn new(dir: impl Into<PathBuf>) -> std::io::Result<Self> {
+    /// The store in `dir` (created when missing), accepting pictures of up to `max_pixels`.
+    pub(crate) fn new(dir: impl Into<PathBuf>, max_pixels: u64) -> std::io::Result<Self> {
         let dir = dir.into();
         std::fs::create_dir_all(dir.join("thumbs"))?;
-        Ok(Self { dir })
+        Ok(Self { dir, max_pixels })
+    }
+
+    /// The largest picture accepted, in pixels.
+    pub(crate) fn max_pixels(&self) -> u64 {
+        self.max_pixels
     }
 
     /// The original file of a stored name; `None` for anything that is not one (no
@@ -62,8 +95,11 @@ impl PhotoStore {
         is_stored_name(name).then(|| self.dir.join("thumbs").join(format!("{name}.jpg")))
     }
 
-    /// Checks, decodes, and writes an upload to temporary files.
-    pub(crate) fn prepare(&self, bytes: &[u8]) -> Result<Prepared, HttpError> {
+    /// Reads an upload's format and dimensions from its header. Refuses what is not a PNG,
+    /// JPEG, GIF or WebP image (415), a header that cannot be read (422), and a picture of more
+    /// pixels than the store accepts (413, naming its size and the limit). No pixel is decoded:
+    /// it takes microseconds whatever the picture's size.
+    pub(crate) fn read_header(&self, bytes: &[u8]) -> Result<Header, HttpError> {
         let format = image::guess_format(bytes).ok().filter(|f| {
             matches!(
                 f,
@@ -75,15 +111,43 @@ impl PhotoStore {
                 "The file is not a PNG, JPEG, GIF or WebP image.",
             ));
         };
-        let mut limits = Limits::default();
-        limits.max_image_width = Some(MAX_SIDE);
-        limits.max_image_height = Some(MAX_SIDE);
-        limits.max_alloc = Some(256 << 20);
+        let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+        reader.limits(limits(self.max_pixels));
+        let (width, height) = reader
+            .into_dimensions()
+            .map_err(|e| HttpError::unprocessable(format!("The image cannot be read: {e}.")))?;
+        let pixels = u64::from(width) * u64::from(height);
+        if pixels > self.max_pixels {
+            return Err(HttpError::payload_too_large(format!(
+                "The image is {width}×{height} pixels ({} megapixels); the largest allowed is {} megapixels.",
+                megapixels(pixels),
+                megapixels(self.max_pixels),
+            )));
+        }
+        Ok(Header {
+            format,
+            width,
+            height,
+        })
+    }
+
+    /// Decodes an upload whose header was read (its pixels: CPU time and up to 8 bytes a pixel;
+    /// run it on a blocking thread), makes its thumbnail, and writes both to temporary files.
+    pub(crate) fn prepare(&self, bytes: &[u8], header: Header) -> Result<Prepared, HttpError> {
+        let format = header.format;
+        let mut limits = limits(self.max_pixels);
+        // The decoder may not find a larger picture than its header announced.
+        limits.max_image_width = Some(header.width);
+        limits.max_image_height = Some(header.height);
         let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
         reader.limits(limits);
         let img = reader.decode().map_err(|e| match e {
             image::ImageError::Limits(_) => HttpError::unprocessable(format!(
-                "The image is too large to decode: at most {MAX_SIDE}×{MAX_SIDE} pixels."
+                "The image is too large to decode: its {}×{} pixels need more memory than \
+                 {} megapixels allow.",
+                header.width,
+                header.height,
+                megapixels(self.max_pixels)
             )),
             e => HttpError::unprocessable(format!("The image cannot be read: {e}.")),
         })?;

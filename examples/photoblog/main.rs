@@ -38,6 +38,11 @@ struct Args {
     /// The largest upload, in MiB.
     #[arg(long, default_value_t = 10)]
     max_upload_mb: usize,
+    /// The largest picture accepted, in megapixels (width × height); larger ones are refused
+    /// from their header (413) before they are decoded. A decoded pixel takes up to 8 bytes,
+    /// and one picture per core is decoded at a time.
+    #[arg(long, default_value_t = 40)]
+    max_megapixels: u32,
     /// Do not count requests for the coverage report.
     #[arg(long)]
     no_coverage: bool,
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
         data_dir: args.data_dir,
         seed: !args.no_seed,
         max_upload: args.max_upload_mb << 20,
+        max_pixels: u64::from(args.max_megapixels) * 1_000_000,
         coverage: !args.no_coverage,
         coverage_file: args.coverage_file,
         workers: args.workers,

@@ -1,6 +1,7 @@
-//! Photoblog uploads under load: concurrent uploads all succeed.
+//! Photoblog uploads that could exhaust the server: pictures of too many pixels are refused
+//! from their header, and decodes wait their turn instead of running all at once.
 
-use std::io::Cursor;
+use std::path::Path;
 
 use drupe::testing::{Part, TestClient, TestServer};
 use futures_util::future::join_all;
@@ -8,13 +9,31 @@ use serde_json::Value;
 
 use crate::photoblog_tests::{blog_on, temp_dir};
 
-/// A PNG of one colour: a few hundred bytes per million pixels on the wire, whatever it
-/// takes once decoded.
-fn one_colour_png(w: u32, h: u32, colour: [u8; 3]) -> Vec<u8> {
-    let img = image::RgbImage::from_pixel(w, h, image::Rgb(colour));
+/// A grey PNG of one shade: a few KB per million pixels on the wire, a byte per pixel once
+/// decoded (up to 8 for other pictures).
+fn one_colour_png(w: u32, h: u32, shade: u8) -> Vec<u8> {
+    use image::ImageEncoder;
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    let pixels = vec![shade; w as usize * h as usize];
     let mut out = Vec::new();
-    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+    // The fastest settings: the test makes 64 megapixels.
+    PngEncoder::new_with_quality(&mut out, CompressionType::Level(1), FilterType::NoFilter)
+        .write_image(&pixels, w, h, image::ExtendedColorType::L8)
         .unwrap();
+    out
+}
+
+/// Every file under `dir`, temporary ones included.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(files_under(&e.path()));
+        } else {
+            out.push(e.path().display().to_string());
+        }
+    }
+    out.sort();
     out
 }
 
@@ -24,6 +43,55 @@ async fn photo_count(c: &TestClient) -> usize {
         .await
         .json::<Vec<Value>>()
         .len()
+}
+
+/// An 8000×8000 picture (64 megapixels, 340 KB as a one-colour PNG) is refused by
+/// the default limit of 40 megapixels with a message naming both, leaving no row and no file.
+/// The same header over pixel data that cannot be decoded gets the same answer: the refusal
+/// comes from the header, before any decoding.
+#[actix_web::test]
+async fn a_picture_of_too_many_pixels_is_refused_from_its_header() {
+    let dir = temp_dir("upload-pixels");
+    let c = TestClient::new(blog_on("sqlite::memory:", &dir, "memory").await).await;
+    let photos = dir.join("photos");
+    let (rows, files) = (photo_count(&c).await, files_under(&photos));
+    let big = one_colour_png(8000, 8000, 77);
+    assert!(big.len() < 1 << 20, "{} bytes", big.len());
+    // Its header and the first bytes of its pixel data: it cannot be decoded.
+    let header_only = big[..100].to_vec();
+    for (what, bytes) in [("the picture", big), ("its header alone", header_only)] {
+        let r = c
+            .post("/services/rest/photo/")
+            .multipart(&[
+                Part::file("file", "big.png", "image/png", bytes.clone()),
+                Part::text("film_id", "1"),
+            ])
+            .send()
+            .await;
+        assert!(matches!(r.status().as_u16(), 413 | 422), "{what}: {r:?}");
+        let says = r.text();
+        assert!(
+            (says.contains("8000×8000") || says.contains("8000x8000")) && says.contains("40"),
+            "{what}: the message names the size and the limit: {says}"
+        );
+        // The upload form says the same, on the form.
+        let token = "0123456789abcdef0123456789abcdef";
+        let form = c
+            .post("/album/1/upload")
+            .header("cookie", &format!("photoblog_csrf={token}"))
+            .multipart(&[
+                Part::text("csrf", token),
+                Part::text("film_id", "1"),
+                Part::file("file", "big.png", "image/png", bytes),
+            ])
+            .send()
+            .await;
+        assert_eq!(form.status(), r.status(), "{what}: {form:?}");
+        form.assert_contains("8000");
+    }
+    assert_eq!(photo_count(&c).await, rows, "a refused upload made a row");
+    assert_eq!(files_under(&photos), files, "a refused upload left a file");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// More large uploads at once than there are cores, on a SQLite file: each waits for a
@@ -37,7 +105,7 @@ async fn concurrent_large_uploads_wait_their_turn_and_all_succeed() {
     let c = s.client();
     // Made first: the server closes a connection idle for 5 s.
     let pngs: Vec<Vec<u8>> = (0..6u8)
-        .map(|i| one_colour_png(2000, 1900, [i * 40, 255 - i * 40, 90]))
+        .map(|i| one_colour_png(2000, 1900, i * 40))
         .collect();
     let before = photo_count(c).await;
     let uploads = pngs.into_iter().zip(0u32..).map(|(png, i)| async move {
