@@ -132,7 +132,7 @@ impl NewAlbum {
             .create_album(&fields, &["First film", "Second film"])
             .await
             .map_err(db_error)?;
-        invalidate_album(&invalidate, album.id, self.0.pages().await);
+        invalidate_album(&invalidate, album.id, self.0.pages_to_invalidate().await);
         Ok(see_other(&format!("/album/{}", album.id)))
     }
 }
@@ -273,7 +273,7 @@ impl EditAlbum {
             .map_err(db_error)?
         {
             Some(_) => {
-                invalidate_album(&invalidate, album_id, self.0.pages().await);
+                invalidate_album(&invalidate, album_id, self.0.pages_to_invalidate().await);
                 Ok(see_other(&format!("/album/{album_id}")))
             }
             None => Err(no_album(album_id)),
@@ -299,7 +299,11 @@ impl DeleteAlbum {
         match self.0.db.delete_album(album_id).await.map_err(db_error)? {
             Some(files) => {
                 self.0.forget_files(files).await;
-                invalidate_album(&invalidate, album_id, self.0.pages().await + 1);
+                invalidate_album(
+                    &invalidate,
+                    album_id,
+                    self.0.pages_to_invalidate().await + 1,
+                );
                 Ok(see_other("/"))
             }
             None => Err(no_album(album_id)),
@@ -381,14 +385,14 @@ impl UploadPhoto {
                     .await;
             }
         };
-        if self.0.album_of_film(film_id).await != Some(album_id) {
+        if self.0.album_of_film(film_id).await? != Some(album_id) {
             return Err(HttpError::not_found(format!(
                 "Album {album_id} has no film {film_id}."
             )));
         }
         match self.0.add_photo(film_id, &legend, file).await {
             Ok(_) => {
-                invalidate_album(&invalidate, album_id, self.0.pages().await);
+                invalidate_album(&invalidate, album_id, self.0.pages_to_invalidate().await);
                 Ok(see_other(&format!("/album/{album_id}#film-{film_id}")))
             }
             Err(e) if e.status().is_client_error() => {

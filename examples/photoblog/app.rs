@@ -87,21 +87,37 @@ pub(crate) struct Shared {
 /// Albums on a page of the home page.
 pub(crate) const PER_PAGE: i64 = 6;
 
+/// The home page's pages for `albums` albums (one, empty, for none).
+fn pages_of(albums: i64) -> i64 {
+    ((albums + PER_PAGE - 1) / PER_PAGE).max(1)
+}
+
 impl Shared {
     /// How many pages the home page has.
-    pub(crate) async fn pages(&self) -> i64 {
-        let n = self.db.album_count().await.unwrap_or(0);
-        ((n + PER_PAGE - 1) / PER_PAGE).max(1)
+    pub(crate) async fn pages(&self) -> Result<i64, HttpError> {
+        let albums = self.db.album_count().await.map_err(db_error)?;
+        Ok(pages_of(albums))
     }
 
-    /// The album a film belongs to.
-    pub(crate) async fn album_of_film(&self, film_id: i64) -> Option<i64> {
-        self.db
-            .film(film_id)
-            .await
-            .ok()
-            .flatten()
-            .map(|f| f.album_id)
+    /// How many home pages to drop from the cache after a write: the page count, or every page
+    /// the cache may hold when the database cannot count right after the write. The write is
+    /// done: failing its request now would make the client send it again.
+    pub(crate) async fn pages_to_invalidate(&self) -> i64 {
+        match self.db.album_count().await {
+            Ok(albums) => pages_of(albums),
+            Err(e) => {
+                tracing::warn!(
+                    "cannot count the albums after a write ({e}): dropping every cached home page"
+                );
+                services::MAX_CACHED_PAGES
+            }
+        }
+    }
+
+    /// The album a film belongs to; `None` when there is no such film.
+    pub(crate) async fn album_of_film(&self, film_id: i64) -> Result<Option<i64>, HttpError> {
+        let film = self.db.film(film_id).await.map_err(db_error)?;
+        Ok(film.map(|f| f.album_id))
     }
 
     /// The bytes of a stored photo.
@@ -117,11 +133,16 @@ impl Shared {
             .map_err(|e| HttpError::internal(format!("reading {filename}: {e}")))
     }
 
-    /// Removes files no photo refers to any more.
+    /// Removes files no photo refers to any more. Called after the write that released them:
+    /// when the database cannot tell whether a file is still in use, the file is kept (and
+    /// logged) rather than the request failed; the next start-up's sweep removes it if no
+    /// photo does.
     pub(crate) async fn forget_files(&self, files: Vec<String>) {
         for f in files {
-            if !self.db.file_in_use(&f).await.unwrap_or(true) {
-                self.store.remove(&f);
+            match self.db.file_in_use(&f).await {
+                Ok(true) => {}
+                Ok(false) => self.store.remove(&f),
+                Err(e) => tracing::warn!("kept {f}: cannot tell whether a photo uses it ({e})"),
             }
         }
     }
@@ -162,10 +183,7 @@ impl Shared {
             .create_photo(film_id, legend, &prepared.file, || prepared.place())
             .await;
         match recorded {
-            Ok(Some(photo)) => {
-                let album = self.album_of_film(film_id).await.unwrap_or(0);
-                Ok((photo, album))
-            }
+            Ok(Some(photo_and_album)) => Ok(photo_and_album),
             Ok(None) => {
                 prepared.abort();
                 Err(HttpError::not_found(format!("No film {film_id}.")))
@@ -227,7 +245,7 @@ async fn seed(shared: &Shared) -> Result<(), String> {
         {
             for i in 0..3 {
                 n += 1;
-                let png = images::demo_png(n);
+                let png = images::demo_png(n).map_err(|e| e.to_string())?;
                 let upload =
                     Upload::new(Some("demo.png".into()), Some(mime::IMAGE_PNG), png.into());
                 shared

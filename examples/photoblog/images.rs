@@ -100,6 +100,7 @@ impl PhotoStore {
     /// pixels than the store accepts (413, naming its size and the limit). No pixel is decoded:
     /// it takes microseconds whatever the picture's size.
     pub(crate) fn read_header(&self, bytes: &[u8]) -> Result<Header, HttpError> {
+        // Not a format the image crate knows, or not one of these four: the same 415.
         let format = image::guess_format(bytes).ok().filter(|f| {
             matches!(
                 f,
@@ -165,7 +166,7 @@ impl PhotoStore {
         let tmp_thumb = self.dir.join("thumbs").join(format!("tmp-{tag}"));
         write_synced(&tmp_original, bytes).map_err(HttpError::internal)?;
         if let Err(e) = write_synced(&tmp_thumb, &thumb_bytes) {
-            let _ = std::fs::remove_file(&tmp_original);
+            discard(&tmp_original);
             return Err(HttpError::internal(e));
         }
         Ok(Prepared {
@@ -186,8 +187,8 @@ impl PhotoStore {
     /// Removes the files of `name` (when no photo refers to it any more).
     pub(crate) fn remove(&self, name: &str) {
         if let (Some(o), Some(t)) = (self.original(name), self.thumbnail(name)) {
-            let _ = std::fs::remove_file(o);
-            let _ = std::fs::remove_file(t);
+            discard(&o);
+            discard(&t);
         }
     }
 
@@ -223,6 +224,17 @@ pub(crate) fn media_type(name: &str) -> &'static str {
     ImageFormat::from_extension(ext).map_or("application/octet-stream", |f| f.to_mime_type())
 }
 
+/// Removes a file that is no longer wanted. One already gone is fine; any other failure is
+/// logged and not passed on: what it leaves is an orphan, which a start-up sweep removes, and
+/// the request it belongs to has succeeded or failed already.
+fn discard(path: &Path) {
+    if let Err(e) = std::fs::remove_file(path)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!("cannot remove {}: {e}", path.display());
+    }
+}
+
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = std::fs::File::create(path)?;
     f.write_all(bytes)?;
@@ -249,13 +261,13 @@ impl Prepared {
 
     /// Drops the temporary files (the upload failed).
     pub(crate) fn abort(&self) {
-        let _ = std::fs::remove_file(&self.tmp_original);
-        let _ = std::fs::remove_file(&self.tmp_thumb);
+        discard(&self.tmp_original);
+        discard(&self.tmp_thumb);
     }
 }
 
 /// A small generated picture for the demo content: soft bands of colour, a sun, a horizon.
-pub(crate) fn demo_png(seed: u32) -> Vec<u8> {
+pub(crate) fn demo_png(seed: u32) -> image::ImageResult<Vec<u8>> {
     let (w, h) = (480u32, 320u32);
     let hue = (seed * 47 % 360) as f32;
     let img = image::RgbImage::from_fn(w, h, |x, y| {
@@ -275,8 +287,8 @@ pub(crate) fn demo_png(seed: u32) -> Vec<u8> {
         image::Rgb([r, g, b])
     });
     let mut out = Vec::new();
-    let _ = img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png);
-    out
+    img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)?;
+    Ok(out)
 }
 
 fn hsl(h: f32, s: f32, l: f32) -> [u8; 3] {

@@ -108,15 +108,39 @@ pub(crate) fn now() -> i64 {
 }
 
 /// A database failure as the client sees it: unavailable (503, retry later) when the
-/// database cannot be reached, a 500 otherwise.
+/// database cannot serve now, a 500 otherwise. The cause goes to the log either way.
 pub(crate) fn db_error(e: sqlx::Error) -> HttpError {
+    if is_unavailable(&e) {
+        HttpError::unavailable(5, format!("database: {e}"))
+    } else {
+        HttpError::internal(format!("database: {e}"))
+    }
+}
+
+/// Whether the database cannot serve now — unreachable, shutting down, out of connections,
+/// locked past the busy timeout — rather than refusing this request for good.
+fn is_unavailable(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
-        | sqlx::Error::WorkerCrashed => HttpError::unavailable(5, format!("database: {e}")),
-        other => HttpError::internal(format!("database: {other}")),
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => {
+            if let Some(pg) = d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                // 08: connection exception; 53: insufficient resources (too many
+                // connections...); 57P01-57P03: shut down, crashed, cannot connect now.
+                let code = pg.code();
+                code.starts_with("08") || code.starts_with("53") || code.starts_with("57P0")
+            } else if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+                let code = d.code().and_then(|c| c.parse::<i32>().ok());
+                code.is_some_and(|c| matches!(c & 0xff, 5 | 6))
+            } else {
+                false
+            }
+        }
+        _ => false,
     }
 }
 
@@ -146,6 +170,16 @@ fn slug(title: &str) -> String {
         }
     }
     s.trim_end_matches('-').chars().take(80).collect()
+}
+
+/// A photo with its album, read in the transaction that changed it (the caller needs the
+/// album to drop its cached pages, and a second query after the commit could fail alone).
+async fn album_of_photo(tx: &mut sqlx::AnyConnection, p: Photo) -> Result<(Photo, i64)> {
+    let album = sqlx::query_scalar("SELECT album_id FROM film WHERE id = $1")
+        .bind(p.film_id)
+        .fetch_one(tx)
+        .await?;
+    Ok((p, album))
 }
 
 macro_rules! retrying {
@@ -512,24 +546,24 @@ impl Db {
     }
 
     /// Records a photo whose file is stored; `before_commit` runs inside the transaction (it
-    /// moves the file into place), so a failure of either leaves neither. `None` when the
-    /// film does not exist.
+    /// moves the file into place), so a failure of either leaves neither. Returns the photo
+    /// and its album, or `None` when the film does not exist.
     pub(crate) async fn create_photo(
         &self,
         film_id: i64,
         legend: &str,
         file: &PhotoFile,
         before_commit: impl Fn() -> std::io::Result<()>,
-    ) -> Result<Option<Photo>> {
+    ) -> Result<Option<(Photo, i64)>> {
         retrying!(async {
             let mut tx = self.write().await?;
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM film WHERE id = $1")
+            let album: Option<i64> = sqlx::query_scalar("SELECT album_id FROM film WHERE id = $1")
                 .bind(film_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            if exists.is_none() {
+            let Some(album) = album else {
                 return Ok(None);
-            }
+            };
             let t = now();
             let photo = sqlx::query_as::<_, Photo>(safe(format!(
                 "INSERT INTO photo ({PHOTO_COLUMNS}) \
@@ -550,11 +584,13 @@ impl Db {
             .await?;
             before_commit().map_err(sqlx::Error::Io)?;
             tx.commit().await?;
-            Ok(Some(photo))
+            Ok(Some((photo, album)))
         })
     }
 
-    pub(crate) async fn update_photo(&self, id: i64, legend: &str) -> Result<Option<Photo>> {
+    /// Changes a photo's legend; returns the photo and its album, or `None` when there is no
+    /// such photo.
+    pub(crate) async fn update_photo(&self, id: i64, legend: &str) -> Result<Option<(Photo, i64)>> {
         let mut tx = self.write().await?;
         let photo = sqlx::query_as::<_, Photo>(safe(format!(
             "UPDATE photo SET legend = $1, name = $2, modified = $3 WHERE id = $4 RETURNING {PHOTO_COLUMNS}"
@@ -565,11 +601,16 @@ impl Db {
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
+        let with_album = match photo {
+            Some(p) => Some(album_of_photo(&mut tx, p).await?),
+            None => None,
+        };
         tx.commit().await?;
-        Ok(photo)
+        Ok(with_album)
     }
 
-    pub(crate) async fn delete_photo(&self, id: i64) -> Result<Option<Photo>> {
+    /// Deletes a photo; returns it and its album, or `None` when there was no such photo.
+    pub(crate) async fn delete_photo(&self, id: i64) -> Result<Option<(Photo, i64)>> {
         let mut tx = self.write().await?;
         let photo = sqlx::query_as::<_, Photo>(safe(format!(
             "DELETE FROM photo WHERE id = $1 RETURNING {PHOTO_COLUMNS}"
@@ -577,8 +618,12 @@ impl Db {
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
+        let with_album = match photo {
+            Some(p) => Some(album_of_photo(&mut tx, p).await?),
+            None => None,
+        };
         tx.commit().await?;
-        Ok(photo)
+        Ok(with_album)
     }
 
     /// Whether a stored file is still some photo's.

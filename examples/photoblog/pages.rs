@@ -86,7 +86,7 @@ impl Site {
     #[status(404)]
     async fn index(&self, #[param(default = 1)] page: u32) -> Result<Page, HttpError> {
         let db = &self.shared.db;
-        let pages = self.shared.pages().await;
+        let pages = self.shared.pages().await?;
         let page_no = i64::from(page);
         if page_no < 1 || page_no > pages {
             return Err(HttpError::not_found(format!(
@@ -239,7 +239,10 @@ impl Site {
         let bytes = actix_web::web::block(move || std::fs::read(path))
             .await
             .map_err(HttpError::internal)?
-            .map_err(|_| HttpError::not_found("No such photo file."))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => HttpError::not_found("No such photo file."),
+                _ => HttpError::internal(format!("reading a photo file: {e}")),
+            })?;
         Ok(HttpResponse::Ok()
             .content_type(media)
             .insert_header(("cache-control", "public, max-age=31536000, immutable"))

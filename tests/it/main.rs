@@ -22,6 +22,7 @@ mod faults;
 mod methods;
 mod mismatch;
 mod negotiation;
+mod photoblog_database;
 mod photoblog_forms;
 mod photoblog_tests;
 mod photoblog_uploads;
