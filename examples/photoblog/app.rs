@@ -266,9 +266,11 @@ async fn seed(shared: &Shared) -> Result<(), String> {
 /// Builds the photoblog: connects and migrates the database, seeds it on a first run, cleans
 /// the photo folder, and assembles the tree with its tools.
 pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
-    let db = Db::connect(&settings.database)
-        .await
-        .map_err(|e| format!("cannot open the database {}: {e}", settings.database))?;
+    let db = Db::connect(&settings.database).await.map_err(|e| {
+        // The URL may carry a password: the log gets it masked.
+        let url = model::redacted(&settings.database);
+        format!("cannot open the database {url}: {e}")
+    })?;
     db.migrate()
         .await
         .map_err(|e| format!("cannot migrate the database: {e}"))?;

@@ -144,6 +144,47 @@ fn is_unavailable(e: &sqlx::Error) -> bool {
     }
 }
 
+/// A database URL fit for a log: its password, in the user part or in a `password=`
+/// parameter, replaced by `***`; the rest kept, so the message still says which server,
+/// database and user (`postgres://blog:***@db.example:5432/photos`).
+pub(crate) fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    // The user part ends at the last `@` (a password may hold `/` or `@` unencoded).
+    let mut out = format!("{scheme}://");
+    match before_query.rsplit_once('@') {
+        Some((user_info, host_and_path)) => {
+            let user = user_info
+                .split_once(':')
+                .map_or(user_info, |(user, _)| user);
+            out.push_str(user);
+            if user.len() < user_info.len() {
+                out.push_str(":***");
+            }
+            out.push('@');
+            out.push_str(host_and_path);
+        }
+        None => out.push_str(before_query),
+    }
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => p.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
+}
+
 fn is_conflict(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => d.is_unique_violation() || d.code().as_deref() == Some("40001"),
@@ -224,7 +265,8 @@ impl Db {
         } else {
             return Err(sqlx::Error::Configuration(
                 format!(
-                    "unsupported database `{url}`: use sqlite:PATH, sqlite::memory: or postgres://"
+                    "unsupported database `{}`: use sqlite:PATH, sqlite::memory: or postgres://",
+                    redacted(url)
                 )
                 .into(),
             ));
@@ -656,6 +698,30 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn passwords_are_masked() {
+        for (url, shown) in [
+            (
+                "postgres://blog:s3cret@db.example:5432/photos",
+                "postgres://blog:***@db.example:5432/photos",
+            ),
+            (
+                "postgresql://blog:p/a@ss@db/photos?sslmode=require",
+                "postgresql://blog:***@db/photos?sslmode=require",
+            ),
+            (
+                "postgres://db/photos?user=blog&password=s3cret&sslmode=require",
+                "postgres://db/photos?user=blog&password=***&sslmode=require",
+            ),
+            ("postgres://blog@db/photos", "postgres://blog@db/photos"),
+            ("postgres://db/photos", "postgres://db/photos"),
+            ("sqlite:data/photoblog.db", "sqlite:data/photoblog.db"),
+            ("sqlite::memory:", "sqlite::memory:"),
+        ] {
+            assert_eq!(super::redacted(url), shown, "{url}");
+        }
+    }
+
     #[test]
     fn slugs() {
         assert_eq!(super::slug("Autumn in the Park!"), "autumn-in-the-park");

@@ -1,5 +1,6 @@
 //! The photoblog's database when it cannot serve: locked by another writer past the busy
-//! timeout (a 503 to retry, not a 500).
+//! timeout (a 503 to retry, not a 500), or not reachable at start-up (the message names the
+//! server and the database, never the password).
 
 use std::time::{Duration, Instant};
 
@@ -44,5 +45,32 @@ async fn a_write_locked_out_past_the_busy_timeout_is_a_503() {
         .send()
         .await
         .assert_status(201);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The photoblog cannot reach its database at start-up: it exits with 70 and says which
+/// server and database it tried, without the password that came in the URL.
+#[test]
+fn a_database_that_cannot_be_reached_is_named_without_its_password() {
+    let bin = crate::process::example_binary("photoblog");
+    let dir = temp_dir("db-unreachable");
+    // Nothing listens on a port just freed.
+    let port = crate::process::free_port();
+    let url = format!("postgres://blog:Pa55-w0rd-Secret@127.0.0.1:{port}/photos");
+    let out = std::process::Command::new(bin)
+        .args(["--bind", "127.0.0.1:0", "--database", &url, "--data-dir"])
+        .arg(dir.join("photos"))
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(70), "{log}");
+    assert!(
+        log.contains(&format!("127.0.0.1:{port}/photos")) && log.contains("blog"),
+        "the message names the server, the database and the user: {log}"
+    );
+    assert!(
+        !log.contains("Pa55-w0rd-Secret"),
+        "the password is in the log: {log}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
