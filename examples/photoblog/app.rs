@@ -19,6 +19,7 @@ pub(crate) mod views;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::web;
 use bytes::Bytes;
@@ -55,6 +56,10 @@ pub(crate) struct Settings {
     pub(crate) workers: Option<usize>,
     /// Whether each request is logged (CherryPy's access line, on stderr).
     pub(crate) access_log: bool,
+    /// How old a leftover photo file (temporary, or no photo's) must be for the start-up sweep
+    /// to remove it: a younger one may be an upload in flight on another instance sharing the
+    /// folder.
+    pub(crate) sweep_grace: Duration,
 }
 
 impl Default for Settings {
@@ -71,6 +76,7 @@ impl Default for Settings {
             coverage_file: None,
             workers: None,
             access_log: true,
+            sweep_grace: Duration::from_secs(3600),
         }
     }
 }
@@ -135,7 +141,7 @@ impl Shared {
 
     /// Removes files no photo refers to any more. Called after the write that released them:
     /// when the database cannot tell whether a file is still in use, the file is kept (and
-    /// logged) rather than the request failed; the next start-up's sweep removes it if no
+    /// logged) rather than the request failed; a later start-up's sweep removes it if no
     /// photo does.
     pub(crate) async fn forget_files(&self, files: Vec<String>) {
         for f in files {
@@ -288,7 +294,8 @@ pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
     if settings.seed {
         seed(&shared).await?;
     }
-    // Files of uploads a crash interrupted: temporary ones, and ones no row refers to.
+    // Files of uploads a crash interrupted: temporary ones, and ones no row refers to, once
+    // they are older than an upload in flight on another instance could be.
     let in_use: HashSet<String> = shared
         .db
         .filenames()
@@ -296,9 +303,12 @@ pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
         .map_err(|e| e.to_string())?
         .into_iter()
         .collect();
-    let swept = shared.store.sweep(&in_use);
+    let swept = shared.store.sweep(&in_use, settings.sweep_grace);
     if swept > 0 {
-        tracing::info!("removed {swept} orphaned or partial photo files");
+        tracing::info!(
+            "removed {swept} orphaned or partial photo files older than {} s",
+            settings.sweep_grace.as_secs()
+        );
     }
     let cache = if settings.cache == "memory" || settings.cache == "off" {
         Caching::memory(50_000, settings.cache_bytes)

@@ -7,12 +7,18 @@
 //! it is decoded (within a memory budget that follows from the pixel limit) to prove it is an
 //! image and to make its thumbnail, written to a temporary file in the photo folder, and
 //! renamed into place only inside the database transaction that records it: a failed upload
-//! leaves no file and no row. At start-up, temporary files and files no row refers to (a crash
-//! between the rename and the commit) are removed.
+//! leaves no file and no row.
+//!
+//! At start-up, what crashed uploads left is removed: temporary files (`tmp-…`) and files no
+//! row refers to (a crash between the rename and the commit) — but only those last modified
+//! more than a grace period ago (one hour by default, `--sweep-grace`). Several instances may
+//! share the folder (two on one PostgreSQL and one Redis is a documented set-up): a younger
+//! file may be another instance's upload in flight, written or renamed and not yet committed.
 
 use std::collections::HashSet;
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use drupe::HttpError;
 use image::{ImageFormat, ImageReader, Limits};
@@ -192,30 +198,61 @@ impl PhotoStore {
         }
     }
 
-    /// Removes temporary files and files no photo refers to. Returns how many went.
-    pub(crate) fn sweep(&self, in_use: &HashSet<String>) -> usize {
+    /// Removes temporary files and files no photo refers to, when they were last modified
+    /// more than `grace` ago: younger ones may be another instance's uploads in flight.
+    /// Returns how many went; what cannot be read or removed is logged and left.
+    pub(crate) fn sweep(&self, in_use: &HashSet<String>, grace: Duration) -> usize {
         let mut removed = 0;
         for dir in [self.dir.clone(), self.dir.join("thumbs")] {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for e in entries.flatten() {
-                let file_name = e.file_name().to_string_lossy().into_owned();
-                if !e.file_type().is_ok_and(|t| t.is_file()) {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) => {
+                    tracing::warn!("cannot sweep {}: {e}", dir.display());
                     continue;
                 }
-                let stored = file_name
-                    .strip_suffix(".jpg")
-                    .filter(|_| dir.ends_with("thumbs"));
-                let name = stored.unwrap_or(&file_name);
-                let keep = !file_name.starts_with("tmp-") && in_use.contains(name);
-                if !keep && std::fs::remove_file(e.path()).is_ok() {
-                    removed += 1;
+            };
+            for entry in entries {
+                match sweep_one(entry, &dir, in_use, grace) {
+                    Ok(true) => removed += 1,
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!("sweeping {}: {e}", dir.display()),
                 }
             }
         }
         removed
     }
+}
+
+/// Removes one entry of `dir` when it is a leftover older than `grace`; whether it did.
+fn sweep_one(
+    entry: std::io::Result<std::fs::DirEntry>,
+    dir: &Path,
+    in_use: &HashSet<String>,
+    grace: Duration,
+) -> std::io::Result<bool> {
+    let entry = entry?;
+    let metadata = entry.metadata()?;
+    if !metadata.is_file() {
+        return Ok(false);
+    }
+    let file_name = entry.file_name().to_string_lossy().into_owned();
+    // A thumbnail is named after its original: `<name>.jpg`.
+    let name = match file_name.strip_suffix(".jpg") {
+        Some(original) if dir.ends_with("thumbs") => original,
+        _ => &file_name,
+    };
+    if !file_name.starts_with("tmp-") && in_use.contains(name) {
+        return Ok(false);
+    }
+    // A time in the future (clocks differ between hosts) counts as young.
+    let age = SystemTime::now()
+        .duration_since(metadata.modified()?)
+        .unwrap_or_default();
+    if age < grace {
+        return Ok(false);
+    }
+    std::fs::remove_file(entry.path())?;
+    Ok(true)
 }
 
 /// The media type of a stored name (`….png` → `image/png`).
@@ -241,9 +278,15 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
-/// Moves `tmp` to `dest`, or drops it when `dest` holds the same content already.
+/// Moves `tmp` to `dest`, or drops it when `dest` holds the same content already. Either
+/// way `dest` is new to a sweep: an old file no row referred to until now is not removed by
+/// another instance starting meanwhile.
 fn place(tmp: &Path, dest: &Path) -> std::io::Result<()> {
     if dest.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(dest)?
+            .set_modified(SystemTime::now())?;
         if tmp.exists() {
             std::fs::remove_file(tmp)?;
         }

@@ -9,6 +9,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -55,6 +56,11 @@ struct Args {
     /// Do not log each request (the access log, on stderr).
     #[arg(long)]
     no_access_log: bool,
+    /// At start-up, photo files left by interrupted uploads are removed once they are this many
+    /// seconds old; younger ones may be uploads in flight on another instance sharing the
+    /// folder. 0 when no other instance does.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    sweep_grace: u64,
 }
 
 fn main() -> ExitCode {
@@ -72,6 +78,7 @@ fn main() -> ExitCode {
         coverage_file: args.coverage_file,
         workers: args.workers,
         access_log: !args.no_access_log,
+        sweep_grace: Duration::from_secs(args.sweep_grace),
     };
     // The database and the seed need a runtime; the server builds its own.
     let built = actix_web::rt::System::new().block_on(app::build(&settings));

@@ -1,5 +1,6 @@
-//! Photoblog uploads that could exhaust the server: pictures of too many pixels are refused
-//! from their header, and decodes wait their turn instead of running all at once.
+//! Photoblog uploads that could exhaust the server — pictures of too many pixels are refused
+//! from their header, and decodes wait their turn instead of running all at once — and the
+//! start-up sweep of the photo folder, which another instance may be writing to.
 
 use std::path::Path;
 
@@ -129,5 +130,51 @@ async fn concurrent_large_uploads_wait_their_turn_and_all_succeed() {
     }
     assert_eq!(photo_count(c).await, before + 6);
     s.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two instances share the photo folder (and the database). The second one starts while the
+/// first is in the middle of an upload: its start-up sweep leaves the first one's files alone
+/// — temporary ones, and one renamed into place whose row is not committed yet — and removes
+/// the same kinds of files left by a crash an hour and a half ago.
+#[actix_web::test]
+async fn the_start_up_sweep_spares_another_instances_uploads_in_flight() {
+    let dir = temp_dir("sweep");
+    let db = format!("sqlite:{}", dir.join("pb.db").display());
+    let _first = blog_on(&db, &dir, "memory").await;
+    let photos = dir.join("photos");
+    let kept_before = files_under(&photos);
+    let files = |tag: &str, hash: u128| {
+        [
+            photos.join(format!("tmp-{tag}")),
+            photos.join("thumbs").join(format!("tmp-{tag}")),
+            photos.join(format!("{hash:032x}.png")),
+            photos.join("thumbs").join(format!("{hash:032x}.png.jpg")),
+        ]
+    };
+    let in_flight = files("0123456789abcdef0123456789abcdef", 1);
+    let crashed = files("fedcba9876543210fedcba9876543210", 2);
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(90 * 60);
+    for f in &in_flight {
+        std::fs::write(f, b"being written").unwrap();
+    }
+    for f in &crashed {
+        std::fs::File::create(f)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+    }
+    let _second = blog_on(&db, &dir, "memory").await;
+    let missing: Vec<_> = in_flight.iter().filter(|f| !f.exists()).collect();
+    assert!(
+        missing.is_empty(),
+        "the sweep removed files in flight: {missing:?}"
+    );
+    let left: Vec<_> = crashed.iter().filter(|f| f.exists()).collect();
+    assert!(left.is_empty(), "the sweep left a crash's files: {left:?}");
+    // The photos themselves are untouched.
+    for f in &kept_before {
+        assert!(Path::new(f).exists(), "{f}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
