@@ -60,6 +60,9 @@ pub(crate) struct Settings {
     /// to remove it: a younger one may be an upload in flight on another instance sharing the
     /// folder.
     pub(crate) sweep_grace: Duration,
+    /// Proxies whose `Forwarded`/`X-Forwarded-For` headers are trusted: IP addresses or CIDR
+    /// blocks (the framework's `server.trusted_proxies`).
+    pub(crate) trusted_proxies: Vec<String>,
 }
 
 impl Default for Settings {
@@ -77,6 +80,7 @@ impl Default for Settings {
             workers: None,
             access_log: true,
             sweep_grace: Duration::from_secs(3600),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -345,6 +349,17 @@ pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
         .set("/album", "request.body.max_size", settings.max_upload as i64);
     if let Some(n) = settings.workers {
         builder = builder.set_global("server.workers", n as i64);
+    }
+    if !settings.trusted_proxies.is_empty() {
+        let proxies = settings
+            .trusted_proxies
+            .iter()
+            .cloned()
+            .map(toml::Value::String);
+        builder = builder.set_global(
+            "server.trusted_proxies",
+            toml::Value::Array(proxies.collect()),
+        );
     }
     if let Some(f) = &settings.coverage_file {
         builder = builder.set_global("coverage.file", f.to_string_lossy().into_owned());
