@@ -12,8 +12,9 @@ use minijinja::{Value, context};
 
 use super::Shared;
 use super::csrf::{check_csrf, form_page};
+use super::failures::db_error;
 use super::images::megapixels;
-use super::model::{AlbumFields, db_error};
+use super::model::AlbumFields;
 use super::pages::render;
 use super::services::{AlbumIn, invalidate_album, no_album, text};
 use super::views::book_date;

@@ -5,6 +5,8 @@
 pub(crate) mod album_pages;
 #[path = "csrf.rs"]
 pub(crate) mod csrf;
+#[path = "failures.rs"]
+pub(crate) mod failures;
 #[path = "images.rs"]
 pub(crate) mod images;
 #[path = "model.rs"]
@@ -27,8 +29,9 @@ use drupe::cache::Caching;
 use drupe::{App, HttpError, Templates, Upload};
 use tokio::sync::Semaphore;
 
+use failures::db_error;
 use images::PhotoStore;
-use model::{Db, Photo, db_error};
+use model::{Db, Photo};
 
 /// Where the photoblog keeps things and how it is reached.
 #[derive(Debug, Clone)]
@@ -278,7 +281,7 @@ async fn seed(shared: &Shared) -> Result<(), String> {
 pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
     let db = Db::connect(&settings.database).await.map_err(|e| {
         // The URL may carry a password: the log gets it masked.
-        let url = model::redacted(&settings.database);
+        let url = failures::redacted(&settings.database);
         format!("cannot open the database {url}: {e}")
     })?;
     db.migrate()

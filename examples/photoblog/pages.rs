@@ -21,8 +21,8 @@ use minijinja::{Value, context};
 
 use super::Shared;
 use super::album_pages::{AlbumPages, album_pages};
+use super::failures::db_error;
 use super::images::media_type;
-use super::model::db_error;
 use super::services::{Services, no_album};
 use super::views::{AlbumView, PhotoView, at, book_date};
 

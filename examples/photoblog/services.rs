@@ -19,7 +19,8 @@ use drupe::{
 use serde::Deserialize;
 
 use super::Shared;
-use super::model::{AlbumFields, db_error};
+use super::failures::db_error;
+use super::model::AlbumFields;
 use super::views::{AlbumView, FilmView, OneOrAll, PhotoImage, PhotoView};
 
 /// A text field, trimmed: present when `required`, at most `max` characters, no NUL (which
