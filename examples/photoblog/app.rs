@@ -1,6 +1,12 @@
 //! The photoblog application: its parts, its state, its configuration. `main.rs` serves it;
 //! the tests build it the same way (`build`).
 
+#[path = "album_pages.rs"]
+pub(crate) mod album_pages;
+#[path = "csrf.rs"]
+pub(crate) mod csrf;
+#[path = "failures.rs"]
+pub(crate) mod failures;
 #[path = "images.rs"]
 pub(crate) mod images;
 #[path = "model.rs"]
@@ -15,13 +21,17 @@ pub(crate) mod views;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
+use actix_web::web;
 use bytes::Bytes;
 use drupe::cache::Caching;
 use drupe::{App, HttpError, Templates, Upload};
+use tokio::sync::Semaphore;
 
+use failures::db_error;
 use images::PhotoStore;
-use model::{Db, Photo, db_error};
+use model::{Db, Photo};
 
 /// Where the photoblog keeps things and how it is reached.
 #[derive(Debug, Clone)]
@@ -38,6 +48,9 @@ pub(crate) struct Settings {
     pub(crate) seed: bool,
     /// The upload limit, in bytes.
     pub(crate) max_upload: usize,
+    /// The largest picture accepted, in pixels (width × height); a decoded pixel takes up to
+    /// 8 bytes of memory.
+    pub(crate) max_pixels: u64,
     /// Whether the coverage recorder counts requests (its report is at `/_coverage/`).
     pub(crate) coverage: bool,
     /// Where the recorder writes its data on stop, if anywhere.
@@ -46,6 +59,13 @@ pub(crate) struct Settings {
     pub(crate) workers: Option<usize>,
     /// Whether each request is logged (CherryPy's access line, on stderr).
     pub(crate) access_log: bool,
+    /// How old a leftover photo file (temporary, or no photo's) must be for the start-up sweep
+    /// to remove it: a younger one may be an upload in flight on another instance sharing the
+    /// folder.
+    pub(crate) sweep_grace: Duration,
+    /// Proxies whose `Forwarded`/`X-Forwarded-For` headers are trusted: IP addresses or CIDR
+    /// blocks (the framework's `server.trusted_proxies`).
+    pub(crate) trusted_proxies: Vec<String>,
 }
 
 impl Default for Settings {
@@ -57,10 +77,13 @@ impl Default for Settings {
             data_dir: "data/photos".into(),
             seed: true,
             max_upload: 10 << 20,
+            max_pixels: 40_000_000,
             coverage: true,
             coverage_file: None,
             workers: None,
             access_log: true,
+            sweep_grace: Duration::from_secs(3600),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -70,26 +93,44 @@ pub(crate) struct Shared {
     pub(crate) db: Db,
     pub(crate) store: PhotoStore,
     pub(crate) max_upload: usize,
+    /// One permit per core: how many uploads are decoded at once.
+    decoders: Arc<Semaphore>,
 }
 
 /// Albums on a page of the home page.
 pub(crate) const PER_PAGE: i64 = 6;
 
+/// The home page's pages for `albums` albums (one, empty, for none).
+fn pages_of(albums: i64) -> i64 {
+    ((albums + PER_PAGE - 1) / PER_PAGE).max(1)
+}
+
 impl Shared {
     /// How many pages the home page has.
-    pub(crate) async fn pages(&self) -> i64 {
-        let n = self.db.album_count().await.unwrap_or(0);
-        ((n + PER_PAGE - 1) / PER_PAGE).max(1)
+    pub(crate) async fn pages(&self) -> Result<i64, HttpError> {
+        let albums = self.db.album_count().await.map_err(db_error)?;
+        Ok(pages_of(albums))
     }
 
-    /// The album a film belongs to.
-    pub(crate) async fn album_of_film(&self, film_id: i64) -> Option<i64> {
-        self.db
-            .film(film_id)
-            .await
-            .ok()
-            .flatten()
-            .map(|f| f.album_id)
+    /// How many home pages to drop from the cache after a write: the page count, or every page
+    /// the cache may hold when the database cannot count right after the write. The write is
+    /// done: failing its request now would make the client send it again.
+    pub(crate) async fn pages_to_invalidate(&self) -> i64 {
+        match self.db.album_count().await {
+            Ok(albums) => pages_of(albums),
+            Err(e) => {
+                tracing::warn!(
+                    "cannot count the albums after a write ({e}): dropping every cached home page"
+                );
+                services::MAX_CACHED_PAGES
+            }
+        }
+    }
+
+    /// The album a film belongs to; `None` when there is no such film.
+    pub(crate) async fn album_of_film(&self, film_id: i64) -> Result<Option<i64>, HttpError> {
+        let film = self.db.film(film_id).await.map_err(db_error)?;
+        Ok(film.map(|f| f.album_id))
     }
 
     /// The bytes of a stored photo.
@@ -98,18 +139,23 @@ impl Shared {
             .store
             .original(filename)
             .ok_or_else(|| HttpError::internal(format!("bad stored name {filename}")))?;
-        actix_web::web::block(move || std::fs::read(path))
+        web::block(move || std::fs::read(path))
             .await
             .map_err(HttpError::internal)?
             .map(Bytes::from)
             .map_err(|e| HttpError::internal(format!("reading {filename}: {e}")))
     }
 
-    /// Removes files no photo refers to any more.
+    /// Removes files no photo refers to any more. Called after the write that released them:
+    /// when the database cannot tell whether a file is still in use, the file is kept (and
+    /// logged) rather than the request failed; a later start-up's sweep removes it if no
+    /// photo does.
     pub(crate) async fn forget_files(&self, files: Vec<String>) {
         for f in files {
-            if !self.db.file_in_use(&f).await.unwrap_or(true) {
-                self.store.remove(&f);
+            match self.db.file_in_use(&f).await {
+                Ok(true) => {}
+                Ok(false) => self.store.remove(&f),
+                Err(e) => tracing::warn!("kept {f}: cannot tell whether a photo uses it ({e})"),
             }
         }
     }
@@ -122,20 +168,35 @@ impl Shared {
         legend: &str,
         file: Upload,
     ) -> Result<(Photo, i64), HttpError> {
-        let store = self.store.clone();
-        let bytes = file.bytes().clone();
-        let prepared = actix_web::web::block(move || store.prepare(&bytes))
+        // The header says how many pixels the picture has: one of too many is refused here,
+        // before it waits for a decoder or anything is allocated for its pixels. (Read on a
+        // blocking thread too: JPEG's header reader copies the whole file first.)
+        let (store, bytes) = (self.store.clone(), file.bytes().clone());
+        let header = web::block(move || store.read_header(&bytes))
             .await
             .map_err(HttpError::internal)??;
+        // A decode takes a core and up to 8 bytes a pixel: one at a time per core. Other
+        // uploads wait for a permit (their clients wait; they are not refused).
+        let permit = self
+            .decoders
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(HttpError::internal)?;
+        let (store, bytes) = (self.store.clone(), file.bytes().clone());
+        let prepared = web::block(move || {
+            // Held until the decode ends, even when the client has gone away meanwhile.
+            let _permit = permit;
+            store.prepare(&bytes, header)
+        })
+        .await
+        .map_err(HttpError::internal)??;
         let recorded = self
             .db
             .create_photo(film_id, legend, &prepared.file, || prepared.place())
             .await;
         match recorded {
-            Ok(Some(photo)) => {
-                let album = self.album_of_film(film_id).await.unwrap_or(0);
-                Ok((photo, album))
-            }
+            Ok(Some(photo_and_album)) => Ok(photo_and_album),
             Ok(None) => {
                 prepared.abort();
                 Err(HttpError::not_found(format!("No film {film_id}.")))
@@ -197,7 +258,7 @@ async fn seed(shared: &Shared) -> Result<(), String> {
         {
             for i in 0..3 {
                 n += 1;
-                let png = images::demo_png(n);
+                let png = images::demo_png(n).map_err(|e| e.to_string())?;
                 let upload =
                     Upload::new(Some("demo.png".into()), Some(mime::IMAGE_PNG), png.into());
                 shared
@@ -218,24 +279,30 @@ async fn seed(shared: &Shared) -> Result<(), String> {
 /// Builds the photoblog: connects and migrates the database, seeds it on a first run, cleans
 /// the photo folder, and assembles the tree with its tools.
 pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
-    let db = Db::connect(&settings.database)
-        .await
-        .map_err(|e| format!("cannot open the database {}: {e}", settings.database))?;
+    let db = Db::connect(&settings.database).await.map_err(|e| {
+        // The URL may carry a password: the log gets it masked.
+        let url = failures::redacted(&settings.database);
+        format!("cannot open the database {url}: {e}")
+    })?;
     db.migrate()
         .await
         .map_err(|e| format!("cannot migrate the database: {e}"))?;
     db.blog().await.map_err(|e| e.to_string())?;
-    let store = PhotoStore::new(&settings.data_dir)
+    let store = PhotoStore::new(&settings.data_dir, settings.max_pixels)
         .map_err(|e| format!("cannot use {}: {e}", settings.data_dir.display()))?;
+    // Unknown on some platforms: then one decode at a time, the safe side.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let shared = Arc::new(Shared {
         db,
         store,
         max_upload: settings.max_upload,
+        decoders: Arc::new(Semaphore::new(cores)),
     });
     if settings.seed {
         seed(&shared).await?;
     }
-    // Files of uploads a crash interrupted: temporary ones, and ones no row refers to.
+    // Files of uploads a crash interrupted: temporary ones, and ones no row refers to, once
+    // they are older than an upload in flight on another instance could be.
     let in_use: HashSet<String> = shared
         .db
         .filenames()
@@ -243,9 +310,12 @@ pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
         .map_err(|e| e.to_string())?
         .into_iter()
         .collect();
-    let swept = shared.store.sweep(&in_use);
+    let swept = shared.store.sweep(&in_use, settings.sweep_grace);
     if swept > 0 {
-        tracing::info!("removed {swept} orphaned or partial photo files");
+        tracing::info!(
+            "removed {swept} orphaned or partial photo files older than {} s",
+            settings.sweep_grace.as_secs()
+        );
     }
     let cache = if settings.cache == "memory" || settings.cache == "off" {
         Caching::memory(50_000, settings.cache_bytes)
@@ -282,6 +352,17 @@ pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
         .set("/album", "request.body.max_size", settings.max_upload as i64);
     if let Some(n) = settings.workers {
         builder = builder.set_global("server.workers", n as i64);
+    }
+    if !settings.trusted_proxies.is_empty() {
+        let proxies = settings
+            .trusted_proxies
+            .iter()
+            .cloned()
+            .map(toml::Value::String);
+        builder = builder.set_global(
+            "server.trusted_proxies",
+            toml::Value::Array(proxies.collect()),
+        );
     }
     if let Some(f) = &settings.coverage_file {
         builder = builder.set_global("coverage.file", f.to_string_lossy().into_owned());

@@ -1,23 +1,34 @@
 //! Photo files: checked by content, stored atomically under a content-addressed name, with a
 //! thumbnail; never a path the client chose.
 //!
-//! An upload is decoded (bounded in pixels and memory) to prove it is a PNG, JPEG, GIF or WebP
-//! image, written to a temporary file in the photo folder, and renamed into place only inside
-//! the database transaction that records it: a failed upload leaves no file and no row. At
-//! start-up, temporary files and files no row refers to (a crash between the rename and the
-//! commit) are removed.
+//! An upload's header is read first: its format must be PNG, JPEG, GIF or WebP (else 415) and
+//! its width × height at most the configured number of pixels (else 413, naming both), so a
+//! small file that would decode into gigabytes is refused before a byte of it is decoded. Then
+//! it is decoded (within a memory budget that follows from the pixel limit) to prove it is an
+//! image and to make its thumbnail, written to a temporary file in the photo folder, and
+//! renamed into place only inside the database transaction that records it: a failed upload
+//! leaves no file and no row.
+//!
+//! At start-up, what crashed uploads left is removed: temporary files (`tmp-…`) and files no
+//! row refers to (a crash between the rename and the commit) — but only those last modified
+//! more than a grace period ago (one hour by default, `--sweep-grace`). Several instances may
+//! share the folder (two on one PostgreSQL and one Redis is a documented set-up): a younger
+//! file may be another instance's upload in flight, written or renamed and not yet committed.
 
 use std::collections::HashSet;
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use drupe::HttpError;
 use image::{ImageFormat, ImageReader, Limits};
 
-/// The folder of photos and thumbnails.
+/// The folder of photos and thumbnails, and what it accepts.
 #[derive(Debug, Clone)]
 pub(crate) struct PhotoStore {
     dir: PathBuf,
+    /// The largest picture accepted, in pixels (width × height).
+    max_pixels: u64,
 }
 
 /// An upload decoded and written to temporary files, waiting to be moved into place.
@@ -31,7 +42,29 @@ pub(crate) struct Prepared {
 }
 
 const THUMB: u32 = 320;
-const MAX_SIDE: u32 = 10_000;
+
+/// The most memory a decoded pixel takes: 16-bit RGBA (PNG's widest).
+const BYTES_PER_PIXEL: u64 = 8;
+
+/// What an upload's header says, read without decoding its pixels.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Header {
+    format: ImageFormat,
+    width: u32,
+    height: u32,
+}
+
+/// `40`, `12.5`: a number of pixels in megapixels, for messages.
+pub(crate) fn megapixels(pixels: u64) -> String {
+    ((pixels as f64 / 100_000.0).round() / 10.0).to_string()
+}
+
+/// The decoders' limits for pictures of at most `max_pixels` pixels.
+fn limits(max_pixels: u64) -> Limits {
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(max_pixels.saturating_mul(BYTES_PER_PIXEL));
+    limits
+}
 
 fn is_stored_name(name: &str) -> bool {
     let Some((hash, ext)) = name.split_once('.') else {
@@ -45,10 +78,16 @@ fn is_stored_name(name: &str) -> bool {
 }
 
 impl PhotoStore {
-    pub(crate) fn new(dir: impl Into<PathBuf>) -> std::io::Result<Self> {
+    /// The store in `dir` (created when missing), accepting pictures of up to `max_pixels`.
+    pub(crate) fn new(dir: impl Into<PathBuf>, max_pixels: u64) -> std::io::Result<Self> {
         let dir = dir.into();
         std::fs::create_dir_all(dir.join("thumbs"))?;
-        Ok(Self { dir })
+        Ok(Self { dir, max_pixels })
+    }
+
+    /// The largest picture accepted, in pixels.
+    pub(crate) fn max_pixels(&self) -> u64 {
+        self.max_pixels
     }
 
     /// The original file of a stored name; `None` for anything that is not one (no
@@ -62,8 +101,12 @@ impl PhotoStore {
         is_stored_name(name).then(|| self.dir.join("thumbs").join(format!("{name}.jpg")))
     }
 
-    /// Checks, decodes, and writes an upload to temporary files.
-    pub(crate) fn prepare(&self, bytes: &[u8]) -> Result<Prepared, HttpError> {
+    /// Reads an upload's format and dimensions from its header. Refuses what is not a PNG,
+    /// JPEG, GIF or WebP image (415), a header that cannot be read (422), and a picture of more
+    /// pixels than the store accepts (413, naming its size and the limit). No pixel is decoded:
+    /// it takes microseconds whatever the picture's size.
+    pub(crate) fn read_header(&self, bytes: &[u8]) -> Result<Header, HttpError> {
+        // Not a format the image crate knows, or not one of these four: the same 415.
         let format = image::guess_format(bytes).ok().filter(|f| {
             matches!(
                 f,
@@ -75,15 +118,43 @@ impl PhotoStore {
                 "The file is not a PNG, JPEG, GIF or WebP image.",
             ));
         };
-        let mut limits = Limits::default();
-        limits.max_image_width = Some(MAX_SIDE);
-        limits.max_image_height = Some(MAX_SIDE);
-        limits.max_alloc = Some(256 << 20);
+        let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+        reader.limits(limits(self.max_pixels));
+        let (width, height) = reader
+            .into_dimensions()
+            .map_err(|e| HttpError::unprocessable(format!("The image cannot be read: {e}.")))?;
+        let pixels = u64::from(width) * u64::from(height);
+        if pixels > self.max_pixels {
+            return Err(HttpError::payload_too_large(format!(
+                "The image is {width}×{height} pixels ({} megapixels); the largest allowed is {} megapixels.",
+                megapixels(pixels),
+                megapixels(self.max_pixels),
+            )));
+        }
+        Ok(Header {
+            format,
+            width,
+            height,
+        })
+    }
+
+    /// Decodes an upload whose header was read (its pixels: CPU time and up to 8 bytes a pixel;
+    /// run it on a blocking thread), makes its thumbnail, and writes both to temporary files.
+    pub(crate) fn prepare(&self, bytes: &[u8], header: Header) -> Result<Prepared, HttpError> {
+        let format = header.format;
+        let mut limits = limits(self.max_pixels);
+        // The decoder may not find a larger picture than its header announced.
+        limits.max_image_width = Some(header.width);
+        limits.max_image_height = Some(header.height);
         let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
         reader.limits(limits);
         let img = reader.decode().map_err(|e| match e {
             image::ImageError::Limits(_) => HttpError::unprocessable(format!(
-                "The image is too large to decode: at most {MAX_SIDE}×{MAX_SIDE} pixels."
+                "The image is too large to decode: its {}×{} pixels need more memory than \
+                 {} megapixels allow.",
+                header.width,
+                header.height,
+                megapixels(self.max_pixels)
             )),
             e => HttpError::unprocessable(format!("The image cannot be read: {e}.")),
         })?;
@@ -101,7 +172,7 @@ impl PhotoStore {
         let tmp_thumb = self.dir.join("thumbs").join(format!("tmp-{tag}"));
         write_synced(&tmp_original, bytes).map_err(HttpError::internal)?;
         if let Err(e) = write_synced(&tmp_thumb, &thumb_bytes) {
-            let _ = std::fs::remove_file(&tmp_original);
+            discard(&tmp_original);
             return Err(HttpError::internal(e));
         }
         Ok(Prepared {
@@ -122,35 +193,66 @@ impl PhotoStore {
     /// Removes the files of `name` (when no photo refers to it any more).
     pub(crate) fn remove(&self, name: &str) {
         if let (Some(o), Some(t)) = (self.original(name), self.thumbnail(name)) {
-            let _ = std::fs::remove_file(o);
-            let _ = std::fs::remove_file(t);
+            discard(&o);
+            discard(&t);
         }
     }
 
-    /// Removes temporary files and files no photo refers to. Returns how many went.
-    pub(crate) fn sweep(&self, in_use: &HashSet<String>) -> usize {
+    /// Removes temporary files and files no photo refers to, when they were last modified
+    /// more than `grace` ago: younger ones may be another instance's uploads in flight.
+    /// Returns how many went; what cannot be read or removed is logged and left.
+    pub(crate) fn sweep(&self, in_use: &HashSet<String>, grace: Duration) -> usize {
         let mut removed = 0;
         for dir in [self.dir.clone(), self.dir.join("thumbs")] {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for e in entries.flatten() {
-                let file_name = e.file_name().to_string_lossy().into_owned();
-                if !e.file_type().is_ok_and(|t| t.is_file()) {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) => {
+                    tracing::warn!("cannot sweep {}: {e}", dir.display());
                     continue;
                 }
-                let stored = file_name
-                    .strip_suffix(".jpg")
-                    .filter(|_| dir.ends_with("thumbs"));
-                let name = stored.unwrap_or(&file_name);
-                let keep = !file_name.starts_with("tmp-") && in_use.contains(name);
-                if !keep && std::fs::remove_file(e.path()).is_ok() {
-                    removed += 1;
+            };
+            for entry in entries {
+                match sweep_one(entry, &dir, in_use, grace) {
+                    Ok(true) => removed += 1,
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!("sweeping {}: {e}", dir.display()),
                 }
             }
         }
         removed
     }
+}
+
+/// Removes one entry of `dir` when it is a leftover older than `grace`; whether it did.
+fn sweep_one(
+    entry: std::io::Result<std::fs::DirEntry>,
+    dir: &Path,
+    in_use: &HashSet<String>,
+    grace: Duration,
+) -> std::io::Result<bool> {
+    let entry = entry?;
+    let metadata = entry.metadata()?;
+    if !metadata.is_file() {
+        return Ok(false);
+    }
+    let file_name = entry.file_name().to_string_lossy().into_owned();
+    // A thumbnail is named after its original: `<name>.jpg`.
+    let name = match file_name.strip_suffix(".jpg") {
+        Some(original) if dir.ends_with("thumbs") => original,
+        _ => &file_name,
+    };
+    if !file_name.starts_with("tmp-") && in_use.contains(name) {
+        return Ok(false);
+    }
+    // A time in the future (clocks differ between hosts) counts as young.
+    let age = SystemTime::now()
+        .duration_since(metadata.modified()?)
+        .unwrap_or_default();
+    if age < grace {
+        return Ok(false);
+    }
+    std::fs::remove_file(entry.path())?;
+    Ok(true)
 }
 
 /// The media type of a stored name (`….png` → `image/png`).
@@ -159,15 +261,32 @@ pub(crate) fn media_type(name: &str) -> &'static str {
     ImageFormat::from_extension(ext).map_or("application/octet-stream", |f| f.to_mime_type())
 }
 
+/// Removes a file that is no longer wanted. One already gone is fine; any other failure is
+/// logged and not passed on: what it leaves is an orphan, which a start-up sweep removes, and
+/// the request it belongs to has succeeded or failed already.
+fn discard(path: &Path) {
+    if let Err(e) = std::fs::remove_file(path)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!("cannot remove {}: {e}", path.display());
+    }
+}
+
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = std::fs::File::create(path)?;
     f.write_all(bytes)?;
     f.sync_all()
 }
 
-/// Moves `tmp` to `dest`, or drops it when `dest` holds the same content already.
+/// Moves `tmp` to `dest`, or drops it when `dest` holds the same content already. Either
+/// way `dest` is new to a sweep: an old file no row referred to until now is not removed by
+/// another instance starting meanwhile.
 fn place(tmp: &Path, dest: &Path) -> std::io::Result<()> {
     if dest.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(dest)?
+            .set_modified(SystemTime::now())?;
         if tmp.exists() {
             std::fs::remove_file(tmp)?;
         }
@@ -185,13 +304,13 @@ impl Prepared {
 
     /// Drops the temporary files (the upload failed).
     pub(crate) fn abort(&self) {
-        let _ = std::fs::remove_file(&self.tmp_original);
-        let _ = std::fs::remove_file(&self.tmp_thumb);
+        discard(&self.tmp_original);
+        discard(&self.tmp_thumb);
     }
 }
 
 /// A small generated picture for the demo content: soft bands of colour, a sun, a horizon.
-pub(crate) fn demo_png(seed: u32) -> Vec<u8> {
+pub(crate) fn demo_png(seed: u32) -> image::ImageResult<Vec<u8>> {
     let (w, h) = (480u32, 320u32);
     let hue = (seed * 47 % 360) as f32;
     let img = image::RgbImage::from_fn(w, h, |x, y| {
@@ -211,8 +330,8 @@ pub(crate) fn demo_png(seed: u32) -> Vec<u8> {
         image::Rgb([r, g, b])
     });
     let mut out = Vec::new();
-    let _ = img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png);
-    out
+    img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)?;
+    Ok(out)
 }
 
 fn hsl(h: f32, s: f32, l: f32) -> [u8; 3] {

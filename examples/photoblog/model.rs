@@ -1,11 +1,13 @@
 //! The photoblog's data: a blog, its albums, their films, their photos (reference A8.1), in
 //! SQLite or PostgreSQL through sqlx's `Any` driver, with one set of migrations for both.
 //! Every write runs in a transaction; ids are assigned in it (portable across both databases)
-//! and a concurrent writer that took the same id makes the transaction retry.
+//! and a concurrent writer that took the same id makes the transaction retry. On SQLite a
+//! write transaction takes the write lock when it begins (`BEGIN IMMEDIATE`), so concurrent
+//! writers wait their turn instead of failing. What a failure means to a client is in
+//! `failures.rs`.
 
 use std::time::Duration;
 
-use drupe::HttpError;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, FromRow};
 
@@ -105,19 +107,6 @@ pub(crate) fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// A database failure as the client sees it: unavailable (503, retry later) when the
-/// database cannot be reached, a 500 otherwise.
-pub(crate) fn db_error(e: sqlx::Error) -> HttpError {
-    match e {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::WorkerCrashed => HttpError::unavailable(5, format!("database: {e}")),
-        other => HttpError::internal(format!("database: {other}")),
-    }
-}
-
 fn is_conflict(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => d.is_unique_violation() || d.code().as_deref() == Some("40001"),
@@ -144,6 +133,16 @@ fn slug(title: &str) -> String {
         }
     }
     s.trim_end_matches('-').chars().take(80).collect()
+}
+
+/// A photo with its album, read in the transaction that changed it (the caller needs the
+/// album to drop its cached pages, and a second query after the commit could fail alone).
+async fn album_of_photo(tx: &mut sqlx::AnyConnection, p: Photo) -> Result<(Photo, i64)> {
+    let album = sqlx::query_scalar("SELECT album_id FROM film WHERE id = $1")
+        .bind(p.film_id)
+        .fetch_one(tx)
+        .await?;
+    Ok((p, album))
 }
 
 macro_rules! retrying {
@@ -188,7 +187,8 @@ impl Db {
         } else {
             return Err(sqlx::Error::Configuration(
                 format!(
-                    "unsupported database `{url}`: use sqlite:PATH, sqlite::memory: or postgres://"
+                    "unsupported database `{}`: use sqlite:PATH, sqlite::memory: or postgres://",
+                    super::failures::redacted(url)
                 )
                 .into(),
             ));
@@ -210,6 +210,17 @@ impl Db {
         Ok(Self { pool, kind })
     }
 
+    /// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the write lock
+    /// first, so a second writer waits for it (up to the busy timeout, 5 s). A plain `BEGIN`
+    /// that reads, then writes, fails at once with "database is locked" when another writer
+    /// got the lock in between — concurrent uploads did.
+    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.kind {
+            Kind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Kind::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Applies the migrations.
     pub(crate) async fn migrate(&self) -> std::result::Result<(), sqlx::migrate::MigrateError> {
         sqlx::migrate!("examples/photoblog/migrations")
@@ -227,7 +238,7 @@ impl Db {
             return Ok(b);
         }
         retrying!(async {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.write().await?;
             let b = sqlx::query_as::<_, Blog>(
                 "INSERT INTO photoblog (id, name, title) \
                  SELECT COALESCE(MAX(id), 0) + 1, $1, $2 FROM photoblog RETURNING id, name, title",
@@ -286,7 +297,7 @@ impl Db {
     pub(crate) async fn create_album(&self, f: &AlbumFields, films: &[&str]) -> Result<Album> {
         let blog = self.blog().await?;
         retrying!(async {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.write().await?;
             let t = now();
             let album = sqlx::query_as::<_, Album>(safe(format!(
                 "INSERT INTO album ({ALBUM_COLUMNS}) \
@@ -324,7 +335,7 @@ impl Db {
 
     /// Replaces an album's fields; `None` when there is no such album (nothing is created).
     pub(crate) async fn update_album(&self, id: i64, f: &AlbumFields) -> Result<Option<Album>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let album = sqlx::query_as::<_, Album>(safe(format!(
             "UPDATE album SET title = $1, name = $2, author = $3, description = $4, content = $5, \
              modified = $6 WHERE id = $7 RETURNING {ALBUM_COLUMNS}"
@@ -345,7 +356,7 @@ impl Db {
     /// Deletes an album (its films and photos go with it); returns the photo files that were
     /// its, or `None` when there was no such album.
     pub(crate) async fn delete_album(&self, id: i64) -> Result<Option<Vec<String>>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let files: Vec<String> = sqlx::query_scalar(
             "SELECT p.filename FROM photo p JOIN film f ON p.film_id = f.id WHERE f.album_id = $1",
         )
@@ -393,7 +404,7 @@ impl Db {
     /// Creates a film; `None` when the album does not exist.
     pub(crate) async fn create_film(&self, album_id: i64, title: &str) -> Result<Option<Film>> {
         retrying!(async {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.write().await?;
             let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM album WHERE id = $1")
                 .bind(album_id)
                 .fetch_optional(&mut *tx)
@@ -419,7 +430,7 @@ impl Db {
     }
 
     pub(crate) async fn update_film(&self, id: i64, title: &str) -> Result<Option<Film>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let film = sqlx::query_as::<_, Film>(safe(format!(
             "UPDATE film SET title = $1, name = $2, modified = $3 WHERE id = $4 RETURNING {FILM_COLUMNS}"
         )))
@@ -435,7 +446,7 @@ impl Db {
 
     /// Deletes a film and its photos; returns their files, or `None` when there was no film.
     pub(crate) async fn delete_film(&self, id: i64) -> Result<Option<(Film, Vec<String>)>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let Some(film) = sqlx::query_as::<_, Film>(safe(format!(
             "SELECT {FILM_COLUMNS} FROM film WHERE id = $1"
         )))
@@ -499,24 +510,24 @@ impl Db {
     }
 
     /// Records a photo whose file is stored; `before_commit` runs inside the transaction (it
-    /// moves the file into place), so a failure of either leaves neither. `None` when the
-    /// film does not exist.
+    /// moves the file into place), so a failure of either leaves neither. Returns the photo
+    /// and its album, or `None` when the film does not exist.
     pub(crate) async fn create_photo(
         &self,
         film_id: i64,
         legend: &str,
         file: &PhotoFile,
         before_commit: impl Fn() -> std::io::Result<()>,
-    ) -> Result<Option<Photo>> {
+    ) -> Result<Option<(Photo, i64)>> {
         retrying!(async {
-            let mut tx = self.pool.begin().await?;
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM film WHERE id = $1")
+            let mut tx = self.write().await?;
+            let album: Option<i64> = sqlx::query_scalar("SELECT album_id FROM film WHERE id = $1")
                 .bind(film_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            if exists.is_none() {
+            let Some(album) = album else {
                 return Ok(None);
-            }
+            };
             let t = now();
             let photo = sqlx::query_as::<_, Photo>(safe(format!(
                 "INSERT INTO photo ({PHOTO_COLUMNS}) \
@@ -537,12 +548,14 @@ impl Db {
             .await?;
             before_commit().map_err(sqlx::Error::Io)?;
             tx.commit().await?;
-            Ok(Some(photo))
+            Ok(Some((photo, album)))
         })
     }
 
-    pub(crate) async fn update_photo(&self, id: i64, legend: &str) -> Result<Option<Photo>> {
-        let mut tx = self.pool.begin().await?;
+    /// Changes a photo's legend; returns the photo and its album, or `None` when there is no
+    /// such photo.
+    pub(crate) async fn update_photo(&self, id: i64, legend: &str) -> Result<Option<(Photo, i64)>> {
+        let mut tx = self.write().await?;
         let photo = sqlx::query_as::<_, Photo>(safe(format!(
             "UPDATE photo SET legend = $1, name = $2, modified = $3 WHERE id = $4 RETURNING {PHOTO_COLUMNS}"
         )))
@@ -552,20 +565,29 @@ impl Db {
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
+        let with_album = match photo {
+            Some(p) => Some(album_of_photo(&mut tx, p).await?),
+            None => None,
+        };
         tx.commit().await?;
-        Ok(photo)
+        Ok(with_album)
     }
 
-    pub(crate) async fn delete_photo(&self, id: i64) -> Result<Option<Photo>> {
-        let mut tx = self.pool.begin().await?;
+    /// Deletes a photo; returns it and its album, or `None` when there was no such photo.
+    pub(crate) async fn delete_photo(&self, id: i64) -> Result<Option<(Photo, i64)>> {
+        let mut tx = self.write().await?;
         let photo = sqlx::query_as::<_, Photo>(safe(format!(
             "DELETE FROM photo WHERE id = $1 RETURNING {PHOTO_COLUMNS}"
         )))
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
+        let with_album = match photo {
+            Some(p) => Some(album_of_photo(&mut tx, p).await?),
+            None => None,
+        };
         tx.commit().await?;
-        Ok(photo)
+        Ok(with_album)
     }
 
     /// Whether a stored file is still some photo's.

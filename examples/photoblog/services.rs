@@ -19,7 +19,8 @@ use drupe::{
 use serde::Deserialize;
 
 use super::Shared;
-use super::model::{AlbumFields, db_error};
+use super::failures::db_error;
+use super::model::AlbumFields;
 use super::views::{AlbumView, FilmView, OneOrAll, PhotoImage, PhotoView};
 
 /// A text field, trimmed: present when `required`, at most `max` characters, no NUL (which
@@ -98,7 +99,10 @@ fn all<R, V: From<R>>(title: &str, rows: Vec<R>) -> Negotiated<OneOrAll<V>> {
     )))
 }
 
-/// URIs whose cached copies show an album (its pages, feeds, lists).
+/// The most home pages a write drops from the cache.
+pub(crate) const MAX_CACHED_PAGES: i64 = 1000;
+
+/// URIs whose cached copies show an album (its pages, feeds, lists): `pages` home pages.
 pub(crate) fn invalidate_album(inv: &Invalidate, id: i64, pages: i64) {
     for p in [
         "/",
@@ -112,7 +116,7 @@ pub(crate) fn invalidate_album(inv: &Invalidate, id: i64, pages: i64) {
     ] {
         inv.path(p);
     }
-    for n in 1..=pages.clamp(1, 1000) + 1 {
+    for n in 1..=pages.clamp(1, MAX_CACHED_PAGES) + 1 {
         inv.path(&format!("/?page={n}"));
     }
     for p in [
@@ -203,7 +207,7 @@ impl AlbumResource {
             .create_album(&fields, &["First film", "Second film"])
             .await
             .map_err(db_error)?;
-        invalidate_album(&invalidate, album.id, self.0.pages().await);
+        invalidate_album(&invalidate, album.id, self.0.pages_to_invalidate().await);
         let location = format!("/services/rest/album/{}", album.id);
         Ok(Created::new(location, album.into()))
     }
@@ -226,7 +230,7 @@ impl AlbumResource {
             .map_err(db_error)?
         {
             Some(a) => {
-                invalidate_album(&invalidate, album_id, self.0.pages().await);
+                invalidate_album(&invalidate, album_id, self.0.pages_to_invalidate().await);
                 Ok(Negotiated::new(a.into()))
             }
             None => Err(no_album(album_id)),
@@ -239,7 +243,11 @@ impl AlbumResource {
         match self.0.db.delete_album(album_id).await.map_err(db_error)? {
             Some(files) => {
                 self.0.forget_files(files).await;
-                invalidate_album(&invalidate, album_id, self.0.pages().await + 1);
+                invalidate_album(
+                    &invalidate,
+                    album_id,
+                    self.0.pages_to_invalidate().await + 1,
+                );
                 Ok(NoContent)
             }
             None => Err(no_album(album_id)),
@@ -319,7 +327,7 @@ impl FilmResource {
             .map_err(db_error)?
         {
             Some(film) => {
-                invalidate_album(&invalidate, album_id, self.0.pages().await);
+                invalidate_album(&invalidate, album_id, self.0.pages_to_invalidate().await);
                 Ok(Created::new(
                     format!("/services/rest/film/{}", film.id),
                     film.into(),
@@ -347,7 +355,7 @@ impl FilmResource {
             .map_err(db_error)?
         {
             Some(f) => {
-                invalidate_album(&invalidate, f.album_id, self.0.pages().await);
+                invalidate_album(&invalidate, f.album_id, self.0.pages_to_invalidate().await);
                 Ok(Negotiated::new(f.into()))
             }
             None => Err(HttpError::not_found(format!("No film {film_id}."))),
@@ -360,7 +368,11 @@ impl FilmResource {
         match self.0.db.delete_film(film_id).await.map_err(db_error)? {
             Some((film, files)) => {
                 self.0.forget_files(files).await;
-                invalidate_album(&invalidate, film.album_id, self.0.pages().await);
+                invalidate_album(
+                    &invalidate,
+                    film.album_id,
+                    self.0.pages_to_invalidate().await,
+                );
                 Ok(NoContent)
             }
             None => Err(HttpError::not_found(format!("No film {film_id}."))),
@@ -427,7 +439,7 @@ impl PhotoResource {
     ) -> Result<Created<PhotoView>, HttpError> {
         let legend = text("legend", legend, false, 200)?;
         let (photo, album_id) = self.0.add_photo(film_id, &legend, file).await?;
-        invalidate_album(&invalidate, album_id, self.0.pages().await);
+        invalidate_album(&invalidate, album_id, self.0.pages_to_invalidate().await);
         Ok(Created::new(
             format!("/services/rest/photo/{}", photo.id),
             PhotoView::from(photo),
@@ -451,10 +463,8 @@ impl PhotoResource {
             .await
             .map_err(db_error)?
         {
-            Some(p) => {
-                if let Some(album) = self.0.album_of_film(p.film_id).await {
-                    invalidate_album(&invalidate, album, self.0.pages().await);
-                }
+            Some((p, album)) => {
+                invalidate_album(&invalidate, album, self.0.pages_to_invalidate().await);
                 invalidate.path(&format!("/photo/{photo_id}"));
                 Ok(Negotiated::new(OneOrAll::One(p.into())))
             }
@@ -466,11 +476,9 @@ impl PhotoResource {
     #[status(404)]
     async fn delete(&self, photo_id: i64, invalidate: Invalidate) -> Result<NoContent, HttpError> {
         match self.0.db.delete_photo(photo_id).await.map_err(db_error)? {
-            Some(p) => {
-                self.0.forget_files(vec![p.filename.clone()]).await;
-                if let Some(album) = self.0.album_of_film(p.film_id).await {
-                    invalidate_album(&invalidate, album, self.0.pages().await);
-                }
+            Some((p, album)) => {
+                self.0.forget_files(vec![p.filename]).await;
+                invalidate_album(&invalidate, album, self.0.pages_to_invalidate().await);
                 invalidate.path(&format!("/photo/{photo_id}"));
                 Ok(NoContent)
             }

@@ -12,7 +12,8 @@ use time::macros::format_description;
 
 use super::model::{Album, Film, Photo};
 
-/// The book's date format: `13 Aug. 2006, 11:18` (UTC).
+/// The book's date format: `13 Aug. 2006, 11:18` (UTC). A time the calendar cannot hold
+/// (never one this application stored) shows as nothing rather than failing the page.
 pub(crate) fn book_date(t: i64) -> String {
     OffsetDateTime::from_unix_timestamp(t)
         .ok()

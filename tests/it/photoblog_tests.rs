@@ -442,8 +442,9 @@ async fn uploads_are_checked_by_content_bounded_and_atomic() {
                 file("x.gif", "image/gif", b"GIF89a but not really".to_vec()),
                 film("1"),
             ],
-            422,
-            "too large to decode",
+            413,
+            // The bytes where a GIF's width and height are: " b", "ut".
+            "25120×29813 pixels",
         ),
         (
             "a broken PNG",

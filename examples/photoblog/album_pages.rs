@@ -1,0 +1,406 @@
+//! The album pages and their forms: `/album/new`, `/album/<id>` (the album, its films, their
+//! thumbnails), `/album/<id>/edit`, `/album/<id>/delete`, `/album/<id>/upload`. Every form is
+//! CSRF-protected (`csrf.rs`).
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use drupe::cache::Invalidate;
+use drupe::{HttpError, Page, Upload, VirtualPath, controller, resource};
+use minijinja::{Value, context};
+
+use super::Shared;
+use super::csrf::{check_csrf, form_page};
+use super::failures::db_error;
+use super::images::megapixels;
+use super::model::AlbumFields;
+use super::pages::render;
+use super::services::{AlbumIn, invalidate_album, no_album, text};
+use super::views::book_date;
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("location", to.to_owned()))
+        .finish()
+}
+/// `/album/new` and `/album/<id>/...`.
+pub(crate) struct AlbumPages {
+    new: NewAlbum,
+    one: AlbumOne,
+}
+
+#[controller(popargs(album_id, then = one))]
+impl AlbumPages {
+    /// The form that creates an album.
+    // The method's name is the URL segment `/album/new`, not a constructor.
+    #[allow(clippy::new_ret_no_self, clippy::wrong_self_convention)]
+    #[mount]
+    fn new(&self) -> &NewAlbum {
+        &self.new
+    }
+
+    #[mount(hidden)]
+    fn one(&self) -> &AlbumOne {
+        &self.one
+    }
+}
+
+/// The album pages of the site.
+pub(crate) fn album_pages(shared: &Arc<Shared>) -> AlbumPages {
+    AlbumPages {
+        new: NewAlbum(shared.clone()),
+        one: AlbumOne {
+            shared: shared.clone(),
+            edit: EditAlbum(shared.clone()),
+            delete: DeleteAlbum(shared.clone()),
+            upload: UploadPhoto(shared.clone()),
+        },
+    }
+}
+
+/// What an album form shows in its fields (empty for a missing one).
+fn form_values(input: &AlbumIn) -> Value {
+    let shown = |v: &Option<String>| v.clone().unwrap_or_default();
+    context! {
+        title => shown(&input.title),
+        author => shown(&input.author),
+        description => shown(&input.description),
+        content => shown(&input.content),
+    }
+}
+
+/// The fields of an album form; on a bad one, the form again (400) with what was typed and
+/// the error. `form` holds the page's own context (`mode`, `action`...).
+fn album_form_fields(
+    req: &HttpRequest,
+    input: AlbumIn,
+    form: Value,
+) -> Result<AlbumFields, Box<HttpResponse>> {
+    let values = form_values(&input);
+    input.validated().map_err(|e| {
+        Box::new(form_page(
+            req,
+            "album_form.html",
+            context! { values => values, errors => vec![e.message().to_owned()], ..form },
+            StatusCode::BAD_REQUEST,
+        ))
+    })
+}
+
+/// `/album/new`.
+pub(crate) struct NewAlbum(Arc<Shared>);
+
+#[resource]
+impl NewAlbum {
+    /// The empty form.
+    fn get(&self, req: HttpRequest) -> HttpResponse {
+        form_page(
+            &req,
+            "album_form.html",
+            context! { mode => "new", action => "/album/new", values => form_values(&AlbumIn::default()), errors => Vec::<String>::new() },
+            StatusCode::OK,
+        )
+    }
+
+    /// Creates the album, then shows it.
+    #[allow(clippy::too_many_arguments)]
+    async fn post(
+        &self,
+        req: HttpRequest,
+        #[param(named)] csrf: Option<String>,
+        #[param(named)] title: Option<String>,
+        #[param(named)] author: Option<String>,
+        #[param(named)] description: Option<String>,
+        #[param(named)] content: Option<String>,
+        invalidate: Invalidate,
+    ) -> Result<HttpResponse, HttpError> {
+        check_csrf(&req, csrf.as_deref())?;
+        let input = AlbumIn {
+            title,
+            author,
+            description,
+            content,
+        };
+        let form = context! { mode => "new", action => "/album/new" };
+        let fields = match album_form_fields(&req, input, form) {
+            Ok(f) => f,
+            Err(page) => return Ok(*page),
+        };
+        let album = self
+            .0
+            .db
+            .create_album(&fields, &["First film", "Second film"])
+            .await
+            .map_err(db_error)?;
+        invalidate_album(&invalidate, album.id, self.0.pages_to_invalidate().await);
+        Ok(see_other(&format!("/album/{}", album.id)))
+    }
+}
+
+/// `/album/<id>`: the album page, and its forms below it.
+pub(crate) struct AlbumOne {
+    shared: Arc<Shared>,
+    edit: EditAlbum,
+    delete: DeleteAlbum,
+    upload: UploadPhoto,
+}
+
+#[controller]
+impl AlbumOne {
+    /// The album, its films and their thumbnails.
+    #[expose]
+    #[status(404)]
+    async fn default(&self, album_id: i64, rest: VirtualPath) -> Result<Page, HttpError> {
+        if !rest.is_empty() {
+            return Err(HttpError::not_found(format!(
+                "The path '/album/{album_id}/{}' was not found.",
+                rest.join("/")
+            )));
+        }
+        let db = &self.shared.db;
+        let a = db
+            .album(album_id)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| no_album(album_id))?;
+        let mut films = Vec::new();
+        for f in db.films(Some(a.id)).await.map_err(db_error)? {
+            let photos: Vec<Value> = db
+                .photos(Some(f.id))
+                .await
+                .map_err(db_error)?
+                .into_iter()
+                .map(|p| context! { id => p.id, legend => p.legend, thumb => format!("/photos/thumbs/{}", p.filename), width => p.width, height => p.height })
+                .collect();
+            films.push(context! { id => f.id, title => f.title, photos => photos });
+        }
+        Ok(render(
+            "album.html",
+            context! {
+                album => context! {
+                    id => a.id, uuid => a.uuid, title => a.title, author => a.author,
+                    description => a.description, content => a.content,
+                    created => book_date(a.created), modified => book_date(a.modified),
+                },
+                films => films,
+            },
+        ))
+    }
+
+    /// `/album/<id>/edit`
+    #[mount]
+    fn edit(&self) -> &EditAlbum {
+        &self.edit
+    }
+
+    /// `/album/<id>/delete`
+    #[mount]
+    fn delete(&self) -> &DeleteAlbum {
+        &self.delete
+    }
+
+    /// `/album/<id>/upload`
+    #[mount]
+    fn upload(&self) -> &UploadPhoto {
+        &self.upload
+    }
+}
+
+/// `/album/<id>/edit`.
+pub(crate) struct EditAlbum(Arc<Shared>);
+
+#[resource]
+impl EditAlbum {
+    /// The form, filled in.
+    #[status(404)]
+    async fn get(&self, album_id: i64, req: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let a = self
+            .0
+            .db
+            .album(album_id)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| no_album(album_id))?;
+        let fields = AlbumIn {
+            title: Some(a.title.clone()),
+            author: Some(a.author),
+            description: Some(a.description),
+            content: Some(a.content),
+        };
+        Ok(form_page(
+            &req,
+            "album_form.html",
+            context! { mode => "edit", action => format!("/album/{album_id}/edit"), values => form_values(&fields), errors => Vec::<String>::new(), album => context! { id => a.id, title => a.title } },
+            StatusCode::OK,
+        ))
+    }
+
+    /// Saves the album, then shows it.
+    #[allow(clippy::too_many_arguments)]
+    #[status(404)]
+    async fn post(
+        &self,
+        album_id: i64,
+        req: HttpRequest,
+        #[param(named)] csrf: Option<String>,
+        #[param(named)] title: Option<String>,
+        #[param(named)] author: Option<String>,
+        #[param(named)] description: Option<String>,
+        #[param(named)] content: Option<String>,
+        invalidate: Invalidate,
+    ) -> Result<HttpResponse, HttpError> {
+        check_csrf(&req, csrf.as_deref())?;
+        let form = context! {
+            mode => "edit",
+            action => format!("/album/{album_id}/edit"),
+            album => context! { id => album_id, title => title.clone().unwrap_or_default() },
+        };
+        let input = AlbumIn {
+            title,
+            author,
+            description,
+            content,
+        };
+        let fields = match album_form_fields(&req, input, form) {
+            Ok(f) => f,
+            Err(page) => return Ok(*page),
+        };
+        match self
+            .0
+            .db
+            .update_album(album_id, &fields)
+            .await
+            .map_err(db_error)?
+        {
+            Some(_) => {
+                invalidate_album(&invalidate, album_id, self.0.pages_to_invalidate().await);
+                Ok(see_other(&format!("/album/{album_id}")))
+            }
+            None => Err(no_album(album_id)),
+        }
+    }
+}
+
+/// `/album/<id>/delete`.
+pub(crate) struct DeleteAlbum(Arc<Shared>);
+
+#[resource]
+impl DeleteAlbum {
+    /// Deletes the album, its films and photos, then goes home.
+    #[status(403, 404)]
+    async fn post(
+        &self,
+        album_id: i64,
+        req: HttpRequest,
+        #[param(named)] csrf: Option<String>,
+        invalidate: Invalidate,
+    ) -> Result<HttpResponse, HttpError> {
+        check_csrf(&req, csrf.as_deref())?;
+        match self.0.db.delete_album(album_id).await.map_err(db_error)? {
+            Some(files) => {
+                self.0.forget_files(files).await;
+                invalidate_album(
+                    &invalidate,
+                    album_id,
+                    self.0.pages_to_invalidate().await + 1,
+                );
+                Ok(see_other("/"))
+            }
+            None => Err(no_album(album_id)),
+        }
+    }
+}
+
+/// `/album/<id>/upload`.
+pub(crate) struct UploadPhoto(Arc<Shared>);
+
+impl UploadPhoto {
+    async fn form(
+        &self,
+        req: &HttpRequest,
+        album_id: i64,
+        errors: Vec<String>,
+        status: StatusCode,
+    ) -> Result<HttpResponse, HttpError> {
+        let db = &self.0.db;
+        let a = db
+            .album(album_id)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| no_album(album_id))?;
+        let films: Vec<Value> = db
+            .films(Some(album_id))
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(|f| context! { id => f.id, title => f.title })
+            .collect();
+        Ok(form_page(
+            req,
+            "upload.html",
+            context! { album => context! { id => a.id, title => a.title }, films => films, errors => errors, max_mb => self.0.max_upload / (1 << 20), max_mp => megapixels(self.0.store.max_pixels()) },
+            status,
+        ))
+    }
+}
+
+#[resource]
+impl UploadPhoto {
+    /// The upload form.
+    #[status(404)]
+    async fn get(&self, album_id: i64, req: HttpRequest) -> Result<HttpResponse, HttpError> {
+        self.form(&req, album_id, Vec::new(), StatusCode::OK).await
+    }
+
+    /// Stores the photo in one of the album's films, then shows the album.
+    #[status(403, 404, 413, 415, 422)]
+    // One argument per form field reads better than a struct built for one handler.
+    #[allow(clippy::too_many_arguments)]
+    async fn post(
+        &self,
+        album_id: i64,
+        req: HttpRequest,
+        #[param(named)] csrf: Option<String>,
+        #[param(named)] film_id: i64,
+        #[param(named)] legend: Option<String>,
+        #[param(named)] file: Option<Upload>,
+        invalidate: Invalidate,
+    ) -> Result<HttpResponse, HttpError> {
+        check_csrf(&req, csrf.as_deref())?;
+        let Some(file) = file.filter(|f| !f.bytes().is_empty()) else {
+            return self
+                .form(
+                    &req,
+                    album_id,
+                    vec!["Choose a photo to upload.".into()],
+                    StatusCode::BAD_REQUEST,
+                )
+                .await;
+        };
+        let legend = match text("legend", legend, false, 200) {
+            Ok(l) => l,
+            Err(e) => {
+                return self
+                    .form(&req, album_id, vec![e.message().to_owned()], e.status())
+                    .await;
+            }
+        };
+        if self.0.album_of_film(film_id).await? != Some(album_id) {
+            return Err(HttpError::not_found(format!(
+                "Album {album_id} has no film {film_id}."
+            )));
+        }
+        match self.0.add_photo(film_id, &legend, file).await {
+            Ok(_) => {
+                invalidate_album(&invalidate, album_id, self.0.pages_to_invalidate().await);
+                Ok(see_other(&format!("/album/{album_id}#film-{film_id}")))
+            }
+            Err(e) if e.status().is_client_error() => {
+                self.form(&req, album_id, vec![e.message().to_owned()], e.status())
+                    .await
+            }
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Photoblog uploads that could exhaust the server — pictures of too many pixels are refused
+//! from their header, and decodes wait their turn instead of running all at once — and the
+//! start-up sweep of the photo folder, which another instance may be writing to.
+
+use std::path::Path;
+
+use drupe::testing::{Part, TestClient, TestServer};
+use futures_util::future::join_all;
+use serde_json::Value;
+
+use crate::photoblog_tests::{blog_on, temp_dir};
+
+/// A grey PNG of one shade: a few KB per million pixels on the wire, a byte per pixel once
+/// decoded (up to 8 for other pictures).
+fn one_colour_png(w: u32, h: u32, shade: u8) -> Vec<u8> {
+    use image::ImageEncoder;
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    let pixels = vec![shade; w as usize * h as usize];
+    let mut out = Vec::new();
+    // The fastest settings: the test makes 64 megapixels.
+    PngEncoder::new_with_quality(&mut out, CompressionType::Level(1), FilterType::NoFilter)
+        .write_image(&pixels, w, h, image::ExtendedColorType::L8)
+        .unwrap();
+    out
+}
+
+/// Every file under `dir`, temporary ones included.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(files_under(&e.path()));
+        } else {
+            out.push(e.path().display().to_string());
+        }
+    }
+    out.sort();
+    out
+}
+
+async fn photo_count(c: &TestClient) -> usize {
+    c.get("/services/rest/photo/")
+        .send()
+        .await
+        .json::<Vec<Value>>()
+        .len()
+}
+
+/// An 8000×8000 picture (64 megapixels, 340 KB as a one-colour PNG) is refused by
+/// the default limit of 40 megapixels with a message naming both, leaving no row and no file.
+/// The same header over pixel data that cannot be decoded gets the same answer: the refusal
+/// comes from the header, before any decoding.
+#[actix_web::test]
+async fn a_picture_of_too_many_pixels_is_refused_from_its_header() {
+    let dir = temp_dir("upload-pixels");
+    let c = TestClient::new(blog_on("sqlite::memory:", &dir, "memory").await).await;
+    let photos = dir.join("photos");
+    let (rows, files) = (photo_count(&c).await, files_under(&photos));
+    let big = one_colour_png(8000, 8000, 77);
+    assert!(big.len() < 1 << 20, "{} bytes", big.len());
+    // Its header and the first bytes of its pixel data: it cannot be decoded.
+    let header_only = big[..100].to_vec();
+    for (what, bytes) in [("the picture", big), ("its header alone", header_only)] {
+        let r = c
+            .post("/services/rest/photo/")
+            .multipart(&[
+                Part::file("file", "big.png", "image/png", bytes.clone()),
+                Part::text("film_id", "1"),
+            ])
+            .send()
+            .await;
+        assert!(matches!(r.status().as_u16(), 413 | 422), "{what}: {r:?}");
+        let says = r.text();
+        assert!(
+            (says.contains("8000×8000") || says.contains("8000x8000")) && says.contains("40"),
+            "{what}: the message names the size and the limit: {says}"
+        );
+        // The upload form says the same, on the form.
+        let token = "0123456789abcdef0123456789abcdef";
+        let form = c
+            .post("/album/1/upload")
+            .header("cookie", &format!("photoblog_csrf={token}"))
+            .multipart(&[
+                Part::text("csrf", token),
+                Part::text("film_id", "1"),
+                Part::file("file", "big.png", "image/png", bytes),
+            ])
+            .send()
+            .await;
+        assert_eq!(form.status(), r.status(), "{what}: {form:?}");
+        form.assert_contains("8000");
+    }
+    assert_eq!(photo_count(&c).await, rows, "a refused upload made a row");
+    assert_eq!(files_under(&photos), files, "a refused upload left a file");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// More large uploads at once than there are cores, on a SQLite file: each waits for a
+/// decoder rather than being refused, and every one is stored.
+#[actix_web::test]
+async fn concurrent_large_uploads_wait_their_turn_and_all_succeed() {
+    let _heavy = crate::heavy().await;
+    let dir = temp_dir("upload-concurrent");
+    let db = format!("sqlite:{}", dir.join("pb.db").display());
+    let s = TestServer::start_with(blog_on(&db, &dir, "memory").await, 2).await;
+    let c = s.client();
+    // Made first: the server closes a connection idle for 5 s.
+    let pngs: Vec<Vec<u8>> = (0..6u8)
+        .map(|i| one_colour_png(2000, 1900, i * 40))
+        .collect();
+    let before = photo_count(c).await;
+    let uploads = pngs.into_iter().zip(0u32..).map(|(png, i)| async move {
+        c.post("/services/rest/photo/")
+            .accept("application/json")
+            .multipart(&[
+                Part::file("file", "large.png", "image/png", png),
+                Part::text("film_id", &(1 + i % 6).to_string()),
+            ])
+            .send()
+            .await
+    });
+    let answers = join_all(uploads).await;
+    for r in &answers {
+        r.assert_status(201);
+        let p: Value = r.json();
+        assert_eq!(
+            (p["width"].as_i64(), p["height"].as_i64()),
+            (Some(2000), Some(1900))
+        );
+    }
+    assert_eq!(photo_count(c).await, before + 6);
+    s.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two instances share the photo folder (and the database). The second one starts while the
+/// first is in the middle of an upload: its start-up sweep leaves the first one's files alone
+/// — temporary ones, and one renamed into place whose row is not committed yet — and removes
+/// the same kinds of files left by a crash an hour and a half ago.
+#[actix_web::test]
+async fn the_start_up_sweep_spares_another_instances_uploads_in_flight() {
+    let dir = temp_dir("sweep");
+    let db = format!("sqlite:{}", dir.join("pb.db").display());
+    let _first = blog_on(&db, &dir, "memory").await;
+    let photos = dir.join("photos");
+    let kept_before = files_under(&photos);
+    let files = |tag: &str, hash: u128| {
+        [
+            photos.join(format!("tmp-{tag}")),
+            photos.join("thumbs").join(format!("tmp-{tag}")),
+            photos.join(format!("{hash:032x}.png")),
+            photos.join("thumbs").join(format!("{hash:032x}.png.jpg")),
+        ]
+    };
+    let in_flight = files("0123456789abcdef0123456789abcdef", 1);
+    let crashed = files("fedcba9876543210fedcba9876543210", 2);
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(90 * 60);
+    for f in &in_flight {
+        std::fs::write(f, b"being written").unwrap();
+    }
+    for f in &crashed {
+        std::fs::File::create(f)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+    }
+    let _second = blog_on(&db, &dir, "memory").await;
+    let missing: Vec<_> = in_flight.iter().filter(|f| !f.exists()).collect();
+    assert!(
+        missing.is_empty(),
+        "the sweep removed files in flight: {missing:?}"
+    );
+    let left: Vec<_> = crashed.iter().filter(|f| f.exists()).collect();
+    assert!(left.is_empty(), "the sweep left a crash's files: {left:?}");
+    // The photos themselves are untouched.
+    for f in &kept_before {
+        assert!(Path::new(f).exists(), "{f}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
