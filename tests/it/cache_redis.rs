@@ -261,6 +261,14 @@ async fn nothing_the_cache_writes_to_redis_lives_forever() {
         keys(&mut r, &format!("{PREFIX}*")).await,
         Vec::<String>::new()
     );
+    crate::reliability::hole(
+        "redis_forever",
+        "two variants of a URI stored in Redis, then left to expire",
+        &format!(
+            "vary: and keys: expire with the longest variant (PTTL {vary_ttl} and {index_ttl} \
+             ms, the variant {longest} ms); nothing left once it expired"
+        ),
+    );
 }
 
 #[actix_web::test]

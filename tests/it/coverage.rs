@@ -184,6 +184,12 @@ async fn reset_clears_and_requires_post_with_the_pages_token() {
         .assert_status(303)
         .assert_header("location", "/_coverage/");
     assert_eq!(coverage.snapshot().totals_under("/").hits, 0);
+    crate::reliability::hole(
+        "coverage_reset",
+        "POST /_coverage/reset without the page's token, with a guessed one, and with the \
+         token from another site (Sec-Fetch-Site: cross-site)",
+        "403 each time and the counts kept; the report page's own button resets (303)",
+    );
 }
 
 #[actix_web::test]

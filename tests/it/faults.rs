@@ -585,5 +585,14 @@ async fn an_outage_is_a_503_on_every_page_and_nothing_caches_it() {
         away.is_empty() && back.is_empty(),
         "not 503 with Retry-After while away: {away:#?}\nnot 200 (303) once back: {back:#?}"
     );
+    crate::reliability::hole(
+        "outage_404",
+        &format!(
+            "PostgreSQL cut off under {} pages (an album, a film's, the pager) and an upload",
+            pages.len()
+        ),
+        "every one 503 with Retry-After while away; 200 (the upload 303) once back, nothing \
+         cached from the outage",
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -77,7 +77,10 @@ async fn a_form_of_distinct_names_past_the_limit_is_413_naming_it() {
     crate::reliability::hole(
         "form_fields",
         &format!("a 1 MiB urlencoded form of {n} distinct names, over a socket"),
-        &format!("{} naming request.max_fields, in {ms} ms", r.status().as_u16()),
+        &format!(
+            "{} naming request.max_fields, in {ms} ms",
+            r.status().as_u16()
+        ),
     );
     // The limit is the setting's, and exactly it: 1000 fields pass.
     let (body, n) = distinct_names(10_000);

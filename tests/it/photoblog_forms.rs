@@ -28,6 +28,7 @@ async fn form_pages_are_never_shared_by_the_cache() {
         "/album/1/edit",
         "/album/1/upload",
     ];
+    let mut seen = Vec::new();
     for path in forms {
         let first = c.get(path).accept("text/html").send().await;
         first.assert_status(200);
@@ -61,7 +62,16 @@ async fn form_pages_are_never_shared_by_the_cache() {
         // Neither page may be kept by any cache on the way.
         again.assert_header("cache-control", "no-store");
         b_page.assert_header("cache-control", "no-store");
+        seen.push(format!(
+            "{path}: x-cache {}, its own token and cookie",
+            b_page.header("x-cache").unwrap_or("-")
+        ));
     }
+    crate::reliability::hole(
+        "csrf_page_cached",
+        "visitor A (with the CSRF cookie) loads a form page, then visitor B without a cookie",
+        &seen.join("; "),
+    );
 
     // B's forms, with B's own cookie and token, go through.
     let b_page = c.get("/album/new/").send().await;

@@ -462,13 +462,13 @@ async fn uploads_are_checked_by_content_bounded_and_atomic() {
                 film("1"),
             ],
             413,
-            "",
+            "larger than the limit of 1048576 bytes (request.body.max_size)",
         ),
         (
             "an unknown film",
             vec![file("ok.png", "image/png", png(40, 30, 9)), film("999")],
             404,
-            "",
+            "No film 999.",
         ),
         (
             "a film that is not a number",
@@ -479,6 +479,7 @@ async fn uploads_are_checked_by_content_bounded_and_atomic() {
         ("no file", vec![film("1")], 404, "Missing parameters: file"),
     ];
     for (what, parts, status, says) in rejected {
+        assert!(!says.is_empty(), "{what}: every rejection names its cause");
         let r = c
             .post("/services/rest/photo/")
             .multipart(&parts)

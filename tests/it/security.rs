@@ -174,6 +174,55 @@ async fn operator_pages_answer_the_names_configured() {
 }
 
 #[actix_web::test]
+async fn the_photoblog_behind_its_proxy() {
+    let dir = crate::photoblog_tests::temp_dir("sec-proxy");
+    let settings = crate::photoblog::Settings {
+        database: "sqlite::memory:".into(),
+        data_dir: dir.join("photos"),
+        trusted_proxies: vec!["10.0.0.0/8".into()],
+        ..crate::photoblog::Settings::default()
+    };
+    let c = TestClient::new(crate::photoblog::build(&settings).await.unwrap()).await;
+    let proxy: SocketAddr = "10.1.2.3:50000".parse().unwrap();
+    // What the proxy says about scheme and host is believed: links point at the public site.
+    c.get("/feed")
+        .peer(proxy)
+        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-host", "photos.example")
+        .header("x-forwarded-for", "198.51.100.7")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_contains("https://photos.example/");
+    // The same headers from anyone else are not.
+    let direct = c
+        .get("/feed")
+        .peer(outside())
+        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-host", "evil.example")
+        .send()
+        .await;
+    direct.assert_status(200);
+    assert!(!direct.text().contains("evil.example"), "{direct:?}");
+    // The operator pages: a visitor through the proxy is not local, whatever it prepends.
+    for xff in ["198.51.100.7", "127.0.0.1, 198.51.100.7"] {
+        c.get("/_coverage/")
+            .peer(proxy)
+            .header("x-forwarded-for", xff)
+            .send()
+            .await
+            .assert_status(404);
+    }
+    c.get("/_coverage/")
+        .peer(proxy)
+        .header("x-forwarded-for", "127.0.0.1")
+        .send()
+        .await
+        .assert_status(200);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[actix_web::test]
 async fn every_form_needs_its_token() {
     let (c, dir) = sqlite_client("sec-csrf").await;
     let before = counts(&c).await;

@@ -123,6 +123,15 @@ fn sigusr1_hands_the_socket_over_without_refusing_a_connection() {
         &errors[..errors.len().min(5)]
     );
     assert_eq!(exit.code(), Some(0), "{}", log.text());
+    crate::reliability::hole(
+        "restart_refused",
+        "SIGUSR1 five times while four clients keep connecting (a process serving on a port)",
+        &format!(
+            "{ok} requests answered, {} refused or failed; exit status {:?} on SIGTERM",
+            errors.len(),
+            exit.code()
+        ),
+    );
 }
 
 /// The same in process, through `Engine::graceful` (every platform).

@@ -26,12 +26,23 @@ fn a_worker_stuck_on_the_cpu_does_not_outlive_the_shutdown_timeout() {
     });
     log.wait_line("spinning request started", 1, Duration::from_secs(20));
     signal(&child, "TERM");
+    let t = std::time::Instant::now();
     // A bound that only catches a hang: the timeout is 1 s, the handler spins for 120 s.
     let exit = exit_within(&mut child, Duration::from_secs(20), &log);
+    let took = t.elapsed();
     let text = log.text();
     assert!(!exit.success(), "{exit:?}\n{text}");
     assert!(text.contains("still running"), "{text}");
     assert!(text.contains("abandoned"), "{text}");
+    crate::reliability::hole(
+        "stuck_worker",
+        "SIGTERM while a handler spins on the CPU for 120 s, server.shutdown_timeout = 1",
+        &format!(
+            "exit status {:?} after {:.1} s, the log saying the request was abandoned",
+            exit.code(),
+            took.as_secs_f64()
+        ),
+    );
 }
 
 /// A fractional `server.shutdown_timeout` is honoured, not cut to whole seconds (1.9 s was
