@@ -150,6 +150,17 @@ fn catalogue() -> Vec<Case> {
         .map(|n| (n.as_str(), None, &b"v"[..]))
         .collect();
     let many_parts = multipart("XyZ", &many_parts_refs);
+    let big_picture = multipart(
+        "XyZ",
+        &[
+            ("film_id", None, b"1"),
+            (
+                "file",
+                Some(("plain.png", "image/png")),
+                &crate::photoblog_uploads::one_colour_png(8000, 8000, 200),
+            ),
+        ],
+    );
     let hostile_host = |path: &str| {
         raw(&format!(
             "GET {path} HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n"
@@ -217,6 +228,18 @@ fn catalogue() -> Vec<Case> {
             413,
         )
         .says("more than 1000 parts (request.max_fields)"),
+        case(
+            Blog,
+            "an 8000×8000 one-colour PNG as a photo",
+            send(
+                "POST",
+                "/services/rest/photo/",
+                "multipart/form-data; boundary=XyZ",
+                &big_picture,
+            ),
+            413,
+        )
+        .says("8000×8000"),
         case(
             Blog,
             "the coverage report for a hostile name (DNS rebinding)",

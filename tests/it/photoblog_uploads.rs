@@ -12,7 +12,7 @@ use crate::photoblog_tests::{blog_on, temp_dir};
 
 /// A grey PNG of one shade: a few KB per million pixels on the wire, a byte per pixel once
 /// decoded (up to 8 for other pictures).
-fn one_colour_png(w: u32, h: u32, shade: u8) -> Vec<u8> {
+pub(crate) fn one_colour_png(w: u32, h: u32, shade: u8) -> Vec<u8> {
     use image::ImageEncoder;
     use image::codecs::png::{CompressionType, FilterType, PngEncoder};
     let pixels = vec![shade; w as usize * h as usize];
