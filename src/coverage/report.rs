@@ -13,7 +13,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::data::{CoverageData, HandlerData, MethodData, pct};
 use super::{Coverage, ReportSettings};
-use crate::error::escape_html as esc;
+use crate::http::escape_html as esc;
 
 const CSS: &str = include_str!("assets/report.css");
 const JS: &str = include_str!("assets/report.js");

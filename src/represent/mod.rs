@@ -88,7 +88,7 @@ impl<'a> RenderContext<'a> {
 
     /// The absolute URL of `path` on this request's host.
     pub fn url(&self, path: &str) -> String {
-        crate::url::absolute(self.req, crate::app::behind_proxy(self.req), path)
+        crate::http::url::absolute(self.req, crate::context::behind_proxy(self.req), path)
     }
 
     /// The absolute URL of this request.
@@ -248,7 +248,8 @@ impl<T> Created<T> {
     }
 
     fn location_header(&self, req: &HttpRequest) -> Result<HeaderValue, HttpError> {
-        let url = crate::url::absolute(req, crate::app::behind_proxy(req), &self.location);
+        let url =
+            crate::http::url::absolute(req, crate::context::behind_proxy(req), &self.location);
         HeaderValue::from_str(&url)
             .map_err(|_| HttpError::internal(format!("invalid Location {url:?}")))
     }
