@@ -7,7 +7,7 @@
 #   bash scripts/reliability.sh                          # soak 60 s, fuzz 10 min per target
 #   SOAK_SECS=10 FUZZ_SECONDS=30 bash scripts/reliability.sh   # the bounded form CI runs
 #
-# Needs what .ci/run installs: Redis, PostgreSQL (DRUPE_TEST_POSTGRES), the nightly toolchain.
+# Needs what .ci/run installs: Redis, PostgreSQL (DRUPE_TEST_POSTGRES), a C++ compiler (libFuzzer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${SOAK_SECS:=60}"

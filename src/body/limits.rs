@@ -26,6 +26,9 @@ pub const DEFAULT_MAX_FIELDS: usize = 1000;
 /// The default `[global] server.body_timeout`: how long a body may stall.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The default request body limit (`request.body.max_size`): 1 MiB.
+pub const DEFAULT_MAX_BODY: usize = 1 << 20;
+
 /// The limits in force for a request's body (set by the dispatcher from the path's settings).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BodyLimits {
@@ -38,7 +41,7 @@ pub(crate) struct BodyLimits {
 impl Default for BodyLimits {
     fn default() -> Self {
         Self {
-            bytes: crate::config::DEFAULT_MAX_BODY,
+            bytes: super::DEFAULT_MAX_BODY,
             fields: DEFAULT_MAX_FIELDS,
         }
     }

@@ -26,7 +26,7 @@ mod limits;
 
 pub(crate) use form::{FormData, read_form};
 pub(crate) use limits::{BodyLimits, Stalled, guard, has_body, read_bytes, stalled_error};
-pub use limits::{DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_FIELDS};
+pub use limits::{DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_FIELDS};
 
 use form::{parse_urlencoded, read_multipart};
 use limits::limits_of;

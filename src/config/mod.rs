@@ -43,8 +43,7 @@ pub use global::{
 
 use origin::Origins;
 
-/// The default request body limit: 1 MiB.
-pub const DEFAULT_MAX_BODY: usize = 1 << 20;
+pub use crate::body::DEFAULT_MAX_BODY;
 
 /// Configuration errors: where and what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

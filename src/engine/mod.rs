@@ -38,6 +38,7 @@ use std::time::Duration;
 mod http;
 mod log;
 mod respawn;
+mod run;
 mod server;
 mod signals;
 

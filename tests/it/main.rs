@@ -10,6 +10,7 @@ mod tour;
 #[allow(dead_code)]
 mod photoblog;
 
+mod architecture;
 mod bad_input;
 #[cfg(unix)]
 mod browser;
