@@ -18,9 +18,12 @@ export DRUPE_TEST_POSTGRES
 records=target/tmp/reliability
 rm -rf "$records"
 echo "== checks (soak ${SOAK_SECS}s)" >&2
+mkdir -p target/tmp
+# The whole log kept (a failure's story is rarely in the last lines of a parallel run).
 DRUPE_SOAK_SECS=$SOAK_SECS cargo test --test it -- --skip ui:: --skip browser:: 2>&1 |
-  tail -25 >&2
+  tee target/tmp/reliability-tests.log | tail -25 >&2
 echo "== fuzzing (${FUZZ_SECONDS}s per target)" >&2
 SECONDS_PER_TARGET=$FUZZ_SECONDS bash scripts/fuzz.sh
-python3 scripts/reliability_report.py "$records" target/fuzz >RELIABILITY.md
+SOAK_SECS=$SOAK_SECS FUZZ_SECONDS=$FUZZ_SECONDS \
+  python3 scripts/reliability_report.py "$records" target/fuzz >RELIABILITY.md
 echo "== wrote RELIABILITY.md" >&2

@@ -25,8 +25,10 @@ def main(records, fuzz_dir):
     w = out.append
     w("# Reliability")
     w("")
-    w("Written by `bash scripts/reliability.sh` on %s at commit `%s` (%s, %d cores)."
-      % (datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), commit,
+    w("Written by `SOAK_SECS=%s FUZZ_SECONDS=%s bash scripts/reliability.sh` on %s at commit"
+      " `%s` (%s, %d cores)."
+      % (os.environ.get("SOAK_SECS", "?"), os.environ.get("FUZZ_SECONDS", "?"),
+         datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), commit,
          platform.platform(), os.cpu_count()))
     w("The same checks run in `.ci/run` in a bounded form (soak 10 s, fuzzing 30 s per target).")
     w("")
