@@ -214,8 +214,10 @@ pub mod fuzzing {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::dev::*;
+    pub use crate::dispatch::tree::{FieldMounts, FieldMountsOf, MountProbe, NoFieldMounts};
     pub use crate::openapi::{NoSchemaOf, OperationDoc, Probe, SchemaOf};
-    pub use crate::represent::{Finish, MediaTypes};
+    pub use crate::represent::output::{IntoHttpError, KeepOutput, Output};
+    pub use crate::represent::{Finish, MediaTypes, Reply, ReplyOf};
     pub use actix_web::{HttpRequest, Responder};
     pub use futures_util::future::LocalBoxFuture;
 

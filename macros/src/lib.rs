@@ -11,8 +11,19 @@
 
 use proc_macro::TokenStream;
 
+mod checks;
+mod describe;
+mod errors;
 mod expand;
+mod fields;
+mod handler;
+mod markers;
+mod method;
 mod model;
+mod options;
+mod params;
+mod produces;
+mod syntax;
 
 /// Exposes methods of an `impl` block on the object tree (the default dispatcher).
 ///
