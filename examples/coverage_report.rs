@@ -61,8 +61,9 @@ fn main() -> ExitCode {
     println!(
         "{}: {:.0}% of (handler, method) pairs, {:.0}% of statuses, {} requests, from {} files",
         args.out.display(),
-        t.percent(),
-        t.outcome_percent(),
+        // Whole percent rounded down, as the page shows them.
+        t.percent().floor(),
+        t.outcome_percent().floor(),
         t.hits,
         args.files.len()
     );

@@ -16,7 +16,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use smallvec::SmallVec;
 
-use crate::negotiate::{self, MediaRange};
+use crate::http::negotiate::{self, MediaRange};
 
 /// The message a 5xx error shows a client: the details go to the log only.
 pub const INTERNAL_MESSAGE: &str = "The server encountered an unexpected condition which prevented it from fulfilling the request.";
@@ -505,17 +505,14 @@ pub(crate) fn render(req: &HttpRequest, err: &HttpError) -> HttpResponse {
         builder.append_header((name.clone(), value.clone()));
     }
     let mut res = builder.body(body);
-    crate::dispatch::service::add_vary(&mut res, "Accept");
+    crate::http::add_vary(&mut res, "Accept");
     res
 }
 
 fn problem_json(req: &HttpRequest, status: StatusCode, err: &HttpError) -> String {
     let mut obj = serde_json::Map::new();
     obj.insert("type".into(), "about:blank".into());
-    obj.insert(
-        "title".into(),
-        status.canonical_reason().unwrap_or("Error").into(),
-    );
+    obj.insert("title".into(), crate::http::reason(status.as_u16()).into());
     obj.insert("status".into(), status.as_u16().into());
     obj.insert("detail".into(), err.message().into());
     obj.insert("instance".into(), req.path().into());
@@ -532,7 +529,7 @@ pub(crate) fn html_page(status: StatusCode, message: &str) -> String {
     let title = format!(
         "{} {}",
         status.as_u16(),
-        status.canonical_reason().unwrap_or("Error")
+        crate::http::reason(status.as_u16())
     );
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -540,25 +537,9 @@ pub(crate) fn html_page(status: StatusCode, message: &str) -> String {
          max-width:40em;padding:0 1em;color:#222}}h2{{color:#8b1d2c}}footer{{margin-top:3em;\
          color:#777;font-size:.85em}}</style>\n</head>\n<body>\n<h2>{title}</h2>\n<p>{msg}</p>\n\
          <footer>Powered by drupe {version}</footer>\n</body>\n</html>\n",
-        msg = escape_html(message),
+        msg = crate::http::escape_html(message),
         version = env!("CARGO_PKG_VERSION"),
     )
-}
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub(crate) fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Converts any actix error into an [`HttpError`], keeping its status and (for 4xx) its text.

@@ -63,24 +63,30 @@ extern crate self as drupe;
 mod app;
 mod body;
 pub mod cache;
-mod client;
 mod config;
+mod context;
 pub mod coverage;
 mod dispatch;
 pub mod engine;
 mod error;
-pub mod negotiate;
+mod http;
 pub mod net;
 pub mod openapi;
+mod pipeline;
 pub mod represent;
+pub mod response_headers;
+mod templates;
 pub mod testing;
 pub mod tools;
-mod url;
+pub mod trailing_slash;
 
 pub use app::{App, AppBuilder, BuildError};
 pub use body::{BODY_TYPES, Body, DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_FIELDS, Upload};
-pub use client::TrustedProxies;
-pub use config::{Config, ConfigError, DEFAULT_MAX_BODY};
+pub use config::{
+    Config, ConfigError, DEFAULT_MAX_BODY, EngineSettings, GlobalSettings, Seconds, ServerSettings,
+    Size, TemplatesSettings,
+};
+pub use context::State;
 pub use dispatch::hook::{Cursor, Next};
 pub use dispatch::param::{Kwargs, VirtualPath};
 pub use dispatch::tree::{
@@ -91,18 +97,23 @@ pub use error::{
     BadParameter, ErrorStatus, HttpError, INTERNAL_MESSAGE, MethodNotAllowed, MissingParameters,
     MultipleValues, NotAcceptable, NotFound, UnexpectedParameters,
 };
+pub use http::client::TrustedProxies;
+pub use http::negotiate;
 pub use represent::html::Page;
-pub use represent::{Collection, Created, Negotiated, NoContent, Templates};
+pub use represent::{Collection, Created, Negotiated, NoContent};
+pub use response_headers::ResponseHeaders;
+pub use templates::Templates;
 
 /// Lower-level plumbing: what generated code and custom parameter types use.
 pub mod dev {
+    pub use crate::app::resolve_and_bind;
     pub use crate::dispatch::bind::Bound;
     pub use crate::dispatch::param::{
         FromParam, ParamError, ParamInput, ParamKind, ParamSchema, ParamSpec, Value,
     };
     pub use crate::dispatch::path::Origin;
     pub use crate::dispatch::tree::{HandlerDecl, Invoke, NodeBuilder};
-    pub use crate::dispatch::{Call, Extract, HandlerResult, resolve_and_bind};
+    pub use crate::dispatch::{Call, Extract, HandlerResult};
 }
 
 /// The parsers that read what clients and shared caches send, for the fuzz targets in
@@ -111,11 +122,11 @@ pub mod dev {
 pub mod fuzzing {
     use actix_web::http::header::HeaderMap;
 
-    /// Selection by the general parse agrees with [`negotiate::select`](crate::negotiate::select)
+    /// Selection by the general parse agrees with [`negotiate::select`](crate::http::negotiate::select)
     /// (which answers a bare type without it), and picks an index in range.
-    pub fn accept(accept: &str, produces: &[crate::negotiate::MediaRange]) {
-        let fast = crate::negotiate::select(accept, produces);
-        let general = crate::negotiate::select_general(accept, produces);
+    pub fn accept(accept: &str, produces: &[crate::http::negotiate::MediaRange]) {
+        let fast = crate::http::negotiate::select(accept, produces);
+        let general = crate::http::negotiate::select_general(accept, produces);
         assert_eq!(fast, general, "{accept:?}");
         if let Ok(Some(i)) = fast {
             assert!(i < produces.len());
@@ -173,7 +184,7 @@ pub mod fuzzing {
                 i + 1,
             );
         }
-        let Ok(trie) = crate::config::SettingsTrie::build(&config, &[]) else {
+        let Ok(trie) = crate::tools::settings::SettingsTrie::build(&config, &[]) else {
             return;
         };
         let Ok(segs) = crate::dispatch::path::Segments::parse(request) else {
@@ -181,6 +192,7 @@ pub mod fuzzing {
         };
         let got = trie
             .lookup(segs.list.iter().map(|s| s.lookup(request)))
+            .request
             .max_fields;
         let req: Vec<&str> = segs.list.iter().map(|s| s.lookup(request)).collect();
         let mut best: Option<(usize, usize)> = None;
@@ -214,8 +226,8 @@ pub mod fuzzing {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::dev::*;
+    pub use crate::dispatch::doc::{NoSchemaOf, OperationDoc, Probe, SchemaOf};
     pub use crate::dispatch::tree::{FieldMounts, FieldMountsOf, MountProbe, NoFieldMounts};
-    pub use crate::openapi::{NoSchemaOf, OperationDoc, Probe, SchemaOf};
     pub use crate::represent::output::{IntoHttpError, KeepOutput, Output};
     pub use crate::represent::{Finish, MediaTypes, Reply, ReplyOf};
     pub use actix_web::{HttpRequest, Responder};

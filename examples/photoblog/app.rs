@@ -26,7 +26,7 @@ use std::time::Duration;
 use actix_web::web;
 use bytes::Bytes;
 use drupe::cache::Caching;
-use drupe::{App, HttpError, Templates, Upload};
+use drupe::{App, HttpError, ResponseHeaders, Templates, Upload};
 use tokio::sync::Semaphore;
 
 use failures::db_error;
@@ -331,25 +331,27 @@ pub(crate) async fn build(settings: &Settings) -> Result<App, String> {
     let templates_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
     let mut builder = App::builder(root)
         .tool(cache)
-        .tool(drupe::tools::ResponseHeaders)
         .templates(Templates::from_dir(templates_dir))
         .set_global("openapi.title", "drupe photoblog")
         .set_global("server.access_log", settings.access_log)
         .set("/", "tools.caching.on", settings.cache != "off")
         .set("/", "tools.coverage.on", settings.coverage)
-        .set("/", "tools.response_headers.on", true)
-        .set("/", "tools.response_headers.headers.X-Content-Type-Options", "nosniff")
-        .set(
+        .tool_at(
             "/",
-            "tools.response_headers.headers.Content-Security-Policy",
-            "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            ResponseHeaders::new()
+                .header("x-content-type-options", "nosniff")
+                .header(
+                    "content-security-policy",
+                    "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; \
+                     base-uri 'none'; frame-ancestors 'none'",
+                )
+                .header("referrer-policy", "same-origin"),
         )
-        .set("/", "tools.response_headers.headers.Referrer-Policy", "same-origin")
         // Ranges and the photo files are not kept by the output cache.
         .set("/services/rest/albums", "tools.caching.on", false)
         .set("/photos", "tools.caching.on", false)
-        .set("/services/rest/photo", "request.body.max_size", settings.max_upload as i64)
-        .set("/album", "request.body.max_size", settings.max_upload as i64);
+        .body_limit("/services/rest/photo", settings.max_upload)
+        .body_limit("/album", settings.max_upload);
     if let Some(n) = settings.workers {
         builder = builder.set_global("server.workers", n as i64);
     }

@@ -311,7 +311,6 @@ pub(crate) fn builder_with_cache(cache: drupe::cache::Caching) -> drupe::AppBuil
     };
     App::builder(root)
         .tool(cache)
-        .tool(drupe::tools::ResponseHeaders)
         .templates(Templates::from_dir(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/templates"

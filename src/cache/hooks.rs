@@ -25,7 +25,7 @@ use crate::tools::{After, Before, Exchange, Tool};
 fn request_uri(ex: &Exchange) -> String {
     let req = ex.request();
     let pq = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    crate::url::base_url_then(req, ex.behind_proxy, pq)
+    crate::http::url::base_url_then(req, ex.behind_proxy, pq)
 }
 
 /// Counts a request the cache does not answer and records it for the after-hook;
@@ -68,6 +68,10 @@ impl Tool for Caching {
 
     fn priority(&self) -> i32 {
         90
+    }
+
+    fn on_build(&self, build: &mut crate::tools::Build<'_>) -> Result<(), crate::ConfigError> {
+        self.build(build)
     }
 
     fn before_handler<'a>(&'a self, cfg: &'a CachingConfig, ex: &'a Exchange) -> Before<'a> {
@@ -216,7 +220,7 @@ impl Tool for Caching {
             let base = ex.base_url();
             for h in [header::LOCATION, header::CONTENT_LOCATION] {
                 if let Some(loc) = res.headers().get(&h).and_then(|v| v.to_str().ok()) {
-                    let abs = crate::url::absolute(req, ex.behind_proxy, loc);
+                    let abs = crate::http::url::absolute(req, ex.behind_proxy, loc);
                     // Only URIs of this origin (RFC 9111 §4.4).
                     if abs.starts_with(&base) {
                         to_invalidate.push(abs);
@@ -274,7 +278,7 @@ fn finish(
         res.headers_mut()
             .insert(HeaderName::from_static("x-cache"), state.outcome.header());
     }
-    req.extensions_mut().insert(state.outcome);
+    state.outcome.record(req);
     res
 }
 

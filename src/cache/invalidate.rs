@@ -27,7 +27,7 @@ pub struct Invalidate(HttpRequest);
 impl Invalidate {
     /// Invalidates `path` (`/feed`, with its query if any) on this request's host.
     pub fn path(&self, path: &str) {
-        let uri = crate::url::absolute(&self.0, crate::app::behind_proxy(&self.0), path);
+        let uri = crate::http::url::absolute(&self.0, crate::context::behind_proxy(&self.0), path);
         self.0
             .extensions_mut()
             .get_or_insert_with(PendingInvalidations::default)

@@ -59,11 +59,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use actix_web::http::header;
 use futures_util::future::BoxFuture;
 use tokio::sync::watch;
 
+mod build;
 mod config;
 pub(crate) mod control;
 mod entry;
@@ -76,6 +76,7 @@ mod redis;
 mod respond;
 mod state;
 
+pub use crate::tools::CacheOutcome;
 pub use config::CachingConfig;
 pub use entry::Stored;
 pub use invalidate::Invalidate;
@@ -140,28 +141,6 @@ pub trait Backend: Send + Sync + 'static {
     fn stats(&self) -> BoxFuture<'_, BackendStats>;
 }
 
-/// What the cache did for a request (the coverage report counts it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CacheOutcome {
-    /// Answered from the cache.
-    Hit,
-    /// Not in the cache: the handler ran.
-    Miss,
-    /// The cache was not used (method, directives, backend down).
-    Bypass,
-}
-
-impl CacheOutcome {
-    fn header(self) -> HeaderValue {
-        HeaderValue::from_static(match self {
-            CacheOutcome::Hit => "HIT",
-            CacheOutcome::Miss => "MISS",
-            CacheOutcome::Bypass => "BYPASS",
-        })
-    }
-}
-
 /// Counters of a [`Caching`] tool.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CacheStats {
@@ -193,6 +172,8 @@ struct Counters {
 
 struct Inner {
     backend: Arc<dyn Backend>,
+    /// The backend made at build from the settings, for the default cache.
+    deferred: Option<Arc<build::Deferred>>,
     counters: Counters,
     loaders: Mutex<HashMap<String, watch::Sender<LoadState>>>,
     healthy: AtomicBool,
@@ -218,9 +199,17 @@ impl Caching {
 
     /// A cache on any backend.
     pub fn with_backend(backend: impl Backend) -> Self {
+        Self::with_shared_backend(Arc::new(backend), None)
+    }
+
+    fn with_shared_backend(
+        backend: Arc<dyn Backend>,
+        deferred: Option<Arc<build::Deferred>>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
-                backend: Arc::new(backend),
+                backend,
+                deferred,
                 counters: Counters::default(),
                 loaders: Mutex::new(HashMap::new()),
                 healthy: AtomicBool::new(true),
@@ -290,30 +279,7 @@ impl Inner {
     }
 }
 
-/// What the cache did for a request, once its response is final: for observers such as the
-/// coverage recorder or a user's own tool (`None` where the cache is off).
-pub fn outcome(req: &HttpRequest) -> Option<CacheOutcome> {
-    req.extensions().get::<CacheOutcome>().copied()
-}
-
 /// The variant key of a request's `headers` for a response's `vary` names.
 pub(crate) fn entry_variant_key(vary: &[String], headers: &header::HeaderMap) -> String {
     entry::variant_key(vary, headers)
-}
-
-/// The cache's [`CacheStats`] as JSON at `path`, for operators and the load benchmark.
-pub(crate) fn endpoint(caching: Caching, path: String) -> crate::app::Endpoint {
-    crate::app::Endpoint {
-        path,
-        public: false,
-        handler: Arc::new(move |_req, _payload| {
-            let caching = caching.clone();
-            Box::pin(async move {
-                let stats = caching.stats().await;
-                HttpResponse::Ok()
-                    .insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]))
-                    .json(stats)
-            })
-        }),
-    }
 }

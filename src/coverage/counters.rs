@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use actix_web::http::Method;
 
 use super::data::{MethodData, bucket_of};
-use crate::cache::CacheOutcome;
+use crate::tools::CacheOutcome;
 
 /// The methods counted apart; anything else is `OTHER`.
 pub(crate) const METHODS: [&str; 8] = [

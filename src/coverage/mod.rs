@@ -26,7 +26,7 @@ use actix_web::HttpResponse;
 use serde::Deserialize;
 
 use crate::dispatch::tree::{NodeKind, Tree};
-use crate::tools::{Exchange, Tool};
+use crate::tools::{Access, Build, Exchange, Tool};
 
 mod counters;
 mod data;
@@ -40,11 +40,11 @@ pub use data::{
 pub use report::render_static;
 
 /// Per-path settings of the `coverage` tool: only `on`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CoverageConfig {}
+pub type CoverageConfig = crate::tools::NoSettings;
 
 struct Inner {
+    /// `[global] coverage.*`, read when the application is built.
+    settings: OnceLock<ReportSettings>,
     tree: OnceLock<Arc<Tree>>,
     handlers: OnceLock<Vec<HandlerCounters>>,
     nodes: OnceLock<Vec<NodeCounters>>,
@@ -98,6 +98,7 @@ impl Coverage {
     pub fn new() -> Self {
         Self {
             inner: Arc::new(Inner {
+                settings: OnceLock::new(),
                 tree: OnceLock::new(),
                 handlers: OnceLock::new(),
                 nodes: OnceLock::new(),
@@ -159,7 +160,7 @@ impl Coverage {
                     })
                     .unwrap_or_default();
                 HandlerData {
-                    path: crate::openapi::handler_path(tree, h),
+                    path: h.documented_path(tree),
                     name: h.name().to_owned(),
                     verb: h.method().map(|m| m.as_str().to_owned()),
                     dispatcher: if h.method().is_some() {
@@ -168,8 +169,12 @@ impl Coverage {
                         "default".into()
                     },
                     node: tree.node(h.node()).path().to_owned(),
-                    declared_methods: crate::openapi::handler_methods(h),
-                    declared_statuses: crate::openapi::handler_statuses(tree, h),
+                    declared_methods: h
+                        .documented_methods()
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect(),
+                    declared_statuses: h.documented_statuses(tree),
                     methods,
                 }
             })
@@ -217,7 +222,14 @@ impl Tool for Coverage {
         0
     }
 
-    fn on_build(&self, tree: &Arc<Tree>) {
+    fn on_build(&self, build: &mut Build<'_>) -> Result<(), crate::ConfigError> {
+        let settings: ReportSettings = build.global("coverage")?;
+        settings.check(build)?;
+        if build.is_on_somewhere() {
+            publish(self.clone(), settings.clone(), build)?;
+        }
+        let _ = self.inner.settings.set(settings);
+        let tree = build.tree();
         let _ = self.inner.tree.set(tree.clone());
         let _ = self.inner.handlers.set(
             tree.handlers()
@@ -228,6 +240,18 @@ impl Tool for Coverage {
             .inner
             .nodes
             .set(tree.nodes().map(|_| NodeCounters::default()).collect());
+        Ok(())
+    }
+
+    /// Writes the data to `[global] coverage.file`, if set.
+    fn on_stop(&self) {
+        let Some(file) = self.inner.settings.get().and_then(|s| s.file.as_ref()) else {
+            return;
+        };
+        match self.save(file) {
+            Ok(()) => tracing::info!("coverage data written to {}", file.display()),
+            Err(e) => tracing::error!("cannot write the coverage data to {}: {e}", file.display()),
+        }
     }
 
     fn on_end(&self, _: &CoverageConfig, ex: &Exchange, res: &HttpResponse) {
@@ -250,8 +274,12 @@ impl Tool for Coverage {
                     None
                 };
                 let micros = ex.started().elapsed().as_micros().min(u128::from(u64::MAX)) as u64;
-                c.method(m)
-                    .count(status, media, crate::cache::outcome(ex.request()), micros);
+                c.method(m).count(
+                    status,
+                    media,
+                    crate::tools::cache_outcome(ex.request()),
+                    micros,
+                );
             }
             None => {
                 let Some(n) = self
@@ -273,78 +301,79 @@ impl Tool for Coverage {
     }
 }
 
-/// Report settings from `[global] coverage.*`.
-#[derive(Debug, Clone)]
+/// `[global] coverage.*`: the report's path, who may read it, its threshold, and the file the
+/// data is written to when the server stops.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub(crate) struct ReportSettings {
+    /// Where the report is served (`/_coverage/`).
     pub(crate) path: String,
+    /// Whether anyone may read it (false: operators only).
     pub(crate) public: bool,
+    /// Below this percentage a node is coloured (80).
     pub(crate) threshold: f64,
+    /// Where the data is written when the server stops.
     pub(crate) file: Option<PathBuf>,
 }
 
-impl ReportSettings {
-    pub(crate) fn from_config(config: &crate::Config) -> Result<Self, crate::ConfigError> {
-        let bad = |k: &str, m: &str| crate::ConfigError::Setting {
-            path: "global".into(),
-            key: format!("coverage.{k}"),
-            message: m.into(),
-        };
-        let get = |k: &str| config.global(&format!("coverage.{k}"));
-        let mut path = match get("path") {
-            None => "/_coverage/".to_owned(),
-            Some(toml::Value::String(s)) if s.starts_with('/') => s.clone(),
-            Some(_) => return Err(bad("path", "expected a path starting with /")),
-        };
-        if !path.ends_with('/') {
-            path.push('/');
+impl Default for ReportSettings {
+    fn default() -> Self {
+        Self {
+            path: "/_coverage/".to_owned(),
+            public: false,
+            threshold: 80.0,
+            file: None,
         }
-        let public = match get("public") {
-            None => false,
-            Some(toml::Value::Boolean(b)) => *b,
-            Some(_) => return Err(bad("public", "expected true or false")),
-        };
-        let threshold = match get("threshold") {
-            None => 80.0,
-            Some(v) => v
-                .as_float()
-                .or_else(|| v.as_integer().map(|i| i as f64))
-                .filter(|t| (0.0..=100.0).contains(t))
-                .ok_or_else(|| bad("threshold", "expected a percentage from 0 to 100"))?,
-        };
-        let file = match get("file") {
-            None => None,
-            Some(toml::Value::String(s)) => Some(PathBuf::from(s)),
-            Some(_) => return Err(bad("file", "expected a file path")),
-        };
-        Ok(Self {
-            path,
-            public,
-            threshold,
-            file,
-        })
     }
 }
 
-/// The report's endpoints (the page, its assets, `data.json`, `reset`).
-pub(crate) fn endpoint(coverage: Coverage, settings: ReportSettings) -> crate::app::Endpoint {
+impl ReportSettings {
+    fn check(&self, build: &Build<'_>) -> Result<(), crate::ConfigError> {
+        if !self.path.starts_with('/') {
+            return Err(build.global_error(
+                "coverage.path",
+                format!("expected a path starting with /, got {:?}", self.path),
+            ));
+        }
+        if !(0.0..=100.0).contains(&self.threshold) {
+            return Err(build.global_error(
+                "coverage.threshold",
+                format!(
+                    "expected a percentage from 0 to 100, got {}",
+                    self.threshold
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Publishes the report (the page, its assets, `data.json`, `reset`) at its path.
+fn publish(
+    coverage: Coverage,
+    mut settings: ReportSettings,
+    build: &mut Build<'_>,
+) -> Result<(), crate::ConfigError> {
+    if !settings.path.ends_with('/') {
+        settings.path.push('/');
+    }
     let base = settings.path.clone();
-    let public = settings.public;
+    let access = if settings.public {
+        Access::Public
+    } else {
+        Access::Operator
+    };
     let token: Arc<str> = reset_token().into();
-    crate::app::Endpoint {
-        path: base.clone(),
-        public,
-        handler: Arc::new(move |req, payload| {
-            let coverage = coverage.clone();
-            let settings = settings.clone();
-            let base = base.clone();
-            let token = token.clone();
-            Box::pin(async move {
-                report::respond(&coverage, &settings, &base, &token, &req, payload).await
-            })
-        }),
-    }
+    build.endpoint(base.clone(), access, move |req, payload| {
+        let coverage = coverage.clone();
+        let settings = settings.clone();
+        let base = base.clone();
+        let token = token.clone();
+        Box::pin(async move {
+            report::respond(&coverage, &settings, &base, &token, &req, payload).await
+        })
+    })
 }
-
 /// The reset form's token: 128 random bits, hex, for the life of the process. Empty (no
 /// reset possible) if the OS gives no randomness.
 fn reset_token() -> String {

@@ -1,9 +1,10 @@
 //! Dispatch: from a request to a handler call.
 //!
 //! This module owns the object tree ([`tree`]), the default dispatcher's walk ([`walk`]) and
-//! its hooks ([`hook`]), the binding of request values to parameters ([`bind`]), the method
-//! dispatcher for resources, and the request pipeline that ties them to the tools
-//! ([`service`]). [`Call`] is what a generated handler entry point receives.
+//! its hooks ([`hook`]), the parameter model ([`param`]) and the binding of request values to
+//! parameters ([`bind`]), and what a handler's declaration tells about it ([`doc`]). [`Call`]
+//! is what a generated handler entry point receives; the request pipeline (`crate::pipeline`)
+//! builds it.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -16,10 +17,10 @@ use crate::HttpError;
 use crate::body::FormData;
 
 pub(crate) mod bind;
+pub(crate) mod doc;
 pub(crate) mod hook;
 pub(crate) mod param;
 pub(crate) mod path;
-pub(crate) mod service;
 pub(crate) mod tree;
 pub(crate) mod walk;
 
@@ -118,57 +119,5 @@ impl Call {
                 payload: &mut self.payload,
             },
         ))
-    }
-}
-
-/// Walks `path` and binds its values and `query` to the chosen handler's parameters, without
-/// calling it: the dispatch work of one request, for benchmarks. `bind` receives the bound
-/// values; returns `false` when nothing matched or binding failed.
-#[doc(hidden)]
-pub fn resolve_and_bind(
-    app: &crate::App,
-    path: &str,
-    query: &str,
-    bind: impl FnOnce(&Bound<'_>),
-) -> bool {
-    let inner = &app.inner;
-    let Ok(segs) = Segments::parse(path) else {
-        return false;
-    };
-    let settings = inner
-        .settings
-        .lookup(segs.list.iter().map(|s| s.lookup(path)));
-    let mut hook_params = HookParams::new();
-    let Ok(route) = walk::walk(&inner.tree, path, &segs, &mut hook_params) else {
-        return false;
-    };
-    let walk::Target::Handler(h) = route.target else {
-        return false;
-    };
-    let spec = inner.tree.handlers[h as usize].info.params();
-    let mut offered = Offered::default();
-    for s in &segs.list[route.vpath.clone()] {
-        offered.positional.push(s.value(path));
-    }
-    for (k, v) in &hook_params {
-        offered.named.push((
-            Cow::Borrowed(&**k),
-            Named::Text(Cow::Borrowed(v)),
-            Origin::Path,
-        ));
-    }
-    let mut query_pairs = SmallVec::new();
-    if path::parse_query(query, &mut query_pairs).is_err() {
-        return false;
-    }
-    for (k, v) in query_pairs {
-        offered.named.push((k, Named::Text(v), Origin::Query));
-    }
-    match Bound::new(spec, offered, settings.show_mismatched_params) {
-        Ok(b) => {
-            bind(&b);
-            true
-        }
-        Err(_) => false,
     }
 }

@@ -84,6 +84,15 @@ impl fmt::Debug for ParamSpec {
 }
 
 impl ParamSpec {
+    /// Whether it takes an uploaded file ([`Upload`](crate::Upload), or several).
+    pub fn is_upload(&self) -> bool {
+        match (self.schema)() {
+            ParamSchema::Binary => true,
+            ParamSchema::Array(item) => matches!(item(), ParamSchema::Binary),
+            _ => false,
+        }
+    }
+
     pub(crate) fn takes_values(&self) -> bool {
         matches!(self.kind, ParamKind::Value | ParamKind::Named)
     }

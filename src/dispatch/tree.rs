@@ -18,7 +18,7 @@ use super::hook::{Cursor, Next};
 use super::param::ParamSpec;
 use super::path::{cmp_translated, translated};
 use super::{Call, HandlerResult};
-use crate::negotiate::MediaRange;
+use crate::http::negotiate::MediaRange;
 
 /// A type whose methods are exposed on the tree: implemented by `#[drupe::controller]` (default
 /// dispatcher) and `#[drupe::resource]` (method dispatcher) on an `impl` block.
@@ -170,7 +170,7 @@ pub struct HandlerDecl<C: 'static> {
     /// Status codes the handler declares it can answer besides its success.
     pub statuses: &'static [u16],
     /// Tells the OpenAPI document the schemas of its body and of its success value.
-    pub describe: fn(&mut crate::openapi::OperationDoc),
+    pub describe: fn(&mut super::doc::OperationDoc),
     /// The generated entry point.
     pub invoke: Invoke<C>,
 }
@@ -190,7 +190,7 @@ pub struct HandlerInfo {
     /// For each entry of `produces`, the index of its representation in the handler's set.
     repr_of: Vec<u8>,
     statuses: &'static [u16],
-    pub(crate) describe: fn(&mut crate::openapi::OperationDoc),
+    pub(crate) describe: fn(&mut super::doc::OperationDoc),
 }
 
 impl HandlerInfo {

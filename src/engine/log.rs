@@ -65,7 +65,7 @@ pub(crate) fn configured_access_log(cfg: &crate::Config) -> Condition<Logger> {
         .global("server.trusted_proxies")
         .and_then(toml::Value::as_array)
         .map(|a| a.iter().filter_map(toml::Value::as_str).collect::<Vec<_>>())
-        .and_then(|entries| crate::client::TrustedProxies::parse(&entries).ok())
+        .and_then(|entries| crate::http::client::TrustedProxies::parse(&entries).ok())
         .unwrap_or_default();
     let logger = if proxies.is_empty() {
         logger(ACCESS_LOG_FORMAT)

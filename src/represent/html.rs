@@ -1,71 +1,22 @@
 //! HTML from minijinja templates in `templates/`.
 //!
-//! This module owns [`Templates`] (a minijinja environment reading a folder: reloaded from disk
-//! when a file changes in debug builds, loaded once in release), the [`Html`] representation of
-//! a negotiated value, and [`Page`], a response rendered from a template by a handler of the
-//! default dispatcher. Templates are auto-escaped by file extension (`.html`), so values from a
+//! This module owns the [`Html`] representation of a negotiated value, and [`Page`], a
+//! response rendered from a template by a handler of the default dispatcher, both from the
+//! application's [`Templates`]. Templates are auto-escaped by file extension (`.html`), so values from a
 //! request cannot inject markup.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use actix_web::body::BoxBody;
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use bytes::Bytes;
 use minijinja::value::Serde;
-use minijinja::{Environment, Value, context};
+use minijinja::{Value, context};
 use serde::Serialize;
 
 use super::{MediaTypes, RenderContext, Representation};
 use crate::HttpError;
-
-/// A folder of minijinja templates.
-///
-/// ```
-/// let t = drupe::Templates::from_dir("templates");
-/// assert!(t.render("no/such.html", ()).is_err());
-/// ```
-pub struct Templates {
-    env: Environment<'static>,
-    dir: PathBuf,
-}
-
-impl Templates {
-    /// Templates read from `dir` (relative paths are relative to the working directory).
-    pub fn from_dir(dir: impl Into<PathBuf>) -> Self {
-        let dir = dir.into();
-        let mut env = Environment::new();
-        env.set_loader(minijinja::path_loader(dir.clone()));
-        env.set_auto_reload(cfg!(debug_assertions));
-        Self { env, dir }
-    }
-
-    /// The folder.
-    pub fn dir(&self) -> &std::path::Path {
-        &self.dir
-    }
-
-    /// The environment, to add filters, functions and globals.
-    pub fn environment_mut(&mut self) -> &mut Environment<'static> {
-        &mut self.env
-    }
-
-    /// Renders `name` with `context`.
-    pub fn render(&self, name: &str, context: impl Serialize) -> Result<String, HttpError> {
-        let t = self
-            .env
-            .get_template(name)
-            .map_err(|e| HttpError::internal(format!("template {name}: {e:#}")))?;
-        t.render(Value::from(Serde(context)))
-            .map_err(|e| HttpError::internal(format!("template {name}: {e:#}")))
-    }
-}
-
-impl std::fmt::Debug for Templates {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Templates").field("dir", &self.dir).finish()
-    }
-}
+pub use crate::templates::Templates;
 
 fn request_context(req: &HttpRequest) -> Value {
     context! {
@@ -76,7 +27,7 @@ fn request_context(req: &HttpRequest) -> Value {
 }
 
 fn templates(req: &HttpRequest) -> Result<Arc<Templates>, HttpError> {
-    crate::app::templates(req)
+    crate::context::templates(req)
         .ok_or_else(|| HttpError::internal("no templates are configured for this application"))
 }
 

@@ -91,7 +91,7 @@ impl<'a> RenderContext<'a> {
 
     /// The absolute URL of `path` on this request's host.
     pub fn url(&self, path: &str) -> String {
-        crate::url::absolute(self.req, crate::app::behind_proxy(self.req), path)
+        crate::http::url::absolute(self.req, crate::context::behind_proxy(self.req), path)
     }
 
     /// The absolute URL of this request.

@@ -1,33 +1,46 @@
-//! Tools: the per-request pipeline, configured per subtree.
+//! Tools: code that runs around the handlers of the subtrees it is switched on for.
 //!
-//! This module owns the [`Tool`] trait and the hook points a request passes through:
+//! This module owns the [`Tool`] trait — the contract every tool (the cache, the coverage
+//! recorder, the OpenAPI document, a user's own) fulfils — and the hook points a request
+//! passes through:
 //!
 //! 1. **before the handler** ([`Tool::before_handler`], ascending priority): a tool may answer
 //!    the request itself ([`Before::Respond`]) and skip the handler and the tools after it —
 //!    the trailing-slash redirect, a cache hit;
 //! 2. **after the handler** ([`Tool::after_handler`], same order, for every tool whose
 //!    *before* ran): a tool may read and replace the response — storing it in a cache;
-//! 3. **at the end** ([`Tool::on_end`]): every active tool observes the final response,
-//!    including 404s the dispatcher answered itself — the coverage recorder.
+//! 3. **on every response** ([`Tool::on_response`]) and **at the end** ([`Tool::on_end`]):
+//!    every active tool sees the final response, including 404s the dispatcher answered
+//!    itself — the coverage recorder.
 //!
+//! When the application is built, each tool reads its own `[global]` section and publishes its
+//! own endpoints ([`Tool::on_build`], [`Build`]); when it stops, it is told ([`Tool::on_stop`]).
 //! A tool is switched on and configured per path (`tools.<name>.on`, `tools.<name>.<key>`), by
-//! the builder or a TOML file; its configuration is deserialized once at start-up into its
-//! `Config` type. The dispatcher never needs to know which tools exist.
+//! the builder or a TOML file; its configuration is read once at start-up into its `Config`
+//! type. What one tool tells another travels in neutral types owned here ([`CacheOutcome`]):
+//! tools never import each other, and nothing above them names one.
 
-use std::any::Any;
-use std::sync::Arc;
-use std::time::Instant;
-
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
-use crate::dispatch::tree::{HandlerId, HandlerInfo, NodeId, Tree};
+mod build;
+mod erased;
+mod exchange;
+mod observe;
+pub(crate) mod settings;
 
-mod headers;
-pub mod trailing_slash;
+pub(crate) use build::Endpoint;
+pub use build::{Access, Build, EndpointFn};
+pub(crate) use erased::{Erased, ErasedTool};
+pub use exchange::Exchange;
+pub use observe::{CacheOutcome, cache_outcome};
+pub use settings::{BodySettings, RequestSettings};
 
-pub use headers::{ResponseHeaders, ResponseHeadersConfig};
+/// The per-path settings of a tool that has none (`tools.<name>.on` only).
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoSettings {}
 
 /// What a tool's before-hook decided.
 pub enum Before<'a> {
@@ -45,74 +58,6 @@ pub enum After<'a> {
     Done(HttpResponse),
     /// Decide asynchronously.
     Pending(LocalBoxFuture<'a, HttpResponse>),
-}
-
-/// What a tool knows about the request it is called for.
-pub struct Exchange {
-    pub(crate) req: HttpRequest,
-    pub(crate) tree: Arc<Tree>,
-    pub(crate) handler: Option<HandlerId>,
-    pub(crate) node: NodeId,
-    pub(crate) is_index: bool,
-    pub(crate) start: Instant,
-    pub(crate) behind_proxy: bool,
-}
-
-impl Exchange {
-    /// What negotiation chose, for a `#[produces]` handler.
-    fn chosen(&self) -> Option<crate::represent::Chosen> {
-        use actix_web::HttpMessage;
-        self.req
-            .extensions()
-            .get::<crate::represent::Chosen>()
-            .copied()
-    }
-
-    /// The media type negotiation chose, for a `#[produces]` handler.
-    pub fn chosen_media(&self) -> Option<&'static str> {
-        self.chosen().map(|c| c.media)
-    }
-
-    /// The index in the handler's `produces` of the media type negotiation chose.
-    pub(crate) fn chosen_index(&self) -> Option<usize> {
-        self.chosen().map(|c| c.index)
-    }
-
-    /// The request.
-    pub fn request(&self) -> &HttpRequest {
-        &self.req
-    }
-
-    /// The handler the dispatcher chose (none for a 404 of the walk).
-    pub fn handler(&self) -> Option<&HandlerInfo> {
-        self.handler.map(|h| self.tree.handler(h))
-    }
-
-    /// The deepest node reached (the resource's node for a 405 or 406).
-    pub fn node(&self) -> NodeId {
-        self.node
-    }
-
-    /// The compiled tree.
-    pub fn tree(&self) -> &Tree {
-        &self.tree
-    }
-
-    /// CherryPy's `is_index`: the handler is an `index` reached through the final segment, or
-    /// a `default` with the path ending in `/`.
-    pub fn is_index(&self) -> bool {
-        self.is_index
-    }
-
-    /// When the request arrived.
-    pub fn started(&self) -> Instant {
-        self.start
-    }
-
-    /// `scheme://host` of the request (proxy headers honoured only when configured).
-    pub fn base_url(&self) -> String {
-        crate::url::base_url(&self.req, self.behind_proxy)
-    }
 }
 
 /// A tool: code that runs around handlers of the subtrees it is switched on for.
@@ -141,7 +86,8 @@ impl Exchange {
 /// }
 /// ```
 pub trait Tool: Send + Sync + 'static {
-    /// The settings under `tools.<NAME>`; `on` is read by drupe and never reaches it.
+    /// The settings under `tools.<NAME>` of a path (refuse unknown keys:
+    /// `#[serde(deny_unknown_fields)]`); `on` is read by drupe and never reaches it.
     type Config: DeserializeOwned + Send + Sync + 'static;
     /// The name in configuration.
     const NAME: &'static str;
@@ -186,87 +132,20 @@ pub trait Tool: Send + Sync + 'static {
         let _ = (config, exchange, response);
     }
 
-    /// Once, when the application is built: the compiled tree it will serve.
-    fn on_build(&self, tree: &Arc<Tree>) {
-        let _ = tree;
+    /// Once, when the application is built: the compiled tree it will serve, the tool's own
+    /// `[global]` section, the endpoints it serves outside the tree.
+    fn on_build(&self, build: &mut Build<'_>) -> Result<(), crate::ConfigError> {
+        let _ = build;
+        Ok(())
     }
-}
 
-/// A tool with its configuration type erased.
-pub(crate) trait ErasedTool: Send + Sync {
-    fn name(&self) -> &'static str;
-    fn on_by_default(&self) -> bool;
-    fn priority(&self) -> i32;
-    fn configure(&self, section: toml::Table) -> Result<Arc<dyn Any + Send + Sync>, String>;
-    fn before<'a>(&'a self, config: &'a (dyn Any + Send + Sync), ex: &'a Exchange) -> Before<'a>;
-    fn after<'a>(
-        &'a self,
-        config: &'a (dyn Any + Send + Sync),
-        ex: &'a Exchange,
-        res: HttpResponse,
-    ) -> After<'a>;
-    fn respond(&self, config: &(dyn Any + Send + Sync), ex: &Exchange, res: &mut HttpResponse);
-    fn end(&self, config: &(dyn Any + Send + Sync), ex: &Exchange, res: &HttpResponse);
-    fn build(&self, tree: &Arc<Tree>);
-    fn as_any(&self) -> &dyn Any;
-}
+    /// When the server stops, and when the application is dropped: the place to write what
+    /// must outlive the process.
+    fn on_stop(&self) {}
 
-pub(crate) struct Erased<T>(pub(crate) T);
-
-impl<T: Tool> Erased<T> {
-    fn cfg(config: &(dyn Any + Send + Sync)) -> &T::Config {
-        match config.downcast_ref::<T::Config>() {
-            Some(c) => c,
-            // Settings are compiled by `configure` of the same tool: a mismatch is a bug.
-            None => unreachable!("tool {} got another tool's configuration", T::NAME),
-        }
+    /// The `tools.<NAME>.*` settings this value carries for the path it is registered at with
+    /// [`AppBuilder::tool_at`](crate::AppBuilder::tool_at) (none by default).
+    fn settings_at(&self) -> toml::Table {
+        toml::Table::new()
     }
-}
-
-impl<T: Tool> ErasedTool for Erased<T> {
-    fn name(&self) -> &'static str {
-        T::NAME
-    }
-    fn on_by_default(&self) -> bool {
-        T::ON_BY_DEFAULT
-    }
-    fn priority(&self) -> i32 {
-        self.0.priority()
-    }
-    fn configure(&self, section: toml::Table) -> Result<Arc<dyn Any + Send + Sync>, String> {
-        let cfg: T::Config = toml::Value::Table(section)
-            .try_into()
-            .map_err(|e: toml::de::Error| e.message().to_owned())?;
-        Ok(Arc::new(cfg))
-    }
-    fn before<'a>(&'a self, config: &'a (dyn Any + Send + Sync), ex: &'a Exchange) -> Before<'a> {
-        self.0.before_handler(Self::cfg(config), ex)
-    }
-    fn after<'a>(
-        &'a self,
-        config: &'a (dyn Any + Send + Sync),
-        ex: &'a Exchange,
-        res: HttpResponse,
-    ) -> After<'a> {
-        self.0.after_handler(Self::cfg(config), ex, res)
-    }
-    fn respond(&self, config: &(dyn Any + Send + Sync), ex: &Exchange, res: &mut HttpResponse) {
-        self.0.on_response(Self::cfg(config), ex, res)
-    }
-    fn end(&self, config: &(dyn Any + Send + Sync), ex: &Exchange, res: &HttpResponse) {
-        self.0.on_end(Self::cfg(config), ex, res)
-    }
-    fn build(&self, tree: &Arc<Tree>) {
-        self.0.on_build(tree)
-    }
-    fn as_any(&self) -> &dyn Any {
-        &self.0
-    }
-}
-
-/// A tool switched on for a path, with its compiled configuration.
-#[derive(Clone)]
-pub(crate) struct ActiveTool {
-    pub(crate) tool: Arc<dyn ErasedTool>,
-    pub(crate) config: Arc<dyn Any + Send + Sync>,
 }

@@ -1,5 +1,6 @@
 // Opens the coverage report, checks the tree and the totals, selects a handler with a click
-// and reads its counts from the page. Usage: node coverage.mjs http://127.0.0.1:PORT
+// and reads its counts from the page; a check that fails here is reported among `errors`.
+// Usage: node coverage.mjs http://127.0.0.1:PORT
 import { browser, report, screenshotPath } from "./lib.mjs";
 
 const base = process.argv[2];
@@ -25,6 +26,15 @@ const notFound = Number(await row(404).textContent());
 const getCount = Number(await page.textContent('main.detail div.method[data-method="GET"] h3 .count'));
 const cache = await page.locator('main.detail div.method[data-method="GET"] dd.cache').textContent();
 await page.screenshot({ path: screenshotPath("coverage-handler.png"), fullPage: true });
+
+// The tree marks the chosen handler for assistive technology too.
+const current = await page.locator('nav.tree a[aria-current="page"]').count();
+if (current !== 1) errors.push(`${current} links marked as the current page, not 1`);
+
+// The threshold recolours the percentages as you type (script): nothing is below 0.
+await page.fill("#threshold", "0");
+const lowAtZero = await page.locator(".pct.low").count();
+if (lowAtZero !== 0) errors.push(`${lowAtZero} percentages below a threshold of 0`);
 
 // The exclude filter hides nodes as you type (script), and the form works without it.
 await page.fill("#exclude", "/blog/");

@@ -116,8 +116,25 @@ async fn the_report_shows_what_was_never_exercised() {
         .assert_header("content-type", "text/html; charset=utf-8")
         .assert_header("x-content-type-options", "nosniff")
         .assert_contains("What was never exercised")
-        .assert_contains("<code>/never</code>")
+        // minijinja escapes `/` in values as `&#x2f;`, which the browser decodes.
+        .assert_contains("<code>&#x2f;never</code>")
         .assert_contains("its 404 Not Found was never tested");
+    // The page keeps to its policy: its own stylesheet and script, nothing inline.
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    let html = page.text();
+    assert!(
+        !html.contains("<style") && !html.contains(" style="),
+        "{html}"
+    );
+    assert_eq!(html.matches("<script").count(), 1, "{html}");
+    assert!(
+        html.contains("<script src=\"&#x2f;_coverage&#x2f;report.js\" defer></script>"),
+        "{html}"
+    );
     let idx = coverage
         .snapshot()
         .handlers
@@ -136,6 +153,196 @@ async fn the_report_shows_what_was_never_exercised() {
         .assert_header("content-type", "text/css; charset=utf-8");
     let json: CoverageData = c.get("/_coverage/data.json").send().await.json();
     assert_eq!(json, coverage.snapshot());
+}
+
+#[actix_web::test]
+async fn the_view_follows_its_query() {
+    let coverage = Coverage::new();
+    let c = TestClient::new(app(&coverage)).await;
+    c.get("/").send().await.assert_status(200);
+    // 1 of 5 declared pairs: below the default threshold (80), not below 20.
+    let low = "<span class=\"big low\" id=\"total-pct\">20%</span>";
+    let ok = "<span class=\"big ok\" id=\"total-pct\">20%</span>";
+    c.get("/_coverage/").send().await.assert_contains(low);
+    c.get("/_coverage/?threshold=20")
+        .send()
+        .await
+        .assert_contains(ok)
+        .assert_contains(
+            "id=\"threshold\" type=\"number\" min=\"0\" max=\"100\" step=\"1\" value=\"20\"",
+        );
+    // Out of range: the configured one.
+    c.get("/_coverage/?threshold=150")
+        .send()
+        .await
+        .assert_contains(low);
+    // Excluded paths leave the tree and the overview; the links to details keep the filter.
+    let page = c
+        .get("/_coverage/?exclude=%2Fnever%7C%2Fitems")
+        .send()
+        .await
+        .text();
+    for gone in [
+        "<code>&#x2f;never</code>",
+        "data-path=\"&#x2f;never\"",
+        "data-path=\"&#x2f;items&#x2f;\"",
+    ] {
+        assert!(!page.contains(gone), "{gone} in {page}");
+    }
+    assert!(
+        page.contains("data-path=\"&#x2f;thing&#x2f;{n}\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("&amp;threshold=80&amp;exclude=%2Fnever%7C%2Fitems\""),
+        "{page}"
+    );
+    // A handler that does not exist: the overview.
+    c.get("/_coverage/?handler=99")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_contains("What was never exercised");
+}
+
+/// What a hostile name could hold: a quote of each kind, a tag, a script.
+const HOSTILE: &str = "/\"'><script>alert(1)</script>";
+/// `HOSTILE` escaped for HTML, as minijinja writes it.
+const ESCAPED: &str = "&#x2f;&quot;&#x27;&gt;&lt;script&gt;alert(1)&lt;&#x2f;script&gt;";
+
+/// The part of `html` from `start` to the next `end`.
+fn part<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start} in {html}"));
+    let to = from + start.len();
+    let len = html[to..].find(end).expect("the part ends");
+    &html[from..to + len]
+}
+
+/// Data in which every name holds `HOSTILE`: a node, two handlers under it (the called one
+/// answered with a media type `text/"'><script>…`), a source file; and the line counts of
+/// `listing`, a file that exists.
+fn hostile_data(listing: &std::path::Path) -> CoverageData {
+    use drupe::coverage::lines::{FileLines, LineData};
+    use drupe::coverage::{HandlerData, MethodData, NodeData};
+    let node = format!("{HOSTILE}/");
+    let called = MethodData {
+        hits: 1,
+        statuses: [(200, 1)].into(),
+        media: [(format!("text{HOSTILE}"), 1)].into(),
+        ..Default::default()
+    };
+    let handler = |name: &str, method: &str, methods| HandlerData {
+        path: format!("{node}{name}"),
+        name: name.to_owned(),
+        verb: None,
+        dispatcher: "default".into(),
+        node: node.clone(),
+        declared_methods: vec![method.to_owned()],
+        declared_statuses: vec![200, 404],
+        methods,
+    };
+    CoverageData {
+        version: 1,
+        nodes: vec![
+            NodeData {
+                path: "/".into(),
+                kind: "controller".into(),
+                ..Default::default()
+            },
+            NodeData {
+                path: node.clone(),
+                kind: "controller".into(),
+                parent: Some("/".into()),
+                not_found: [("GET".to_owned(), 1)].into(),
+                ..Default::default()
+            },
+        ],
+        handlers: vec![
+            handler("show", "GET", [("GET".to_owned(), called)].into()),
+            handler("remove", "DELETE", Default::default()),
+        ],
+        lines: Some(LineData {
+            files: [
+                (HOSTILE.to_owned(), FileLines::default()),
+                (
+                    listing.to_str().unwrap().to_owned(),
+                    FileLines {
+                        lines: [(1, 1)].into(),
+                    },
+                ),
+            ]
+            .into(),
+        }),
+    }
+}
+
+#[test]
+fn names_from_the_data_are_escaped_wherever_the_page_shows_them() {
+    // A source file whose text would close the listing and open a script.
+    let listing = crate::photoblog_tests::temp_dir("cov-escape").join("listing.rs");
+    std::fs::write(&listing, "let s = \"</pre><script>alert(2)</script>\";\n").unwrap();
+    let html = drupe::coverage::render_static(&hostile_data(&listing), 80.0);
+    // Nothing from the data opened an element or closed an attribute.
+    assert!(
+        !html.contains("<script") && !html.contains("\"'>"),
+        "{html}"
+    );
+    for (shown_in, start, end) in [
+        ("the tree", "<nav class=\"tree\"", "</nav>"),
+        ("never exercised", "<h2>What was never exercised", "<h2>"),
+        ("statuses never seen", "<h2>Statuses never seen", "<h2>"),
+        (
+            "requests no handler answered",
+            "<h2>Requests no",
+            "</table>",
+        ),
+        (
+            "the detail",
+            "<section class=\"handler-detail\"",
+            "</section>",
+        ),
+        ("the source files", "<section class=\"lines\">", "</table>"),
+    ] {
+        assert!(
+            part(&html, start, end).contains(ESCAPED),
+            "{shown_in}: {html}"
+        );
+    }
+    let detail = part(&html, "<section class=\"handler-detail\"", "</section>");
+    assert!(
+        detail.contains(&format!("<dd>text{ESCAPED} 1</dd>")),
+        "{detail}"
+    );
+    let source = part(&html, "<table class=\"source\">", "</table>");
+    assert!(
+        source.contains("<pre>let s = &quot;&lt;&#x2f;pre&gt;&lt;script&gt;alert(2)"),
+        "{source}"
+    );
+}
+
+#[actix_web::test]
+async fn the_query_is_escaped_on_the_live_page() {
+    let coverage = Coverage::new();
+    let c = TestClient::new(app(&coverage)).await;
+    let hostile = "%2F%22%27%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+    let page = c
+        .get(&format!(
+            "/_coverage/?exclude={hostile}&file={hostile}&handler={hostile}&threshold={hostile}"
+        ))
+        .send()
+        .await;
+    page.assert_status(200);
+    let html = page.text();
+    // The page's own script only; the filter shown in its box, escaped.
+    assert_eq!(html.matches("<script").count(), 1, "{html}");
+    assert!(
+        html.contains(&format!(
+            "name=\"exclude\" id=\"exclude\" type=\"search\" value=\"{ESCAPED}\""
+        )),
+        "{html}"
+    );
 }
 
 /// The reset form's token, as the report page carries it.

@@ -144,11 +144,9 @@ fn configuration_errors_are_reported_at_build() {
             .set("/forms", "request.max_fields", bad)
             .build()
             .unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("[\"/forms\"] request.max_fields: expected a number of fields above 0"),
-            "{err}"
-        );
+        let msg = err.to_string();
+        assert!(msg.contains("[\"/forms\"] request.max_fields: "), "{msg}");
+        assert!(msg.contains("expected a number of fields above 0"), "{msg}");
     }
     let err = App::builder(Root)
         .set("/", "tools.trailing_slash.on", "yes")

@@ -10,8 +10,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use serde::Deserialize;
 
-use super::{Before, Exchange, Tool};
-use crate::error::escape_html;
+use crate::http::escape_html;
+use crate::tools::{Before, Exchange, Tool};
 
 /// The trailing-slash tool.
 #[derive(Debug, Default, Clone, Copy)]
@@ -63,7 +63,7 @@ impl Tool for TrailingSlash {
         } else {
             target
         };
-        let mut url = crate::url::absolute(req, ex.behind_proxy, &target);
+        let mut url = crate::http::url::absolute(req, ex.behind_proxy, &target);
         if !req.query_string().is_empty() {
             url.push('?');
             url.push_str(req.query_string());

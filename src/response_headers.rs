@@ -1,6 +1,7 @@
 //! The `response_headers` tool: fixed headers on every response of a subtree (security
 //! headers on HTML pages, say), set unless the handler set them: handler answers, cache
-//! hits, and the dispatcher's own 404, 405 and 406 alike.
+//! hits, and the dispatcher's own 404, 405 and 406 alike. Registered with every application,
+//! off until a path switches it on.
 //!
 //! ```toml
 //! ["/"]
@@ -14,13 +15,13 @@ use actix_web::HttpResponse;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use serde::Deserialize;
 
-use super::{Exchange, Tool};
+use crate::tools::{Exchange, Tool};
 
 /// The `response_headers` tool.
 ///
 /// ```
 /// # actix_web::rt::System::new().block_on(async {
-/// use drupe::{App, controller};
+/// use drupe::{App, ResponseHeaders, controller};
 /// struct Root;
 /// #[controller]
 /// impl Root {
@@ -28,9 +29,7 @@ use super::{Exchange, Tool};
 ///     fn index(&self) -> &'static str { "hi" }
 /// }
 /// let app = App::builder(Root)
-///     .tool(drupe::tools::ResponseHeaders)
-///     .set("/", "tools.response_headers.on", true)
-///     .set("/", "tools.response_headers.headers.X-Content-Type-Options", "nosniff")
+///     .tool_at("/", ResponseHeaders::new().header("X-Content-Type-Options", "nosniff"))
 ///     .build()
 ///     .unwrap();
 /// let c = drupe::testing::TestClient::new(app).await;
@@ -40,8 +39,29 @@ use super::{Exchange, Tool};
 ///     .assert_header("x-content-type-options", "nosniff");
 /// # });
 /// ```
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ResponseHeaders;
+///
+/// In a TOML file the same reads `tools.response_headers.headers = { "X-Content-Type-Options" =
+/// "nosniff" }` under the path's section.
+#[derive(Debug, Default, Clone)]
+pub struct ResponseHeaders {
+    /// Headers for the path the tool is registered at ([`AppBuilder::tool_at`](crate::AppBuilder::tool_at)).
+    headers: BTreeMap<String, String>,
+}
+
+impl ResponseHeaders {
+    /// The tool, with no header of its own.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a header for the path the tool is registered at with
+    /// [`AppBuilder::tool_at`](crate::AppBuilder::tool_at) (checked when the application is
+    /// built: an invalid name or value is a configuration error).
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.insert(name.to_owned(), value.to_owned());
+        self
+    }
+}
 
 /// Settings of [`ResponseHeaders`]: `headers`, a table of header names and values, checked
 /// when the settings are read (an invalid name or value is a configuration error).
@@ -79,6 +99,18 @@ impl TryFrom<RawConfig> for ResponseHeadersConfig {
 impl Tool for ResponseHeaders {
     type Config = ResponseHeadersConfig;
     const NAME: &'static str = "response_headers";
+
+    fn settings_at(&self) -> toml::Table {
+        let mut headers = toml::Table::new();
+        for (k, v) in &self.headers {
+            headers.insert(k.clone(), toml::Value::from(v.as_str()));
+        }
+        let mut t = toml::Table::new();
+        if !headers.is_empty() {
+            t.insert("headers".into(), toml::Value::Table(headers));
+        }
+        t
+    }
 
     fn on_response(&self, cfg: &ResponseHeadersConfig, _: &Exchange, res: &mut HttpResponse) {
         for (name, value) in &cfg.headers {

@@ -1,0 +1,22 @@
+//! The tools every application starts with: the only place that names them.
+//!
+//! Each reads its own settings and publishes its own endpoints; an application replaces one by
+//! registering another under its name (`AppBuilder::tool`).
+
+use std::sync::Arc;
+
+use crate::tools::{Erased, ErasedTool};
+
+/// The trailing-slash redirect (on), the output cache (off until `tools.caching.on`; its
+/// backend from `[global] cache.*`), the coverage recorder (off until `tools.coverage.on`),
+/// the OpenAPI document (`[global] openapi.*`) and the response headers (off until
+/// `tools.response_headers.on`).
+pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
+    vec![
+        Arc::new(Erased(crate::trailing_slash::TrailingSlash)),
+        Arc::new(Erased(crate::cache::Caching::from_settings())),
+        Arc::new(Erased(crate::coverage::Coverage::new())),
+        Arc::new(Erased(crate::openapi::ApiDocs)),
+        Arc::new(Erased(crate::response_headers::ResponseHeaders::new())),
+    ]
+}

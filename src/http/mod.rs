@@ -1,0 +1,84 @@
+//! HTTP helpers: the bottom layer, which every other part of drupe may use and which uses
+//! none of them.
+//!
+//! This module owns what is about HTTP itself rather than about drupe: absolute URLs of a
+//! request ([`url`]), `Accept` negotiation ([`negotiate`]), who the client is behind trusted
+//! proxies ([`client`]), and the one copy of the small things several layers write: `Vary`
+//! values ([`add_vary`]), HTML escaping ([`escape_html`]) and reason phrases ([`reason`]).
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+
+pub(crate) mod client;
+pub mod negotiate;
+pub(crate) mod url;
+
+/// Adds `name` to the response's `Vary` unless it is already listed (or `*`).
+pub(crate) fn add_vary(res: &mut HttpResponse, name: &str) {
+    let present = res.headers().get_all(header::VARY).any(|v| {
+        v.to_str().is_ok_and(|s| {
+            s.split(',')
+                .map(str::trim)
+                .any(|x| x == "*" || x.eq_ignore_ascii_case(name))
+        })
+    });
+    if !present && let Ok(v) = HeaderValue::from_str(name) {
+        res.headers_mut().append(header::VARY, v);
+    }
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub(crate) fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The reason phrase of a status (`404` → `Not Found`); `Error` for a code without one.
+pub(crate) fn reason(status: u16) -> &'static str {
+    StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vary_is_added_once() {
+        let mut res = HttpResponse::Ok()
+            .insert_header((header::VARY, "accept-encoding, Accept"))
+            .finish();
+        add_vary(&mut res, "Accept");
+        add_vary(&mut res, "Cookie");
+        add_vary(&mut res, "Cookie");
+        let all: Vec<&str> = res
+            .headers()
+            .get_all(header::VARY)
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(all, ["accept-encoding, Accept", "Cookie"]);
+    }
+
+    #[test]
+    fn escaping_and_reasons() {
+        assert_eq!(
+            escape_html("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;"
+        );
+        assert_eq!(reason(404), "Not Found");
+        assert_eq!(reason(799), "Error");
+    }
+}

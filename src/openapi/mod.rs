@@ -1,0 +1,187 @@
+//! OpenAPI 3.1, generated with utoipa from the compiled tree.
+//!
+//! This module owns the description of an application's HTTP surface: every exposed handler
+//! and verb, its path and query parameters with their types, its request body, and each status
+//! it can answer with each media type it can produce (404, 405, 406 included). It reads the
+//! same [`Tree`] dispatch uses, so routing and documentation cannot drift apart. Schemas of
+//! bodies and values come from `utoipa::ToSchema` where the types implement it (derive it);
+//! other types are documented without a schema. The [`ApiDocs`] tool serves the document at
+//! `/openapi.json` and a readable page at `/docs/` unless configured otherwise
+//! (`[global] openapi.*`), to operators unless `openapi.public = true`.
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::path::HttpMethod;
+use utoipa::openapi::{
+    ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, Paths, RefOr, Schema,
+};
+
+use actix_web::HttpResponse;
+
+use crate::dispatch::doc::layout;
+use crate::dispatch::tree::Tree;
+use crate::tools::{Access, Build, NoSettings, Tool};
+
+mod operation;
+mod page;
+
+pub use crate::dispatch::doc::{NoSchemaOf, OperationDoc, Probe, SchemaEntry, SchemaOf};
+
+use operation::{operation, problem_schema};
+use page::docs_page;
+
+/// The OpenAPI document of `tree`.
+pub fn document(tree: &Tree, title: &str, version: &str) -> OpenApi {
+    let mut components: BTreeMap<String, RefOr<Schema>> = BTreeMap::new();
+    components.insert("Problem".to_owned(), problem_schema());
+    let mut paths: BTreeMap<String, PathItem> = BTreeMap::new();
+    for h in tree.handlers() {
+        let lay = layout(tree, h);
+        let op = operation(h, &lay, &mut components);
+        let methods: Vec<HttpMethod> = match h.method() {
+            Some(m) => http_method(m.as_str()).into_iter().collect(),
+            None if h.reads_body() => vec![HttpMethod::Get, HttpMethod::Post],
+            None => vec![HttpMethod::Get],
+        };
+        let item = paths.entry(lay.path.clone()).or_default();
+        for m in methods {
+            let mut op = op.clone();
+            if h.method().is_none() && m == HttpMethod::Post {
+                op.operation_id = op.operation_id.map(|id| id.replacen("get", "post", 1));
+            }
+            item.merge_operations(PathItem::new(m, op));
+        }
+    }
+    let mut p = Paths::new();
+    for (path, item) in paths {
+        p.paths.insert(path, item);
+    }
+    let mut cb = ComponentsBuilder::new();
+    for (n, s) in components {
+        cb = cb.schema(n, s);
+    }
+    OpenApiBuilder::new()
+        .info(InfoBuilder::new().title(title).version(version).build())
+        .paths(p)
+        .components(Some(cb.build()))
+        .build()
+}
+
+fn http_method(m: &str) -> Option<HttpMethod> {
+    Some(match m {
+        "GET" => HttpMethod::Get,
+        "POST" => HttpMethod::Post,
+        "PUT" => HttpMethod::Put,
+        "DELETE" => HttpMethod::Delete,
+        "PATCH" => HttpMethod::Patch,
+        "OPTIONS" => HttpMethod::Options,
+        "HEAD" => HttpMethod::Head,
+        "TRACE" => HttpMethod::Trace,
+        _ => return None,
+    })
+}
+
+/// The document as pretty JSON with a trailing newline (what `/openapi.json` serves).
+pub fn to_json(doc: &OpenApi) -> String {
+    let mut s = doc
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// The `openapi` tool, which every application has: it serves the document and its page.
+///
+/// `[global] openapi.*`: `on` (default true), `path` (default `/openapi.json`), `docs_path`
+/// (default `/docs/`; `""` for none), `public` (default false: operators only), `title`,
+/// `version`.
+///
+/// ```
+/// use drupe::{App, controller, testing::TestClient};
+/// struct Root;
+/// #[controller]
+/// impl Root {
+///     #[expose]
+///     fn index(&self) -> &'static str { "hi" }
+/// }
+/// # actix_web::rt::System::new().block_on(async {
+/// let app = App::builder(Root)
+///     .set_global("openapi.title", "My API")
+///     .set_global("openapi.public", true)
+///     .build()
+///     .unwrap();
+/// let c = TestClient::new(app).await;
+/// c.get("/openapi.json").send().await.assert_status(200).assert_contains("My API");
+/// # });
+/// ```
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ApiDocs;
+
+/// `[global] openapi.*`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct OpenApiGlobal {
+    on: bool,
+    path: String,
+    docs_path: String,
+    public: bool,
+    title: String,
+    version: String,
+}
+
+impl Default for OpenApiGlobal {
+    fn default() -> Self {
+        Self {
+            on: true,
+            path: "/openapi.json".into(),
+            docs_path: "/docs/".into(),
+            public: false,
+            title: "drupe application".into(),
+            version: "1.0.0".into(),
+        }
+    }
+}
+
+impl Tool for ApiDocs {
+    type Config = NoSettings;
+    const NAME: &'static str = "openapi";
+
+    fn on_build(&self, build: &mut Build<'_>) -> Result<(), crate::ConfigError> {
+        let g: OpenApiGlobal = build.global("openapi")?;
+        if !g.on {
+            return Ok(());
+        }
+        let access = if g.public {
+            Access::Public
+        } else {
+            Access::Operator
+        };
+        let doc = document(build.tree(), &g.title, &g.version);
+        let json = bytes::Bytes::from(to_json(&doc));
+        let html = bytes::Bytes::from(docs_page(&doc, &g.path));
+        build.endpoint(g.path, access, move |_req, _payload| {
+            let json = json.clone();
+            Box::pin(async move {
+                HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body(json)
+            })
+        })?;
+        if g.docs_path.is_empty() {
+            return Ok(());
+        }
+        build.endpoint(g.docs_path, access, move |_req, _payload| {
+            let html = html.clone();
+            Box::pin(async move {
+                HttpResponse::Ok()
+                    .content_type(mime::TEXT_HTML_UTF_8)
+                    .insert_header(("x-content-type-options", "nosniff"))
+                    .insert_header((
+                        "content-security-policy",
+                        "default-src 'none'; style-src 'unsafe-inline'",
+                    ))
+                    .body(html)
+            })
+        })
+    }
+}

@@ -1,0 +1,84 @@
+//! The handler call: the body's limits, a form read into named values, the call itself, and
+//! a panic turned into a 500 for this request alone.
+
+use std::panic::AssertUnwindSafe;
+
+use actix_web::dev::Payload;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use futures_util::FutureExt;
+
+use super::Compiled;
+use crate::body::{BodyLimits, Stalled, guard, has_form_body, read_form};
+use crate::dispatch::Call;
+use crate::dispatch::hook::HookParams;
+use crate::dispatch::path::Segments;
+use crate::dispatch::tree::HandlerId;
+use crate::error::HttpError;
+use crate::tools::settings::Settings;
+
+/// What the walk decided, moved into the handler call.
+pub(super) struct Routed {
+    pub(super) segs: Segments,
+    pub(super) path_start: usize,
+    pub(super) vpath: std::ops::Range<usize>,
+    pub(super) hook_params: HookParams,
+}
+
+/// Reads a form body into named values, then calls the handler; a panic is a 500.
+pub(super) async fn call(
+    app: &Compiled,
+    settings: &Settings,
+    req: &HttpRequest,
+    mut payload: Payload,
+    routed: Routed,
+    h: HandlerId,
+) -> HttpResponse {
+    let handler = &app.tree.handlers[h as usize];
+    let request = &settings.request;
+    let limits = BodyLimits {
+        bytes: request.body.max_size.get(),
+        fields: request.max_fields,
+    };
+    req.extensions_mut().insert(limits);
+    if let Some(stalled) = req.extensions().get::<Stalled>() {
+        // Every reader of the body, drupe's or an extractor's, meets the stall timeout.
+        payload = guard(payload, app.context.body_timeout, stalled);
+    }
+    // CherryPy reads form bodies into named values whatever the handler takes, so values it
+    // does not take are reported (`Unexpected body parameters`). A handler whose extractor
+    // reads the body, or `request.body.process = false`, leaves the body alone.
+    let form = if request.body.process && !handler.info.extracts_body() && has_form_body(req) {
+        match read_form(req, &mut payload, limits).await {
+            Ok(f) => Some(f),
+            Err(e) => return HttpResponse::from_error(e),
+        }
+    } else {
+        None
+    };
+    let call = Call {
+        req: req.clone(),
+        payload,
+        segs: routed.segs,
+        path_start: routed.path_start,
+        vpath: routed.vpath,
+        hook_params: routed.hook_params,
+        form,
+        show_mismatched: request.show_mismatched_params,
+        max_fields: request.max_fields,
+    };
+    match AssertUnwindSafe((handler.entry)(call)).catch_unwind().await {
+        Ok(Ok(res)) => res,
+        Ok(Err(e)) => HttpResponse::from_error(e),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a non-string panic payload".to_owned());
+            HttpResponse::from_error(HttpError::internal(format!(
+                "handler {} panicked: {msg}",
+                handler.info.path()
+            )))
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! Per-path settings, compiled once: the tools on for a path and its request settings.
+//!
+//! This module owns [`RequestSettings`] (a path's `request.*`) and the trie of compiled
+//! [`Settings`] the pipeline looks a request's path up in without merging anything per
+//! request. A path section holds `tools.<name>.*` and `request.*` and nothing else; each
+//! tool's table is read into its own configuration type and `request.*` into
+//! [`RequestSettings`], both refusing keys they do not know, so a misspelt key is a start-up
+//! error naming it (and its line, for a file).
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use toml::{Table, Value};
+
+use super::erased::{ActiveTool, ErasedTool};
+use crate::config::{Config, ConfigError, Size, depth_of};
+
+/// A path's `request.*` settings.
+///
+/// ```toml
+/// ["/upload"]
+/// request.body.max_size = "10 MiB"
+/// request.max_fields = 50
+/// request.show_mismatched_params = false
+/// ```
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RequestSettings {
+    /// Whether 404/400 answers to a mismatch name the parameters (true; CherryPy's
+    /// `request.show_mismatched_params`).
+    pub show_mismatched_params: bool,
+    /// Form fields or multipart parts a body may carry, and query parameters a request
+    /// target may carry (1000; 413, or 400 for the query, beyond). At least 1.
+    #[serde(deserialize_with = "field_count")]
+    pub max_fields: usize,
+    /// `request.body.*`.
+    pub body: BodySettings,
+}
+
+/// A path's `request.body.*` settings.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct BodySettings {
+    /// The largest body (1 MiB; 413 beyond).
+    pub max_size: Size,
+    /// Whether form bodies become named arguments (true).
+    pub process: bool,
+}
+
+/// `request.max_fields`: a count above 0, whatever the wrong value's type.
+fn field_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    use serde::de::{Error, Unexpected, Visitor};
+    struct Count;
+    impl Visitor<'_> for Count {
+        type Value = usize;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a number of fields above 0")
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<usize, E> {
+            match usize::try_from(v) {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(E::invalid_value(Unexpected::Signed(v), &self)),
+            }
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<usize, E> {
+            match usize::try_from(v) {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(E::invalid_value(Unexpected::Unsigned(v), &self)),
+            }
+        }
+    }
+    d.deserialize_any(Count)
+}
+
+impl Default for RequestSettings {
+    fn default() -> Self {
+        Self {
+            show_mismatched_params: true,
+            max_fields: crate::body::DEFAULT_MAX_FIELDS,
+            body: BodySettings::default(),
+        }
+    }
+}
+
+impl Default for BodySettings {
+    fn default() -> Self {
+        Self {
+            max_size: Size::bytes(crate::config::DEFAULT_MAX_BODY),
+            process: true,
+        }
+    }
+}
+
+/// Settings that apply to one path and everything below it, precomputed.
+pub(crate) struct Settings {
+    /// Active tools, by ascending priority.
+    pub(crate) tools: Vec<ActiveTool>,
+    /// `request.*`.
+    pub(crate) request: RequestSettings,
+}
+
+/// Per-path settings as a trie keyed by translated path segments.
+pub(crate) struct SettingsTrie {
+    settings: Arc<Settings>,
+    children: Vec<(Box<str>, SettingsTrie)>,
+}
+
+impl SettingsTrie {
+    /// Whether the tool `name` is on for some path.
+    pub(crate) fn any_active(&self, name: &str) -> bool {
+        self.settings.tools.iter().any(|t| t.tool.name() == name)
+            || self.children.iter().any(|(_, c)| c.any_active(name))
+    }
+
+    /// The settings for a request path: those of the deepest configured prefix. Segments are
+    /// compared as the dispatcher compares names (punctuation reads as `_`), so
+    /// `/translate.html`, `/translate-html` and `/translate_html` — one handler — get the
+    /// same settings.
+    pub(crate) fn lookup<'a, 's>(
+        &'a self,
+        segments: impl Iterator<Item = &'s str>,
+    ) -> &'a Arc<Settings> {
+        use crate::dispatch::path::cmp_translated;
+        let mut node = self;
+        for seg in segments {
+            match node
+                .children
+                .iter()
+                .find(|(n, _)| cmp_translated(n, seg).is_eq())
+            {
+                Some((_, child)) => node = child,
+                None => break,
+            }
+        }
+        &node.settings
+    }
+
+    /// Builds the trie: every configured path gets its merged table compiled once.
+    pub(crate) fn build(
+        config: &Config,
+        tools: &[Arc<dyn ErasedTool>],
+    ) -> Result<Self, ConfigError> {
+        let mut paths: Vec<&str> = config.paths().map(|(p, _)| p).collect();
+        if !paths.contains(&"/") {
+            paths.push("/");
+        }
+        // Shallower sections first, so a node made on the way to a deeper one inherits theirs.
+        paths.sort_by_key(|p| (depth_of(p), *p));
+        let mut root = SettingsTrie {
+            settings: Arc::new(compile(config, "/", tools)?),
+            children: Vec::new(),
+        };
+        for p in paths.into_iter().filter(|p| *p != "/") {
+            let settings = Arc::new(compile(config, p, tools)?);
+            let mut node = &mut root;
+            for seg in p.split('/').filter(|s| !s.is_empty()) {
+                // Kept translated, as the dispatcher keeps names.
+                let seg = crate::dispatch::path::translated(seg);
+                let i = match node.children.iter().position(|(n, _)| **n == *seg) {
+                    Some(i) => i,
+                    None => {
+                        // An intermediate path without a section inherits its parent's.
+                        let inherited = node.settings.clone();
+                        node.children.push((
+                            seg.into(),
+                            SettingsTrie {
+                                settings: inherited,
+                                children: Vec::new(),
+                            },
+                        ));
+                        node.children.len() - 1
+                    }
+                };
+                node = &mut node.children[i].1;
+            }
+            node.settings = settings;
+        }
+        Ok(root)
+    }
+}
+
+/// The settings of `path`: its merged table read into each tool's configuration and into
+/// [`RequestSettings`].
+fn compile(
+    config: &Config,
+    path: &str,
+    tools: &[Arc<dyn ErasedTool>],
+) -> Result<Settings, ConfigError> {
+    let mut table = config.merged(path);
+    for key in table.keys() {
+        if key != "tools" && key != "request" {
+            return Err(config.error(
+                path,
+                key,
+                "no such setting: a path section holds tools.<name>.* and request.*",
+            ));
+        }
+    }
+    let tool_tables = match table.remove("tools") {
+        None => Table::new(),
+        Some(Value::Table(t)) => t,
+        Some(other) => {
+            return Err(config.error(path, "tools", format!("expected a table, got {other}")));
+        }
+    };
+    for name in tool_tables.keys() {
+        if !tools.iter().any(|t| t.name() == name) {
+            return Err(config.error(
+                path,
+                &format!("tools.{name}"),
+                "no tool of this name is registered",
+            ));
+        }
+    }
+    let mut active = Vec::new();
+    for tool in tools {
+        let key = format!("tools.{}", tool.name());
+        let mut section = match tool_tables.get(tool.name()) {
+            None => Table::new(),
+            Some(Value::Table(t)) => t.clone(),
+            Some(other) => {
+                return Err(config.error(path, &key, format!("expected a table, got {other}")));
+            }
+        };
+        let on = match section.remove("on") {
+            None => tool.on_by_default(),
+            Some(Value::Boolean(b)) => b,
+            Some(other) => {
+                return Err(config.error(
+                    path,
+                    &format!("{key}.on"),
+                    format!("expected true or false, got {other}"),
+                ));
+            }
+        };
+        // Read even where the tool is off: a typo is an error anywhere.
+        let cfg = tool.configure(config, path, &key, section)?;
+        if on {
+            active.push(ActiveTool {
+                tool: tool.clone(),
+                config: cfg,
+            });
+        }
+    }
+    active.sort_by_key(|t| t.tool.priority());
+    let request = table
+        .remove("request")
+        .unwrap_or_else(|| Value::Table(Table::new()));
+    let request: RequestSettings = config.read(path, "request", request)?;
+    Ok(Settings {
+        tools: active,
+        request,
+    })
+}
