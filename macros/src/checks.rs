@@ -63,7 +63,7 @@ pub(crate) fn check_names(model: &Model, errors: &mut Errors) {
         if m.hidden {
             claims.hidden(m.name.clone(), m.ident.span(), errors);
         } else {
-            claims.entry(m.name.clone(), m.ident.span(), errors);
+            claims.entry(translated(&m.name), m.ident.span(), errors);
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::markers;
 use crate::method::mount_options;
 use crate::model::Kind;
 use crate::options;
-use crate::syntax::{attr_is, unraw};
+use crate::syntax::{attr_is, translated, unraw};
 
 /// One `#[mount]` field.
 struct FieldMount {
@@ -57,7 +57,7 @@ fn read_fields(item: &mut ItemStruct, errors: &mut Errors) -> Vec<FieldMount> {
         if hidden {
             claims.hidden(name.clone(), ident.span(), errors);
         } else {
-            claims.entry(name.clone(), ident.span(), errors);
+            claims.entry(translated(&name), ident.span(), errors);
         }
         mounts.push(FieldMount {
             ident: ident.clone(),

@@ -116,7 +116,9 @@ fn bind_default(i: usize, ty: &Type, d: &Expr, var: &syn::Ident) -> TokenStream 
 /// The body of the entry point: bind, call, respond.
 fn invoke(h: &Handler, params_const: &syn::Ident) -> TokenStream {
     let ident = &h.ident;
-    let vars: Vec<syn::Ident> = (0..h.args.len()).map(|i| format_ident!("__a{}", i)).collect();
+    let vars: Vec<syn::Ident> = (0..h.args.len())
+        .map(|i| format_ident!("__a{}", i))
+        .collect();
     // Parameters first (the mismatch table), then extractors (which may read the body).
     let (params, extractors): (Vec<_>, Vec<_>) = h
         .args

@@ -8,7 +8,7 @@
 //! constant that holds its name.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use crate::model::{Kind, Model};
@@ -35,7 +35,7 @@ fn kind_mismatch(struct_kind: Kind, span: Span) -> Ident {
 
 /// The constant holding the URL name of the mount field `field`.
 pub(crate) fn field_mount_name(field: &Ident) -> Ident {
-    format_ident!("__drupe_mount_{}", field, span = field.span())
+    format_ident!("__drupe_mount_field_named_{}", field, span = field.span())
 }
 
 /// The method projecting the struct onto its mount field `field`.
@@ -59,8 +59,11 @@ fn encoded(name: &str) -> String {
 
 /// `const NAME: () = ();` for each.
 pub(crate) fn consts(idents: impl IntoIterator<Item = Ident>) -> TokenStream {
-    let idents = idents.into_iter();
-    quote!(#(const #idents: () = ();)*)
+    // Spanned on the name's own tokens: a duplicate points at the field and at the method.
+    let consts = idents
+        .into_iter()
+        .map(|i| quote_spanned!(i.span()=> const #i: () = ();));
+    quote!(#(#consts)*)
 }
 
 /// What an impl block claims: its entries, its hidden mounts, its kind.

@@ -123,7 +123,12 @@ pub(crate) fn read_fn(
 
 /// The HTTP method a method answers: its `#[verb("...")]`, else the one its name implies in
 /// a resource.
-fn read_verb(kind: Kind, name: &str, attr: Option<&Attribute>, errors: &mut Errors) -> Option<String> {
+fn read_verb(
+    kind: Kind,
+    name: &str,
+    attr: Option<&Attribute>,
+    errors: &mut Errors,
+) -> Option<String> {
     let Some(a) = attr else {
         return (kind == Kind::Resource)
             .then(|| VERBS.iter().find(|(n, _)| *n == name))

@@ -134,7 +134,8 @@ impl<T> Created<T> {
 
     /// The parts with the absolute `Location` of this request.
     fn parts_with_location(mut self, req: &HttpRequest) -> Result<(ReplyParts, T), HttpError> {
-        let url = crate::http::url::absolute(req, crate::context::behind_proxy(req), &self.location);
+        let url =
+            crate::http::url::absolute(req, crate::context::behind_proxy(req), &self.location);
         let loc = HeaderValue::from_str(&url)
             .map_err(|_| HttpError::internal(format!("invalid Location {url:?}")))?;
         self.parts.forbid(
