@@ -6,7 +6,11 @@
 //! ```
 //! use drupe::{App, VirtualPath, controller};
 //!
+//! /// The root; its `#[mount]` fields are its children.
+//! #[controller]
 //! struct Root {
+//!     /// `/blog/...`
+//!     #[mount]
 //!     blog: Blog,
 //! }
 //! struct Blog;
@@ -23,12 +27,6 @@
 //!     #[expose]
 //!     fn default(&self, rest: VirtualPath) -> actix_web::web::Json<Vec<String>> {
 //!         actix_web::web::Json(rest.0)
-//!     }
-//!
-//!     /// `/blog/...`
-//!     #[mount]
-//!     fn blog(&self) -> &Blog {
-//!         &self.blog
 //!     }
 //! }
 //!
@@ -227,7 +225,11 @@ pub mod fuzzing {
 pub mod __private {
     pub use crate::dev::*;
     pub use crate::dispatch::doc::{NoSchemaOf, OperationDoc, Probe, SchemaOf};
-    pub use crate::represent::{Finish, MediaTypes};
+    pub use crate::dispatch::field_mounts::{
+        FieldMounts, FieldMountsOf, MountProbe, NoFieldMounts,
+    };
+    pub use crate::represent::output::{IntoHttpError, KeepOutput, Output};
+    pub use crate::represent::{Finish, MediaTypes, Reply, ReplyOf};
     pub use actix_web::{HttpRequest, Responder};
     pub use futures_util::future::LocalBoxFuture;
 

@@ -12,7 +12,6 @@ use minijinja::{Value, context};
 
 use super::Shared;
 use super::csrf::{check_csrf, form_page};
-use super::failures::db_error;
 use super::images::megapixels;
 use super::model::AlbumFields;
 use super::pages::render;
@@ -25,26 +24,18 @@ fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 /// `/album/new` and `/album/<id>/...`.
+#[controller]
 pub(crate) struct AlbumPages {
+    /// The form that creates an album.
+    #[mount]
     new: NewAlbum,
+    /// `/album/<id>/...`, reached through `popargs`.
+    #[mount(hidden)]
     one: AlbumOne,
 }
 
 #[controller(popargs(album_id, then = one))]
-impl AlbumPages {
-    /// The form that creates an album.
-    // The method's name is the URL segment `/album/new`, not a constructor.
-    #[allow(clippy::new_ret_no_self, clippy::wrong_self_convention)]
-    #[mount]
-    fn new(&self) -> &NewAlbum {
-        &self.new
-    }
-
-    #[mount(hidden)]
-    fn one(&self) -> &AlbumOne {
-        &self.one
-    }
-}
+impl AlbumPages {}
 
 /// The album pages of the site.
 pub(crate) fn album_pages(shared: &Arc<Shared>) -> AlbumPages {
@@ -131,18 +122,24 @@ impl NewAlbum {
             .0
             .db
             .create_album(&fields, &["First film", "Second film"])
-            .await
-            .map_err(db_error)?;
+            .await?;
         invalidate_album(&invalidate, album.id, self.0.pages_to_invalidate().await);
         Ok(see_other(&format!("/album/{}", album.id)))
     }
 }
 
 /// `/album/<id>`: the album page, and its forms below it.
+#[controller]
 pub(crate) struct AlbumOne {
     shared: Arc<Shared>,
+    /// `/album/<id>/edit`
+    #[mount]
     edit: EditAlbum,
+    /// `/album/<id>/delete`
+    #[mount]
     delete: DeleteAlbum,
+    /// `/album/<id>/upload`
+    #[mount]
     upload: UploadPhoto,
 }
 
@@ -161,15 +158,13 @@ impl AlbumOne {
         let db = &self.shared.db;
         let a = db
             .album(album_id)
-            .await
-            .map_err(db_error)?
+            .await?
             .ok_or_else(|| no_album(album_id))?;
         let mut films = Vec::new();
-        for f in db.films(Some(a.id)).await.map_err(db_error)? {
+        for f in db.films(Some(a.id)).await? {
             let photos: Vec<Value> = db
                 .photos(Some(f.id))
-                .await
-                .map_err(db_error)?
+                .await?
                 .into_iter()
                 .map(|p| context! { id => p.id, legend => p.legend, thumb => format!("/photos/thumbs/{}", p.filename), width => p.width, height => p.height })
                 .collect();
@@ -187,24 +182,6 @@ impl AlbumOne {
             },
         ))
     }
-
-    /// `/album/<id>/edit`
-    #[mount]
-    fn edit(&self) -> &EditAlbum {
-        &self.edit
-    }
-
-    /// `/album/<id>/delete`
-    #[mount]
-    fn delete(&self) -> &DeleteAlbum {
-        &self.delete
-    }
-
-    /// `/album/<id>/upload`
-    #[mount]
-    fn upload(&self) -> &UploadPhoto {
-        &self.upload
-    }
 }
 
 /// `/album/<id>/edit`.
@@ -219,8 +196,7 @@ impl EditAlbum {
             .0
             .db
             .album(album_id)
-            .await
-            .map_err(db_error)?
+            .await?
             .ok_or_else(|| no_album(album_id))?;
         let fields = AlbumIn {
             title: Some(a.title.clone()),
@@ -266,13 +242,7 @@ impl EditAlbum {
             Ok(f) => f,
             Err(page) => return Ok(*page),
         };
-        match self
-            .0
-            .db
-            .update_album(album_id, &fields)
-            .await
-            .map_err(db_error)?
-        {
+        match self.0.db.update_album(album_id, &fields).await? {
             Some(_) => {
                 invalidate_album(&invalidate, album_id, self.0.pages_to_invalidate().await);
                 Ok(see_other(&format!("/album/{album_id}")))
@@ -297,7 +267,7 @@ impl DeleteAlbum {
         invalidate: Invalidate,
     ) -> Result<HttpResponse, HttpError> {
         check_csrf(&req, csrf.as_deref())?;
-        match self.0.db.delete_album(album_id).await.map_err(db_error)? {
+        match self.0.db.delete_album(album_id).await? {
             Some(files) => {
                 self.0.forget_files(files).await;
                 invalidate_album(
@@ -326,13 +296,11 @@ impl UploadPhoto {
         let db = &self.0.db;
         let a = db
             .album(album_id)
-            .await
-            .map_err(db_error)?
+            .await?
             .ok_or_else(|| no_album(album_id))?;
         let films: Vec<Value> = db
             .films(Some(album_id))
-            .await
-            .map_err(db_error)?
+            .await?
             .into_iter()
             .map(|f| context! { id => f.id, title => f.title })
             .collect();

@@ -29,7 +29,7 @@ use drupe::cache::Caching;
 use drupe::{App, HttpError, ResponseHeaders, Templates, Upload};
 use tokio::sync::Semaphore;
 
-use failures::db_error;
+use failures::DbError;
 use images::PhotoStore;
 use model::{Db, Photo};
 
@@ -107,8 +107,8 @@ fn pages_of(albums: i64) -> i64 {
 
 impl Shared {
     /// How many pages the home page has.
-    pub(crate) async fn pages(&self) -> Result<i64, HttpError> {
-        let albums = self.db.album_count().await.map_err(db_error)?;
+    pub(crate) async fn pages(&self) -> Result<i64, DbError> {
+        let albums = self.db.album_count().await?;
         Ok(pages_of(albums))
     }
 
@@ -128,8 +128,8 @@ impl Shared {
     }
 
     /// The album a film belongs to; `None` when there is no such film.
-    pub(crate) async fn album_of_film(&self, film_id: i64) -> Result<Option<i64>, HttpError> {
-        let film = self.db.film(film_id).await.map_err(db_error)?;
+    pub(crate) async fn album_of_film(&self, film_id: i64) -> Result<Option<i64>, DbError> {
+        let film = self.db.film(film_id).await?;
         Ok(film.map(|f| f.album_id))
     }
 
@@ -206,7 +206,7 @@ impl Shared {
                 // The rename may have happened before a failed commit.
                 self.forget_files(vec![prepared.file.filename.clone()])
                     .await;
-                Err(db_error(e))
+                Err(e.into())
             }
         }
     }

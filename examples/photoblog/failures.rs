@@ -1,15 +1,43 @@
 //! The database's failures as the client and the log see them: a 503 to retry later when the
 //! database cannot serve now, a 500 otherwise; its URL without its password.
 
+use std::fmt;
+
 use drupe::HttpError;
+
+/// A failure of the database: what the model's functions return. It converts into the
+/// `HttpError` the client sees, so a handler writes `db.album(id).await?` and its `Result`
+/// may hold an `HttpError` or a `DbError`.
+#[derive(Debug)]
+pub(crate) struct DbError(pub(crate) sqlx::Error);
+
+impl From<sqlx::Error> for DbError {
+    fn from(e: sqlx::Error) -> Self {
+        Self(e)
+    }
+}
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for DbError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
 
 /// A database failure as the client sees it: unavailable (503, retry later) when the
 /// database cannot serve now, a 500 otherwise. The cause goes to the log either way.
-pub(crate) fn db_error(e: sqlx::Error) -> HttpError {
-    if is_unavailable(&e) {
-        HttpError::unavailable(5, format!("database: {e}"))
-    } else {
-        HttpError::internal(format!("database: {e}"))
+impl From<DbError> for HttpError {
+    fn from(e: DbError) -> Self {
+        if is_unavailable(&e.0) {
+            HttpError::unavailable(5, format!("database: {}", e.0))
+        } else {
+            HttpError::internal(format!("database: {}", e.0))
+        }
     }
 }
 

@@ -11,6 +11,8 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, FromRow};
 
+use super::failures::DbError;
+
 /// A photoblog.
 #[derive(Debug, Clone, FromRow)]
 // Every column of the book's schema is read, whether a page shows it or not.
@@ -107,14 +109,14 @@ pub(crate) fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-fn is_conflict(e: &sqlx::Error) -> bool {
-    match e {
+fn is_conflict(e: &DbError) -> bool {
+    match &e.0 {
         sqlx::Error::Database(d) => d.is_unique_violation() || d.code().as_deref() == Some("40001"),
         _ => false,
     }
 }
 
-type Result<T> = std::result::Result<T, sqlx::Error>;
+type Result<T> = std::result::Result<T, DbError>;
 
 /// Queries are built from the constant column lists below and literal text only: no value is
 /// ever formatted into SQL (values are bound).
@@ -185,13 +187,13 @@ impl Db {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (url.to_owned(), Kind::Postgres, false)
         } else {
-            return Err(sqlx::Error::Configuration(
+            return Err(DbError(sqlx::Error::Configuration(
                 format!(
                     "unsupported database `{}`: use sqlite:PATH, sqlite::memory: or postgres://",
                     super::failures::redacted(url)
                 )
                 .into(),
-            ));
+            )));
         };
         // A request waits up to 5 s for a connection: long enough to queue behind a burst,
         // short enough that a database gone away is a prompt 503 rather than a hung client.
@@ -216,8 +218,8 @@ impl Db {
     /// got the lock in between — concurrent uploads did.
     async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         match self.kind {
-            Kind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Kind::Postgres => self.pool.begin().await,
+            Kind::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Kind::Postgres => Ok(self.pool.begin().await?),
         }
     }
 
@@ -256,6 +258,7 @@ impl Db {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM album")
             .fetch_one(&self.pool)
             .await
+            .map_err(DbError)
     }
 
     /// Albums in creation order, `start` inclusive, `end` exclusive.
@@ -267,6 +270,7 @@ impl Db {
         .bind(start)
         .fetch_all(&self.pool)
         .await
+        .map_err(DbError)
     }
 
     /// Albums newest first, for the home page.
@@ -278,6 +282,7 @@ impl Db {
         .bind(offset)
         .fetch_all(&self.pool)
         .await
+        .map_err(DbError)
     }
 
     pub(crate) async fn all_albums(&self) -> Result<Vec<Album>> {
@@ -291,6 +296,7 @@ impl Db {
         .bind(id)
         .fetch_optional(&self.pool)
         .await
+        .map_err(DbError)
     }
 
     /// Creates an album with `films` films in one transaction.
@@ -374,21 +380,19 @@ impl Db {
 
     pub(crate) async fn films(&self, album_id: Option<i64>) -> Result<Vec<Film>> {
         match album_id {
-            Some(a) => {
-                sqlx::query_as::<_, Film>(safe(format!(
-                    "SELECT {FILM_COLUMNS} FROM film WHERE album_id = $1 ORDER BY created, id"
-                )))
-                .bind(a)
-                .fetch_all(&self.pool)
-                .await
-            }
-            None => {
-                sqlx::query_as::<_, Film>(safe(format!(
-                    "SELECT {FILM_COLUMNS} FROM film ORDER BY created, id"
-                )))
-                .fetch_all(&self.pool)
-                .await
-            }
+            Some(a) => sqlx::query_as::<_, Film>(safe(format!(
+                "SELECT {FILM_COLUMNS} FROM film WHERE album_id = $1 ORDER BY created, id"
+            )))
+            .bind(a)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(DbError),
+            None => sqlx::query_as::<_, Film>(safe(format!(
+                "SELECT {FILM_COLUMNS} FROM film ORDER BY created, id"
+            )))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(DbError),
         }
     }
 
@@ -399,6 +403,7 @@ impl Db {
         .bind(id)
         .fetch_optional(&self.pool)
         .await
+        .map_err(DbError)
     }
 
     /// Creates a film; `None` when the album does not exist.
@@ -471,21 +476,19 @@ impl Db {
 
     pub(crate) async fn photos(&self, film_id: Option<i64>) -> Result<Vec<Photo>> {
         match film_id {
-            Some(f) => {
-                sqlx::query_as::<_, Photo>(safe(format!(
-                    "SELECT {PHOTO_COLUMNS} FROM photo WHERE film_id = $1 ORDER BY created, id"
-                )))
-                .bind(f)
-                .fetch_all(&self.pool)
-                .await
-            }
-            None => {
-                sqlx::query_as::<_, Photo>(safe(format!(
-                    "SELECT {PHOTO_COLUMNS} FROM photo ORDER BY created, id"
-                )))
-                .fetch_all(&self.pool)
-                .await
-            }
+            Some(f) => sqlx::query_as::<_, Photo>(safe(format!(
+                "SELECT {PHOTO_COLUMNS} FROM photo WHERE film_id = $1 ORDER BY created, id"
+            )))
+            .bind(f)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(DbError),
+            None => sqlx::query_as::<_, Photo>(safe(format!(
+                "SELECT {PHOTO_COLUMNS} FROM photo ORDER BY created, id"
+            )))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(DbError),
         }
     }
 
@@ -498,6 +501,7 @@ impl Db {
         .bind(album_id)
         .fetch_all(&self.pool)
         .await
+        .map_err(DbError)
     }
 
     pub(crate) async fn photo(&self, id: i64) -> Result<Option<Photo>> {
@@ -507,6 +511,7 @@ impl Db {
         .bind(id)
         .fetch_optional(&self.pool)
         .await
+        .map_err(DbError)
     }
 
     /// Records a photo whose file is stored; `before_commit` runs inside the transaction (it
@@ -604,6 +609,7 @@ impl Db {
         sqlx::query_scalar("SELECT DISTINCT filename FROM photo")
             .fetch_all(&self.pool)
             .await
+            .map_err(DbError)
     }
 
     /// Counts of albums, films, photos (consistency checks).

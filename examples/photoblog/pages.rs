@@ -21,7 +21,6 @@ use minijinja::{Value, context};
 
 use super::Shared;
 use super::album_pages::{AlbumPages, album_pages};
-use super::failures::db_error;
 use super::images::media_type;
 use super::services::{Services, no_album};
 use super::views::{AlbumView, PhotoView, at, book_date};
@@ -42,9 +41,14 @@ pub(crate) fn render(template: &str, ctx: Value) -> Page {
 }
 
 /// The site's root.
+#[controller]
 pub(crate) struct Site {
     shared: Arc<Shared>,
+    /// `/album/...`
+    #[mount]
     album: AlbumPages,
+    /// `/services/rest/...`
+    #[mount]
     services: Services,
 }
 
@@ -95,11 +99,10 @@ impl Site {
         }
         let albums = db
             .albums_newest((page_no - 1) * super::PER_PAGE, super::PER_PAGE)
-            .await
-            .map_err(db_error)?;
+            .await?;
         let mut cards = Vec::new();
         for a in albums {
-            let photos = db.photos_of_album(a.id).await.map_err(db_error)?;
+            let photos = db.photos_of_album(a.id).await?;
             cards.push(context! {
                 id => a.id,
                 title => a.title,
@@ -128,21 +131,9 @@ impl Site {
     async fn photo(&self, id: i64) -> Result<Page, HttpError> {
         let db = &self.shared.db;
         let not_found = || HttpError::not_found(format!("No photo {id}."));
-        let p = db
-            .photo(id)
-            .await
-            .map_err(db_error)?
-            .ok_or_else(not_found)?;
-        let film = db
-            .film(p.film_id)
-            .await
-            .map_err(db_error)?
-            .ok_or_else(not_found)?;
-        let album = db
-            .album(film.album_id)
-            .await
-            .map_err(db_error)?
-            .ok_or_else(not_found)?;
+        let p = db.photo(id).await?.ok_or_else(not_found)?;
+        let film = db.film(p.film_id).await?.ok_or_else(not_found)?;
+        let album = db.album(film.album_id).await?.ok_or_else(not_found)?;
         Ok(render(
             "photo.html",
             context! {
@@ -173,7 +164,7 @@ impl Site {
         let db = &self.shared.db;
         match (kind.as_deref(), id) {
             (None, None) => {
-                let albums = db.all_albums().await.map_err(db_error)?;
+                let albums = db.all_albums().await?;
                 Ok(Negotiated::new(Feed::Albums(
                     Collection::new(
                         "A drupe photoblog: albums",
@@ -183,12 +174,8 @@ impl Site {
                 )))
             }
             (Some("album"), Some(id)) => {
-                let album = db
-                    .album(id)
-                    .await
-                    .map_err(db_error)?
-                    .ok_or_else(|| no_album(id))?;
-                let photos = db.photos_of_album(id).await.map_err(db_error)?;
+                let album = db.album(id).await?.ok_or_else(|| no_album(id))?;
+                let photos = db.photos_of_album(id).await?;
                 Ok(Negotiated::new(Feed::Photos(
                     Collection::new(
                         format!("{}: photos", album.title),
@@ -247,17 +234,5 @@ impl Site {
             .content_type(media)
             .insert_header(("cache-control", "public, max-age=31536000, immutable"))
             .body(bytes))
-    }
-
-    /// `/album/...`
-    #[mount]
-    fn album(&self) -> &AlbumPages {
-        &self.album
-    }
-
-    /// `/services/rest/...`
-    #[mount]
-    fn services(&self) -> &Services {
-        &self.services
     }
 }

@@ -19,7 +19,6 @@ use drupe::{
 use serde::Deserialize;
 
 use super::Shared;
-use super::failures::db_error;
 use super::model::AlbumFields;
 use super::views::{AlbumView, FilmView, OneOrAll, PhotoImage, PhotoView};
 
@@ -131,53 +130,38 @@ pub(crate) fn invalidate_album(inv: &Invalidate, id: i64, pages: i64) {
 }
 
 /// `/services/`: not a resource (404), holds `rest`.
+#[controller]
 pub(crate) struct Services {
+    #[mount]
     pub(crate) rest: Rest,
 }
 
 #[controller]
-impl Services {
-    #[mount]
-    fn rest(&self) -> &Rest {
-        &self.rest
-    }
-}
+impl Services {}
 
 /// `/services/rest/`: not a resource (404), holds the resources.
+#[controller]
 pub(crate) struct Rest {
+    #[mount]
     pub(crate) album: AlbumResource,
+    #[mount]
     pub(crate) albums: AlbumRange,
+    #[mount]
     pub(crate) film: FilmResource,
+    #[mount]
     pub(crate) photo: PhotoResource,
 }
 
 #[controller]
-impl Rest {
-    #[mount]
-    fn album(&self) -> &AlbumResource {
-        &self.album
-    }
-    #[mount]
-    fn albums(&self) -> &AlbumRange {
-        &self.albums
-    }
-    #[mount]
-    fn film(&self) -> &FilmResource {
-        &self.film
-    }
-    #[mount]
-    fn photo(&self) -> &PhotoResource {
-        &self.photo
-    }
-}
+impl Rest {}
 
 /// Albums.
 pub(crate) struct AlbumResource(pub(crate) Arc<Shared>);
 
-#[resource]
+/// Every verb but DELETE answers JSON, XML or Atom.
+#[resource(produces(json, xml, atom))]
 impl AlbumResource {
     /// The albums, or the album `album_id`.
-    #[produces(json, xml, atom)]
     #[status(404)]
     async fn get(
         &self,
@@ -185,16 +169,15 @@ impl AlbumResource {
     ) -> Result<Negotiated<OneOrAll<AlbumView>>, HttpError> {
         let db = &self.0.db;
         match album_id {
-            Some(id) => match db.album(id).await.map_err(db_error)? {
+            Some(id) => match db.album(id).await? {
                 Some(a) => Ok(Negotiated::new(OneOrAll::One(a.into()))),
                 None => Err(no_album(id)),
             },
-            None => Ok(all("Albums", db.all_albums().await.map_err(db_error)?)),
+            None => Ok(all("Albums", db.all_albums().await?)),
         }
     }
 
     /// Creates an album (form, JSON or XML) with two films.
-    #[produces(json, xml, atom)]
     async fn post(
         &self,
         body: Body<AlbumIn>,
@@ -205,15 +188,13 @@ impl AlbumResource {
             .0
             .db
             .create_album(&fields, &["First film", "Second film"])
-            .await
-            .map_err(db_error)?;
+            .await?;
         invalidate_album(&invalidate, album.id, self.0.pages_to_invalidate().await);
         let location = format!("/services/rest/album/{}", album.id);
         Ok(Created::new(location, album.into()))
     }
 
     /// Replaces an album's fields; an unknown album is a 404 (PUT never creates).
-    #[produces(json, xml, atom)]
     #[status(404)]
     async fn put(
         &self,
@@ -222,13 +203,7 @@ impl AlbumResource {
         invalidate: Invalidate,
     ) -> Result<Negotiated<AlbumView>, HttpError> {
         let fields = body.into_inner().validated()?;
-        match self
-            .0
-            .db
-            .update_album(album_id, &fields)
-            .await
-            .map_err(db_error)?
-        {
+        match self.0.db.update_album(album_id, &fields).await? {
             Some(a) => {
                 invalidate_album(&invalidate, album_id, self.0.pages_to_invalidate().await);
                 Ok(Negotiated::new(a.into()))
@@ -238,9 +213,10 @@ impl AlbumResource {
     }
 
     /// Deletes an album with its films and photos (204); a second delete is a 404.
+    #[produces(none)]
     #[status(404)]
     async fn delete(&self, album_id: i64, invalidate: Invalidate) -> Result<NoContent, HttpError> {
-        match self.0.db.delete_album(album_id).await.map_err(db_error)? {
+        match self.0.db.delete_album(album_id).await? {
             Some(files) => {
                 self.0.forget_files(files).await;
                 invalidate_album(
@@ -275,7 +251,7 @@ impl AlbumRange {
     async fn get(&self, range: String) -> Result<Negotiated<Collection<AlbumView>>, HttpError> {
         let (start, end) =
             parse_range(&range).ok_or_else(|| HttpError::bad_request("Invalid range"))?;
-        let albums = self.0.db.albums_range(start, end).await.map_err(db_error)?;
+        let albums = self.0.db.albums_range(start, end).await?;
         Ok(Negotiated::new(Collection::new(
             format!("Albums {start} to {end}"),
             albums.into_iter().map(AlbumView::from).collect(),
@@ -286,11 +262,10 @@ impl AlbumRange {
 /// Films.
 pub(crate) struct FilmResource(pub(crate) Arc<Shared>);
 
-#[resource]
+/// Every verb but DELETE answers JSON, XML or Atom; every verb answers 404 for an unknown id.
+#[resource(produces(json, xml, atom), status(404))]
 impl FilmResource {
     /// The films (of `album_id`), or the film `film_id`.
-    #[produces(json, xml, atom)]
-    #[status(404)]
     async fn get(
         &self,
         film_id: Option<i64>,
@@ -298,17 +273,15 @@ impl FilmResource {
     ) -> Result<Negotiated<OneOrAll<FilmView>>, HttpError> {
         let db = &self.0.db;
         match film_id {
-            Some(id) => match db.film(id).await.map_err(db_error)? {
+            Some(id) => match db.film(id).await? {
                 Some(f) => Ok(Negotiated::new(OneOrAll::One(f.into()))),
                 None => Err(HttpError::not_found(format!("No film {id}."))),
             },
-            None => Ok(all("Films", db.films(album_id).await.map_err(db_error)?)),
+            None => Ok(all("Films", db.films(album_id).await?)),
         }
     }
 
     /// Creates a film in an album.
-    #[produces(json, xml, atom)]
-    #[status(404)]
     async fn post(
         &self,
         body: Body<FilmIn>,
@@ -319,13 +292,7 @@ impl FilmResource {
         let album_id = f
             .album_id
             .ok_or_else(|| HttpError::bad_request("album_id is required."))?;
-        match self
-            .0
-            .db
-            .create_film(album_id, &title)
-            .await
-            .map_err(db_error)?
-        {
+        match self.0.db.create_film(album_id, &title).await? {
             Some(film) => {
                 invalidate_album(&invalidate, album_id, self.0.pages_to_invalidate().await);
                 Ok(Created::new(
@@ -338,8 +305,6 @@ impl FilmResource {
     }
 
     /// Renames a film.
-    #[produces(json, xml, atom)]
-    #[status(404)]
     async fn put(
         &self,
         film_id: i64,
@@ -347,13 +312,7 @@ impl FilmResource {
         invalidate: Invalidate,
     ) -> Result<Negotiated<FilmView>, HttpError> {
         let title = text("title", body.into_inner().title, true, 200)?;
-        match self
-            .0
-            .db
-            .update_film(film_id, &title)
-            .await
-            .map_err(db_error)?
-        {
+        match self.0.db.update_film(film_id, &title).await? {
             Some(f) => {
                 invalidate_album(&invalidate, f.album_id, self.0.pages_to_invalidate().await);
                 Ok(Negotiated::new(f.into()))
@@ -363,9 +322,9 @@ impl FilmResource {
     }
 
     /// Deletes a film and its photos.
-    #[status(404)]
+    #[produces(none)]
     async fn delete(&self, film_id: i64, invalidate: Invalidate) -> Result<NoContent, HttpError> {
-        match self.0.db.delete_film(film_id).await.map_err(db_error)? {
+        match self.0.db.delete_film(film_id).await? {
             Some((film, files)) => {
                 self.0.forget_files(files).await;
                 invalidate_album(
@@ -383,11 +342,11 @@ impl FilmResource {
 /// Photos.
 pub(crate) struct PhotoResource(pub(crate) Arc<Shared>);
 
-#[resource]
+/// Every verb but DELETE answers JSON, XML or Atom; every verb answers 404 for an unknown id.
+#[resource(produces(json, xml, atom), status(404))]
 impl PhotoResource {
     /// The photos (of `film_id`), or the photo `photo_id`; with `Accept: image/*`, its image.
     #[produces(json, xml, atom, PhotoImage)]
-    #[status(404)]
     async fn get(
         &self,
         photo_id: Option<i64>,
@@ -400,8 +359,7 @@ impl PhotoResource {
             Some(id) => {
                 let p = db
                     .photo(id)
-                    .await
-                    .map_err(db_error)?
+                    .await?
                     .ok_or_else(|| HttpError::not_found(format!("No photo {id}.")))?;
                 let image = if wants_image {
                     Some(self.0.read_original(&p.filename).await?)
@@ -422,13 +380,12 @@ impl PhotoResource {
                 ],
             )
             .into()),
-            None => Ok(all("Photos", db.photos(film_id).await.map_err(db_error)?)),
+            None => Ok(all("Photos", db.photos(film_id).await?)),
         }
     }
 
     /// Uploads a photo (multipart: `file`, `film_id`, `legend`): the content must be a PNG,
     /// JPEG, GIF or WebP image.
-    #[produces(json, xml, atom)]
     #[status(404, 413, 415, 422)]
     async fn post(
         &self,
@@ -447,8 +404,6 @@ impl PhotoResource {
     }
 
     /// Changes a photo's legend.
-    #[produces(json, xml, atom)]
-    #[status(404)]
     async fn put(
         &self,
         photo_id: i64,
@@ -456,13 +411,7 @@ impl PhotoResource {
         invalidate: Invalidate,
     ) -> Result<Negotiated<OneOrAll<PhotoView>>, HttpError> {
         let legend = text("legend", body.into_inner().legend, false, 200)?;
-        match self
-            .0
-            .db
-            .update_photo(photo_id, &legend)
-            .await
-            .map_err(db_error)?
-        {
+        match self.0.db.update_photo(photo_id, &legend).await? {
             Some((p, album)) => {
                 invalidate_album(&invalidate, album, self.0.pages_to_invalidate().await);
                 invalidate.path(&format!("/photo/{photo_id}"));
@@ -473,9 +422,9 @@ impl PhotoResource {
     }
 
     /// Deletes a photo (its file goes when no other photo shares it).
-    #[status(404)]
+    #[produces(none)]
     async fn delete(&self, photo_id: i64, invalidate: Invalidate) -> Result<NoContent, HttpError> {
-        match self.0.db.delete_photo(photo_id).await.map_err(db_error)? {
+        match self.0.db.delete_photo(photo_id).await? {
             Some((p, album)) => {
                 self.0.forget_files(vec![p.filename]).await;
                 invalidate_album(&invalidate, album, self.0.pages_to_invalidate().await);

@@ -15,10 +15,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-/// The root of the tour's tree.
+/// The root of the tour's tree: its children are its `#[mount]` fields.
+#[controller]
 pub(crate) struct Root {
+    /// The blog.
+    #[mount]
     blog: Blog,
+    /// The archive, by year and month.
+    #[mount]
     archive: Archive,
+    /// The users: a collection resource, and each user below it.
+    #[mount]
     users: Users,
 }
 
@@ -40,24 +47,6 @@ impl Root {
     #[expose]
     fn translate_html(&self) -> &'static str {
         "OK"
-    }
-
-    /// The blog.
-    #[mount]
-    fn blog(&self) -> &Blog {
-        &self.blog
-    }
-
-    /// The archive, by year and month.
-    #[mount]
-    fn archive(&self) -> &Archive {
-        &self.archive
-    }
-
-    /// The users: a collection resource, and each user below it.
-    #[mount]
-    fn users(&self) -> &Users {
-        &self.users
     }
 
     /// The users as an Atom feed (or a JSON list).
@@ -200,8 +189,11 @@ fn no_user(id: u64) -> HttpError {
 }
 
 /// `/users`: the collection.
+#[resource]
 pub(crate) struct Users {
     store: Store,
+    /// One user: `/users/<id>`.
+    #[mount(hidden)]
     item: UserItem,
 }
 
@@ -230,12 +222,6 @@ impl Users {
         g.1.insert(id, user.clone());
         Ok(Created::new(format!("/users/{id}"), user))
     }
-
-    /// One user: `/users/<id>`.
-    #[mount(hidden)]
-    fn item(&self) -> &UserItem {
-        &self.item
-    }
 }
 
 /// `/users/<id>`: one user.
@@ -243,11 +229,10 @@ pub(crate) struct UserItem {
     store: Store,
 }
 
-#[resource]
+/// Each verb answers JSON, XML or the HTML page, and 404 for a user that does not exist.
+#[resource(produces(json, xml, html = "tour/user.html"), status(404))]
 impl UserItem {
     /// The user.
-    #[produces(json, xml, html = "tour/user.html")]
-    #[status(404)]
     fn get(&self, id: u64) -> Result<Negotiated<User>, HttpError> {
         self.store
             .get(id)
@@ -256,8 +241,6 @@ impl UserItem {
     }
 
     /// Replaces the user's name; a user that does not exist is not created.
-    #[produces(json, xml, html = "tour/user.html")]
-    #[status(404)]
     fn put(
         &self,
         id: u64,
@@ -275,7 +258,8 @@ impl UserItem {
     }
 
     /// Deletes the user.
-    #[status(404)]
+    // A 204 has nothing to negotiate: out of the block's `produces`.
+    #[produces(none)]
     fn delete(&self, id: u64, invalidate: Invalidate) -> Result<NoContent, HttpError> {
         invalidate.path("/feed");
         invalidate.path("/users");

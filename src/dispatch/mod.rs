@@ -18,6 +18,7 @@ use crate::body::FormData;
 
 pub(crate) mod bind;
 pub(crate) mod doc;
+pub(crate) mod field_mounts;
 pub(crate) mod hook;
 pub(crate) mod param;
 pub(crate) mod path;

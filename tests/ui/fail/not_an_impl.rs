@@ -1,7 +1,7 @@
 use drupe::controller;
 
 #[controller]
-struct Root;
+enum Root {}
 
 struct Other;
 

@@ -24,6 +24,36 @@ mod tree {
         }
     }
 
+    #[controller]
+    pub struct WithFields {
+        #[mount]
+        pub child: Root,
+        #[mount(hidden)]
+        pub hidden: Root,
+    }
+
+    #[controller(popargs(id, then = hidden), produces(json, xml), status(503))]
+    impl WithFields {
+        #[expose]
+        fn point(&self) -> ::std::result::Result<::drupe::Negotiated<u32>, Missing> {
+            ::std::result::Result::Ok(::drupe::Negotiated::new(1).header("x-a", "b"))
+        }
+
+        #[expose]
+        #[produces(none)]
+        fn plain(&self) -> ::std::result::Result<::std::string::String, Missing> {
+            ::std::result::Result::Err(Missing)
+        }
+    }
+
+    pub struct Missing;
+
+    impl ::std::convert::From<Missing> for ::drupe::HttpError {
+        fn from(_: Missing) -> Self {
+            ::drupe::HttpError::not_found("missing")
+        }
+    }
+
     pub struct Res;
 
     #[resource(popargs(id))]
@@ -37,4 +67,8 @@ mod tree {
 fn main() {
     let _ = ::drupe::App::new(tree::Root);
     let _ = ::drupe::App::new(tree::Res);
+    let _ = ::drupe::App::new(tree::WithFields {
+        child: tree::Root,
+        hidden: tree::Root,
+    });
 }
