@@ -22,16 +22,19 @@ targets=("$@")
 # cargo-fuzz's flags for `--sanitizer none` (its project.rs): libFuzzer's coverage counters,
 # comparisons traced, `cfg(fuzzing)`, debug assertions and overflow checks on. `--target`
 # keeps them off build scripts and proc-macros. Release, with the default codegen units
-# (cargo-fuzz forces one, which triples the build on two cores for a faster fuzzer).
+# (cargo-fuzz forces one, which triples the build on two cores for a faster fuzzer);
+# FUZZ_PROFILE=dev builds unoptimised: a shorter build for short runs (CI's).
 triple=$(rustc -vV | sed -n 's/^host: //p')
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares -Cllvm-args=-simplifycfg-branch-fold-threshold=0 \
 --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
 [[ $triple == *-linux-* ]] && RUSTFLAGS+=" -Cllvm-args=-sanitizer-coverage-stack-depth"
-cargo build --quiet --release --manifest-path fuzz/Cargo.toml --target "$triple" --bins
+: "${FUZZ_PROFILE:=release}"
+cargo build --quiet --profile "$FUZZ_PROFILE" --manifest-path fuzz/Cargo.toml --target "$triple" \
+  --bins
 unset RUSTFLAGS
-bins="fuzz/target/$triple/release"
+bins="fuzz/target/$triple/$([ "$FUZZ_PROFILE" = dev ] && echo debug || echo "$FUZZ_PROFILE")"
 mkdir -p target/fuzz
 declare -A what=(
   [accept]="Accept parsing and selection"

@@ -168,6 +168,21 @@ const FILM_COLUMNS: &str = "id, name, title, created, modified, album_id";
 const PHOTO_COLUMNS: &str =
     "id, name, legend, filename, media_type, filesize, width, height, created, modified, film_id";
 
+/// A file path as the path of a `sqlite://` URL. The Any driver parses the URL before SQLite
+/// reads it back, and a Windows path (`C:\data\pb.db`) would come back as `C/\data\pb.db`
+/// (its drive taken for a host): everything but the unreserved characters and `/` is
+/// percent-encoded, which the SQLite driver decodes.
+fn url_path(path: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    utf8_percent_encode(path, KEEP).to_string()
+}
+
 impl Db {
     /// Connects (`sqlite:path`, `sqlite::memory:`, `postgres://...`); a SQLite file and its
     /// folder are created when missing.
@@ -183,7 +198,11 @@ impl Db {
             {
                 std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
             }
-            (format!("sqlite://{path}?mode=rwc"), Kind::Sqlite, false)
+            (
+                format!("sqlite://{}?mode=rwc", url_path(path)),
+                Kind::Sqlite,
+                false,
+            )
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (url.to_owned(), Kind::Postgres, false)
         } else {
@@ -630,5 +649,22 @@ mod tests {
     fn slugs() {
         assert_eq!(super::slug("Autumn in the Park!"), "autumn-in-the-park");
         assert_eq!(super::slug("  --  "), "");
+    }
+
+    /// A database file's path reaches SQLite as it was given, through the Any driver's URL:
+    /// a Windows drive, spaces, `#` and `?` included.
+    #[test]
+    fn database_paths_survive_the_url() {
+        use std::str::FromStr;
+        for path in [
+            r"C:\Users\me\AppData\Local\Temp\pb-1\pb.db",
+            "/tmp/a b/pb#1?.db",
+            "data/pb.db",
+        ] {
+            let url = format!("sqlite://{}?mode=rwc", super::url_path(path));
+            let any = sqlx::any::AnyConnectOptions::from_str(&url).unwrap();
+            let sqlite = sqlx::sqlite::SqliteConnectOptions::try_from(&any).unwrap();
+            assert_eq!(sqlite.get_filename(), std::path::Path::new(path), "{url}");
+        }
     }
 }

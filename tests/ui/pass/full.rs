@@ -31,14 +31,21 @@ impl Root {
 
     #[expose(alias = "x.json")]
     #[status(404)]
-    fn typed(&self, year: u16, tags: Vec<String>, #[param(named)] q: Option<bool>) -> Result<String, HttpError> {
+    fn typed(
+        &self,
+        year: u16,
+        tags: Vec<String>,
+        #[param(named)] q: Option<bool>,
+    ) -> Result<String, HttpError> {
         Ok(format!("{year} {tags:?} {q:?}"))
     }
 
     #[expose]
     #[produces(json, xml, html = "thing.html")]
     fn thing(&self, req: HttpRequest) -> Negotiated<Thing> {
-        Negotiated::new(Thing { name: req.path().to_owned() })
+        Negotiated::new(Thing {
+            name: req.path().to_owned(),
+        })
     }
 
     #[expose]
@@ -108,7 +115,11 @@ struct Hooked;
 impl Hooked {
     #[dispatch]
     fn route(&self, cursor: &mut Cursor<'_>) -> Next {
-        if cursor.pop_into("x") { Next::Here } else { Next::NotFound }
+        if cursor.pop_into("x") {
+            Next::Here
+        } else {
+            Next::NotFound
+        }
     }
 
     #[expose]
@@ -117,8 +128,11 @@ impl Hooked {
     }
 }
 
-fn main() {
-    let root = Root { things: Things { one: OneThing }, hooked: Hooked };
+pub(crate) fn main() {
+    let root = Root {
+        things: Things { one: OneThing },
+        hooked: Hooked,
+    };
     assert_eq!(root.private(), 1);
     let app = App::new(root).unwrap();
     assert!(app.tree().handlers().count() > 8);

@@ -14,6 +14,6 @@ impl<T: std::fmt::Display + Send + Sync + 'static> Echo<T> {
     }
 }
 
-fn main() {
+pub(crate) fn main() {
     let _ = App::new(Echo { value: 5u8 }).unwrap();
 }

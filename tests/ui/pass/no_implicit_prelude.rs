@@ -13,7 +13,10 @@ mod tree {
     #[controller]
     impl Root {
         #[expose]
-        fn index(&self, name: ::std::option::Option<::std::string::String>) -> ::std::string::String {
+        fn index(
+            &self,
+            name: ::std::option::Option<::std::string::String>,
+        ) -> ::std::string::String {
             ::std::format!("{:?}", name)
         }
 
@@ -64,7 +67,7 @@ mod tree {
     }
 }
 
-fn main() {
+pub(crate) fn main() {
     let _ = ::drupe::App::new(tree::Root);
     let _ = ::drupe::App::new(tree::Res);
     let _ = ::drupe::App::new(tree::WithFields {
