@@ -247,3 +247,8 @@ pub mod __private {
         crate::represent::finish(out, req, set)
     }
 }
+
+/// The README's example, compiled with the doctests so that it stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
