@@ -267,17 +267,10 @@ impl DeleteAlbum {
         invalidate: Invalidate,
     ) -> Result<HttpResponse, HttpError> {
         check_csrf(&req, csrf.as_deref())?;
-        match self.0.db.delete_album(album_id).await? {
-            Some(files) => {
-                self.0.forget_files(files).await;
-                invalidate_album(
-                    &invalidate,
-                    album_id,
-                    self.0.pages_to_invalidate().await + 1,
-                );
-                Ok(see_other("/"))
-            }
-            None => Err(no_album(album_id)),
+        if self.0.delete_album(album_id, &invalidate).await? {
+            Ok(see_other("/"))
+        } else {
+            Err(no_album(album_id))
         }
     }
 }

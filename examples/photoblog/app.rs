@@ -146,6 +146,21 @@ impl Shared {
             .map_err(|e| HttpError::internal(format!("reading {filename}: {e}")))
     }
 
+    /// Deletes an album with its films and photos, forgets the files no other row uses and
+    /// invalidates what showed the album; `false` when there was no such album.
+    pub(crate) async fn delete_album(
+        &self,
+        id: i64,
+        invalidate: &drupe::cache::Invalidate,
+    ) -> Result<bool, DbError> {
+        let Some(files) = self.db.delete_album(id).await? else {
+            return Ok(false);
+        };
+        self.forget_files(files).await;
+        services::invalidate_album(invalidate, id, self.pages_to_invalidate().await + 1);
+        Ok(true)
+    }
+
     /// Removes files no photo refers to any more. Called after the write that released them:
     /// when the database cannot tell whether a file is still in use, the file is kept (and
     /// logged) rather than the request failed; a later start-up's sweep removes it if no

@@ -216,17 +216,10 @@ impl AlbumResource {
     #[produces(none)]
     #[status(404)]
     async fn delete(&self, album_id: i64, invalidate: Invalidate) -> Result<NoContent, HttpError> {
-        match self.0.db.delete_album(album_id).await? {
-            Some(files) => {
-                self.0.forget_files(files).await;
-                invalidate_album(
-                    &invalidate,
-                    album_id,
-                    self.0.pages_to_invalidate().await + 1,
-                );
-                Ok(NoContent)
-            }
-            None => Err(no_album(album_id)),
+        if self.0.delete_album(album_id, &invalidate).await? {
+            Ok(NoContent)
+        } else {
+            Err(no_album(album_id))
         }
     }
 }
