@@ -15,6 +15,9 @@ pub struct Stored {
     pub(crate) body: Bytes,
     pub(crate) stored_at: SystemTime,
     pub(crate) expires_at: SystemTime,
+    /// The tags its handler gave it ([`super::Tags`]), for [`super::Invalidate::tag`]. A
+    /// backend indexes them when storing; they are not part of the encoded form.
+    pub(crate) tags: Box<[String]>,
 }
 
 /// Headers a cache neither stores nor replays.
@@ -53,7 +56,19 @@ impl Stored {
             body,
             stored_at: now,
             expires_at: now.checked_add(lifetime).unwrap_or(now),
+            tags: Box::default(),
         }
+    }
+
+    /// The same response, carrying `tags`.
+    pub(crate) fn with_tags(mut self, tags: Vec<String>) -> Self {
+        self.tags = tags.into_boxed_slice();
+        self
+    }
+
+    /// Whether its handler tagged it `tag`.
+    pub(crate) fn has_tag(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t == tag)
     }
 
     /// A stored response fresh for ten minutes (benchmarks and tests of backends).
@@ -76,6 +91,7 @@ impl Stored {
                 .iter()
                 .map(|(n, v)| n.as_str().len() + v.len() + 16)
                 .sum::<usize>()
+            + self.tags.iter().map(|t| t.len() + 24).sum::<usize>()
             + 64
     }
 
@@ -173,7 +189,24 @@ impl Stored {
             body: data.slice(at..),
             stored_at,
             expires_at,
+            tags: Box::default(),
         })
+    }
+}
+
+/// Whether the absolute `uri` lies under `prefix` (an absolute URI too), segment by
+/// segment: `http://h/album/7` covers itself, `http://h/album/7/photos` and
+/// `http://h/album/7?page=2`, never `http://h/album/70`. A prefix that ends with `/` covers
+/// what starts with it.
+pub(crate) fn under_prefix(uri: &str, prefix: &str) -> bool {
+    match uri.strip_prefix(prefix) {
+        Some(rest) => {
+            rest.is_empty()
+                || prefix.ends_with('/')
+                || rest.starts_with('/')
+                || rest.starts_with('?')
+        }
+        None => false,
     }
 }
 
@@ -245,6 +278,29 @@ pub(crate) fn etag_of(body: &[u8]) -> HeaderValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefixes_cover_whole_segments() {
+        let p = "http://h/album/7";
+        for uri in [
+            p,
+            "http://h/album/7/",
+            "http://h/album/7/photos",
+            "http://h/album/7?page=2",
+        ] {
+            assert!(under_prefix(uri, p), "{uri}");
+        }
+        for uri in [
+            "http://h/album/70",
+            "http://h/album/",
+            "http://h/album/7x",
+            "http://g/album/7",
+        ] {
+            assert!(!under_prefix(uri, p), "{uri}");
+        }
+        assert!(under_prefix("http://h/album/70", "http://h/album/"));
+        assert!(under_prefix("http://h/", "http://h/"));
+    }
 
     #[test]
     fn encoding_round_trips() {

@@ -13,8 +13,9 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use tokio::sync::watch;
 
+use super::Target;
 use super::entry::{self, Stored};
-use super::invalidate::PendingInvalidations;
+use super::invalidate::{PendingInvalidations, ResponseTags};
 use super::policy::{self, Credentials};
 use super::respond::{hit_response, not_modified};
 use super::state::{LoadState, LoaderSlot, RequestState};
@@ -216,14 +217,14 @@ impl Tool for Caching {
         // handler asked for.
         let mut to_invalidate = Vec::new();
         if success && cfg.invalidating.iter().any(|m| m == req.method().as_str()) {
-            to_invalidate.push(state.uri.clone());
+            to_invalidate.push(Target::Uri(state.uri.clone()));
             let base = ex.base_url();
             for h in [header::LOCATION, header::CONTENT_LOCATION] {
                 if let Some(loc) = res.headers().get(&h).and_then(|v| v.to_str().ok()) {
                     let abs = crate::http::url::absolute(req, ex.behind_proxy, loc);
                     // Only URIs of this origin (RFC 9111 §4.4).
                     if abs.starts_with(&base) {
-                        to_invalidate.push(abs);
+                        to_invalidate.push(Target::Uri(abs));
                     }
                 }
             }
@@ -247,12 +248,12 @@ impl Tool for Caching {
     }
 }
 
-/// Invalidates `uris` together, waiting `deadline` at most: each one unfinished by then
+/// Invalidates `targets` together, waiting `deadline` at most: each one unfinished by then
 /// counts as a backend failure (its entries may outlive the change).
-async fn invalidate_all(inner: &Inner, mut uris: Vec<String>, deadline: Duration) {
-    uris.sort_unstable();
-    uris.dedup();
-    let mut pending: FuturesUnordered<_> = uris.iter().map(|u| inner.invalidate(u)).collect();
+async fn invalidate_all(inner: &Inner, mut targets: Vec<Target>, deadline: Duration) {
+    targets.sort_unstable();
+    targets.dedup();
+    let mut pending: FuturesUnordered<_> = targets.iter().map(|t| inner.invalidate(t)).collect();
     let until = tokio::time::Instant::now() + deadline;
     while let Ok(Some(_)) = tokio::time::timeout_at(until, pending.next()).await {}
     if !pending.is_empty() {
@@ -325,13 +326,17 @@ async fn store(
     let lifetime = response.lifetime.unwrap_or_else(|| cfg.default_lifetime());
     let vary: Arc<[String]> = vary.unwrap_or_default().into();
     if lifetime > Duration::ZERO {
-        let stored = Arc::new(Stored::new(
-            res.status().as_u16(),
-            res.headers(),
-            bytes.clone(),
-            now,
-            lifetime,
-        ));
+        let tags = req.extensions_mut().remove::<ResponseTags>();
+        let stored = Arc::new(
+            Stored::new(
+                res.status().as_u16(),
+                res.headers(),
+                bytes.clone(),
+                now,
+                lifetime,
+            )
+            .with_tags(tags.map(|t| t.0).unwrap_or_default()),
+        );
         let variant = entry::variant_key(&vary, req.headers());
         match inner
             .backend

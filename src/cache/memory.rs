@@ -161,6 +161,25 @@ impl Memory {
     pub fn max_bytes(&self) -> u64 {
         self.max_bytes
     }
+
+    /// Removes the URIs `matches` picks; whether there were any. A walk over every stored
+    /// URI: invalidations are writes, rarer than the lookups an index would slow down.
+    async fn remove_where(
+        &self,
+        matches: impl Fn(&str, &UriRecord) -> bool,
+    ) -> Result<bool, BackendError> {
+        let picked: Vec<Arc<String>> = self
+            .cache
+            .iter()
+            .filter(|(uri, rec)| matches(uri, rec))
+            .map(|(uri, _)| uri)
+            .collect();
+        let mut found = false;
+        for uri in picked {
+            found |= self.cache.remove(uri.as_str()).await.is_some();
+        }
+        Ok(found)
+    }
 }
 
 impl Backend for Memory {
@@ -227,6 +246,19 @@ impl Backend for Memory {
 
     fn invalidate<'a>(&'a self, uri: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
         Box::pin(async move { Ok(self.cache.remove(uri).await.is_some()) })
+    }
+
+    fn invalidate_prefix<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(self.remove_where(move |uri, _| super::entry::under_prefix(uri, prefix)))
+    }
+
+    fn invalidate_tag<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(
+            self.remove_where(move |_, rec| rec.variants().by_key.values().any(|s| s.has_tag(tag))),
+        )
     }
 
     fn clear(&self) -> BoxFuture<'_, Result<(), BackendError>> {

@@ -3,19 +3,20 @@
 //! This module owns the `caching` tool ([`Caching`]), its per-path settings
 //! ([`CachingConfig`]), the [`Backend`] trait with its in-process ([`Memory`], moka) and Redis
 //! (feature `redis`) implementations, the stored response and its keys, and the
-//! [`Invalidate`] extractor handlers use to drop other URIs.
+//! [`Invalidate`] and [`Tags`] extractors handlers use to drop other URIs (by URI, by prefix,
+//! by tag).
 //!
 //! Its rooms: `config` (the settings), `hooks` (the tool's before and after hooks), `policy`
 //! (who may be served and store what), `state` (what a request carries between the hooks,
 //! and the stampede loaders), `respond` (hits and 304s),
-//! `invalidate` (the extractor), `control` (reading `Cache-Control` and validators), `entry`
+//! `invalidate` (the extractors), `control` (reading `Cache-Control` and validators), `entry`
 //! (the stored response and its keys), `memory` and `redis` (the backends).
 //!
-//! What it does, per reference B4:
+//! What it does (RFC 9111, as a shared cache):
 //! - lookups only for `GET` and `HEAD`; a successful `POST`, `PUT`, `PATCH` or `DELETE`
 //!   invalidates every variant of its URI and of the `Location`/`Content-Location` it returns
-//!   (and of the URIs its handler named with [`Invalidate`]), all together, delaying the
-//!   response by `invalidate_timeout` (2 s) at most;
+//!   (and what its handler named with [`Invalidate`]: URIs, prefixes, tags given with
+//!   [`Tags`]), all together, delaying the response by `invalidate_timeout` (2 s) at most;
 //! - key: the absolute URI, plus the request's values of the headers the stored response's
 //!   `Vary` names, paired with their names; `Vary: *` is never stored;
 //! - stored: 200, 203, 204, 300, 301, 308, 404, 410 — never 5xx, `Set-Cookie`, `private`,
@@ -79,7 +80,7 @@ mod state;
 pub use crate::tools::CacheOutcome;
 pub use config::CachingConfig;
 pub use entry::Stored;
-pub use invalidate::Invalidate;
+pub use invalidate::{Invalidate, Tags};
 pub use memory::Memory;
 #[cfg(feature = "redis")]
 pub use redis::Redis;
@@ -135,6 +136,26 @@ pub trait Backend: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<bool, BackendError>>;
     /// Removes every variant of `uri`; `true` if something was stored.
     fn invalidate<'a>(&'a self, uri: &'a str) -> BoxFuture<'a, Result<bool, BackendError>>;
+    /// Removes every variant of every URI under the absolute `prefix`, segment by segment
+    /// (`http://h/album/7` covers `http://h/album/7/photos` and `http://h/album/7?page=2`,
+    /// not `http://h/album/70`); `true` if something was stored.
+    ///
+    /// The default clears the whole cache: never stale, only slower to fill again. [`Memory`]
+    /// and Redis remove exactly what lies under the prefix.
+    fn invalidate_prefix<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        let _ = prefix;
+        Box::pin(async move { self.clear().await.map(|()| true) })
+    }
+    /// Removes every URI one of whose stored responses was tagged `tag` (see [`Tags`]);
+    /// `true` if something was stored. The default clears the whole cache, as for
+    /// [`Backend::invalidate_prefix`].
+    fn invalidate_tag<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
+        let _ = tag;
+        Box::pin(async move { self.clear().await.map(|()| true) })
+    }
     /// Removes everything.
     fn clear(&self) -> BoxFuture<'_, Result<(), BackendError>>;
     /// Sizes.
@@ -152,7 +173,7 @@ pub struct CacheStats {
     pub stores: u64,
     /// Requests that did not use the cache.
     pub bypasses: u64,
-    /// URIs invalidated.
+    /// Invalidations done (of a URI, a prefix or a tag).
     pub invalidations: u64,
     /// Backend failures (each a pass-through).
     pub backend_errors: u64,
@@ -241,7 +262,20 @@ impl Caching {
 
     /// Invalidates every variant of the absolute `uri` (`http://host/path?query`).
     pub async fn invalidate(&self, uri: &str) -> Result<bool, BackendError> {
-        self.inner.invalidate(uri).await
+        self.inner.invalidate(&Target::Uri(uri.to_owned())).await
+    }
+
+    /// Invalidates every URI under the absolute `prefix` (`http://host/album/7` covers
+    /// `http://host/album/7/photos`, not `http://host/album/70`).
+    pub async fn invalidate_prefix(&self, prefix: &str) -> Result<bool, BackendError> {
+        self.inner
+            .invalidate(&Target::Prefix(prefix.to_owned()))
+            .await
+    }
+
+    /// Invalidates every URI whose stored response was tagged `tag` with [`Tags`].
+    pub async fn invalidate_tag(&self, tag: &str) -> Result<bool, BackendError> {
+        self.inner.invalidate(&Target::Tag(tag.to_owned())).await
     }
 
     /// Removes everything.
@@ -264,8 +298,13 @@ impl Inner {
         }
     }
 
-    async fn invalidate(&self, uri: &str) -> Result<bool, BackendError> {
-        match self.backend.invalidate(uri).await {
+    async fn invalidate(&self, target: &Target) -> Result<bool, BackendError> {
+        let done = match target {
+            Target::Uri(uri) => self.backend.invalidate(uri).await,
+            Target::Prefix(prefix) => self.backend.invalidate_prefix(prefix).await,
+            Target::Tag(tag) => self.backend.invalidate_tag(tag).await,
+        };
+        match done {
             Ok(found) => {
                 self.succeeded();
                 self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
@@ -277,6 +316,17 @@ impl Inner {
             }
         }
     }
+}
+
+/// What an invalidation removes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Target {
+    /// Every variant of one absolute URI.
+    Uri(String),
+    /// Every URI under an absolute prefix.
+    Prefix(String),
+    /// Every URI whose stored response carries a tag.
+    Tag(String),
 }
 
 /// The variant key of a request's `headers` for a response's `vary` names.

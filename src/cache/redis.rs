@@ -7,6 +7,10 @@
 //! none keeps a copy. Each command has a short timeout; the tool treats a failure as a miss
 //! (pass-through), never as an error for the client.
 //!
+//! For invalidation by prefix and by tag, `<prefix>uris` is a sorted set of the stored URIs
+//! (one score, so a prefix is a lexicographic range) and `<prefix>tag:<tag>` the set of URIs
+//! whose responses carry the tag; invalidating either is one Lua script too.
+//!
 //! Nothing lives forever in a shared Redis: a store (a Lua script, atomic) drops from
 //! `keys:` the variants that have expired, keeps at most `max_variants` (dropping those
 //! closest to expiry), and gives `vary:` and `keys:` the TTL of the longest-lived variant
@@ -43,15 +47,56 @@ fn err(e: redis::RedisError) -> BackendError {
     BackendError(e.to_string())
 }
 
-const INVALIDATE: &str = r"
-local keys = redis.call('SMEMBERS', KEYS[1])
-for _, k in ipairs(keys) do redis.call('DEL', k) end
-redis.call('DEL', KEYS[1], KEYS[2])
-return #keys
+/// Removes one URI's variants and indexes: a Lua function the invalidating scripts share.
+/// `P` is the key prefix, `INDEX` the key of the sorted set of stored URIs.
+const REMOVE: &str = r"
+local P, INDEX = ARGV[1], KEYS[1]
+local function remove(u)
+  local index = P .. 'keys:' .. u
+  local keys = redis.call('SMEMBERS', index)
+  for _, k in ipairs(keys) do redis.call('DEL', k) end
+  redis.call('DEL', index, P .. 'vary:' .. u)
+  redis.call('ZREM', INDEX, u)
+  return #keys
+end
 ";
 
-/// Stores a variant. KEYS: the variant, `vary:`, `keys:`; ARGV: the encoded response, its TTL
-/// in ms, the Vary names, the most variants kept. Returns how many the URI keeps.
+/// One URI. KEYS: the index; ARGV: the key prefix, the URI.
+const INVALIDATE: &str = r"
+return remove(ARGV[2])
+";
+
+/// Every URI under a prefix, segment by segment (the rule of `entry::under_prefix`): the
+/// index is a sorted set of score 0, so the URIs that start with the prefix are one
+/// lexicographic range (no byte 255 in UTF-8). KEYS: the index; ARGV: the key prefix, the
+/// URI prefix.
+const INVALIDATE_PREFIX: &str = r"
+local p, found = ARGV[2], 0
+for _, u in ipairs(redis.call('ZRANGEBYLEX', INDEX, '[' .. p, '[' .. p .. '\255')) do
+  local c = string.sub(u, #p + 1, #p + 1)
+  if c == '' or c == '/' or c == '?' or string.sub(p, -1) == '/' then
+    found = found + remove(u)
+  end
+end
+return found
+";
+
+/// Every URI of a tag. KEYS: the index, the tag's set of URIs; ARGV: the key prefix.
+const INVALIDATE_TAG: &str = r"
+local found = 0
+for _, u in ipairs(redis.call('SMEMBERS', KEYS[2])) do found = found + remove(u) end
+redis.call('DEL', KEYS[2])
+return found
+";
+
+/// Stores a variant. KEYS: the variant, `vary:`, `keys:`, the index of URIs, then the sets of
+/// the response's tags; ARGV: the encoded response, its TTL in ms, the Vary names, the most
+/// variants kept, the URI, the key prefix. Returns how many variants the URI keeps.
+///
+/// The index and the tag sets would only grow as URIs expire by themselves: each lives as
+/// long as the longest-lived URI it holds, and each store samples two indexed URIs and drops those
+/// whose entries are gone (as Redis samples keys to expire them), which keeps the index near
+/// the number of URIs stored.
 const STORE: &str = r"
 local var, vary, index = KEYS[1], KEYS[2], KEYS[3]
 local names, max = ARGV[3], tonumber(ARGV[4])
@@ -86,6 +131,15 @@ local longest = tonumber(ARGV[2])
 if #others > 0 then longest = math.max(longest, others[#others][2]) end
 redis.call('SET', vary, names, 'PX', longest)
 redis.call('PEXPIRE', index, longest)
+local uri, P = ARGV[5], ARGV[6]
+for _, u in ipairs(redis.call('ZRANDMEMBER', KEYS[4], 2)) do
+  if redis.call('EXISTS', P .. 'vary:' .. u) == 0 then redis.call('ZREM', KEYS[4], u) end
+end
+redis.call('ZADD', KEYS[4], 0, uri)
+for i = 4, #KEYS do
+  if i > 4 then redis.call('SADD', KEYS[i], uri) end
+  if redis.call('PTTL', KEYS[i]) < longest then redis.call('PEXPIRE', KEYS[i], longest) end
+end
 return #others + 1 - math.max(excess, 0)
 ";
 
@@ -93,11 +147,15 @@ return #others + 1 - math.max(excess, 0)
 struct Scripts {
     store: redis::Script,
     invalidate: redis::Script,
+    invalidate_prefix: redis::Script,
+    invalidate_tag: redis::Script,
 }
 
 static SCRIPTS: std::sync::LazyLock<Scripts> = std::sync::LazyLock::new(|| Scripts {
     store: redis::Script::new(STORE),
-    invalidate: redis::Script::new(INVALIDATE),
+    invalidate: redis::Script::new(&format!("{REMOVE}{INVALIDATE}")),
+    invalidate_prefix: redis::Script::new(&format!("{REMOVE}{INVALIDATE_PREFIX}")),
+    invalidate_tag: redis::Script::new(&format!("{REMOVE}{INVALIDATE_TAG}")),
 });
 
 /// Keys `clear` asks `SCAN` for, and unlinks, at a time.
@@ -135,6 +193,32 @@ impl Redis {
     }
     fn var_key(&self, uri: &str, variant: &str) -> String {
         format!("{}var:{uri}\u{0}{variant}", self.prefix)
+    }
+    fn index_key(&self) -> String {
+        format!("{}uris", self.prefix)
+    }
+    fn tag_key(&self, tag: &str) -> String {
+        format!("{}tag:{tag}", self.prefix)
+    }
+
+    /// Runs one of the invalidating scripts with the index as its first key.
+    async fn remove(
+        &self,
+        script: &redis::Script,
+        key: Option<String>,
+        arg: Option<&str>,
+    ) -> Result<bool, BackendError> {
+        let mut c = self.conn.clone();
+        let mut call = script.key(self.index_key());
+        if let Some(k) = key {
+            call.key(k);
+        }
+        call.arg(&self.prefix);
+        if let Some(a) = arg {
+            call.arg(a);
+        }
+        let n: i64 = call.invoke_async(&mut c).await.map_err(err)?;
+        Ok(n > 0)
     }
 }
 
@@ -190,15 +274,20 @@ impl Backend for Redis {
             // `Stored::new` clamps lifetimes to 2^31 s: the milliseconds fit.
             let ttl = u64::try_from(ttl).unwrap_or(u64::MAX).max(1);
             let mut c = self.conn.clone();
-            let _kept: i64 = SCRIPTS
-                .store
-                .key(self.var_key(uri, &variant))
-                .key(self.vary_key(uri))
+            let mut call = SCRIPTS.store.key(self.var_key(uri, &variant));
+            call.key(self.vary_key(uri))
                 .key(self.keys_key(uri))
+                .key(self.index_key());
+            for tag in &entry.tags {
+                call.key(self.tag_key(tag));
+            }
+            let _kept: i64 = call
                 .arg(entry.encode())
                 .arg(ttl)
                 .arg(vary.join("\n"))
                 .arg(max_variants.max(1))
+                .arg(uri)
+                .arg(&self.prefix)
                 .invoke_async(&mut c)
                 .await
                 .map_err(err)?;
@@ -207,17 +296,18 @@ impl Backend for Redis {
     }
 
     fn invalidate<'a>(&'a self, uri: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
-        Box::pin(async move {
-            let mut c = self.conn.clone();
-            let n: i64 = SCRIPTS
-                .invalidate
-                .key(self.keys_key(uri))
-                .key(self.vary_key(uri))
-                .invoke_async(&mut c)
-                .await
-                .map_err(err)?;
-            Ok(n > 0)
-        })
+        Box::pin(self.remove(&SCRIPTS.invalidate, None, Some(uri)))
+    }
+
+    fn invalidate_prefix<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(self.remove(&SCRIPTS.invalidate_prefix, None, Some(prefix)))
+    }
+
+    fn invalidate_tag<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(self.remove(&SCRIPTS.invalidate_tag, Some(self.tag_key(tag)), None))
     }
 
     fn clear(&self) -> BoxFuture<'_, Result<(), BackendError>> {
@@ -343,6 +433,17 @@ impl Backend for Lazy {
 
     fn invalidate<'a>(&'a self, uri: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
         Box::pin(async move { self.get().await?.invalidate(uri).await })
+    }
+
+    fn invalidate_prefix<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(async move { self.get().await?.invalidate_prefix(prefix).await })
+    }
+
+    fn invalidate_tag<'a>(&'a self, tag: &'a str) -> BoxFuture<'a, Result<bool, BackendError>> {
+        Box::pin(async move { self.get().await?.invalidate_tag(tag).await })
     }
 
     fn clear(&self) -> BoxFuture<'_, Result<(), BackendError>> {

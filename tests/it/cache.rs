@@ -1,4 +1,4 @@
-//! The output cache: reference A4 as amended by B4, against handlers that count their calls.
+//! The output cache (RFC 9111 as a shared cache), against handlers that count their calls.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,6 +13,7 @@ use serde_json::json;
 mod invalidation;
 mod limits;
 mod stampede;
+mod tags;
 mod variants;
 
 #[derive(Default)]

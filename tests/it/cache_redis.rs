@@ -240,14 +240,16 @@ async fn nothing_the_cache_writes_to_redis_lives_forever() {
     varied(&c, "2", "MISS").await;
     varied(&c, "1", "MISS").await;
     let all = keys(&mut r, &format!("{PREFIX}*")).await;
-    assert_eq!(all.len(), 4, "{all:?}");
+    // Two variants, `vary:`, `keys:`, and the index of URIs (for invalidation by prefix).
+    assert_eq!(all.len(), 5, "{all:?}");
+    let uris_ttl = pttl(&mut r, &format!("{PREFIX}uris")).await;
     // The index outlives the longest variant it indexes (read first, it is no younger).
     let (vary_ttl, index_ttl) = (pttl(&mut r, &vary).await, pttl(&mut r, &index).await);
     let longest = pttl(&mut r, &format!("{PREFIX}var:{uri}\0x-v:2\n")).await;
     assert!(longest > 1000 && longest <= 2000, "{longest}");
     assert!(
-        vary_ttl >= longest && index_ttl >= longest,
-        "{vary_ttl} {index_ttl} {longest}"
+        vary_ttl >= longest && index_ttl >= longest && uris_ttl >= longest,
+        "{vary_ttl} {index_ttl} {uris_ttl} {longest}"
     );
     // A store removes what has expired from the index.
     actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
@@ -265,8 +267,9 @@ async fn nothing_the_cache_writes_to_redis_lives_forever() {
         "redis_forever",
         "two variants of a URI stored in Redis, then left to expire",
         &format!(
-            "vary: and keys: expire with the longest variant (PTTL {vary_ttl} and {index_ttl} \
-             ms, the variant {longest} ms); nothing left once it expired"
+            "vary:, keys: and the index of URIs expire with the longest variant (PTTL \
+             {vary_ttl}, {index_ttl} and {uris_ttl} ms, the variant {longest} ms); nothing left \
+             once it expired"
         ),
     );
 }
