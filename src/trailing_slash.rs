@@ -48,6 +48,21 @@ impl Tool for TrailingSlash {
         60
     }
 
+    fn responses(&self, cfg: &TrailingSlashConfig, method: &str) -> Vec<(u16, &'static str)> {
+        if !cfg.missing && !cfg.extra {
+            return Vec::new();
+        }
+        let safe = matches!(method, "GET" | "HEAD");
+        let status = cfg
+            .status
+            .filter(|s| (300..400).contains(s))
+            .unwrap_or(if safe { 301 } else { 308 });
+        vec![(
+            status,
+            "The path's trailing slash differs from the handler's: `Location` is the canonical URL",
+        )]
+    }
+
     fn before_handler<'a>(&'a self, cfg: &'a TrailingSlashConfig, ex: &'a Exchange) -> Before<'a> {
         let req = ex.request();
         let path = req.path();

@@ -131,9 +131,10 @@ impl AtomEntry for User {
 
 /// What a client sends to create or replace a user.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(rename = "user")]
+#[serde(rename = "user", deny_unknown_fields)]
 pub(crate) struct UserIn {
-    /// The name, 1 to 200 characters.
+    /// The name, 1 to 200 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: String,
 }
 

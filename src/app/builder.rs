@@ -152,6 +152,7 @@ impl AppBuilder {
             let mut build = Build {
                 tree: &tree,
                 config: &config,
+                settings: &settings,
                 tool: t.name(),
                 on_somewhere: settings.any_active(t.name()),
                 claimed: &mut claimed,

@@ -75,6 +75,17 @@ impl Tool for Caching {
         self.build(build)
     }
 
+    fn responses(&self, _: &CachingConfig, method: &str) -> Vec<(u16, &'static str)> {
+        match method {
+            "GET" | "HEAD" => vec![(
+                304,
+                "Not modified: the request's If-None-Match or If-Modified-Since matches the \
+                 stored response",
+            )],
+            _ => Vec::new(),
+        }
+    }
+
     fn before_handler<'a>(&'a self, cfg: &'a CachingConfig, ex: &'a Exchange) -> Before<'a> {
         let req = ex.request();
         let method = req.method();

@@ -174,7 +174,7 @@ impl Coverage {
                         .into_iter()
                         .map(str::to_owned)
                         .collect(),
-                    declared_statuses: h.documented_statuses(tree),
+                    declared_statuses: h.documented_statuses(),
                     methods,
                 }
             })

@@ -281,27 +281,27 @@ impl HandlerInfo {
     }
 
     /// Every status the handler can answer with, as documented: its success, its declared
-    /// statuses, and those drupe answers for it (400/404/405/406/413/415).
-    pub fn documented_statuses(&self, tree: &Tree) -> Vec<u16> {
-        statuses(self, &layout(tree, self), &self.operation_doc())
+    /// statuses, and those drupe answers for it (400/404/405/406/408/413/415).
+    pub fn documented_statuses(&self) -> Vec<u16> {
+        statuses(self, &self.operation_doc())
     }
 }
 
-pub(crate) fn statuses(h: &HandlerInfo, lay: &Layout, doc: &OperationDoc) -> Vec<u16> {
-    let mut s = vec![doc.status];
-    if !lay.in_path.is_empty() || !lay.in_query.is_empty() || doc.body.is_some() {
-        s.push(400);
-    }
-    if !lay.in_path.is_empty() {
-        s.push(404);
-    }
+pub(crate) fn statuses(h: &HandlerInfo, doc: &OperationDoc) -> Vec<u16> {
+    // Any request may be malformed (a repeated parameter, too many fields, a bad header) or
+    // name a parameter the handler does not take (a 404, as CherryPy answers it).
+    let mut s = vec![doc.status, 400, 404];
     if h.method().is_some() {
         s.push(405);
     }
     if !h.produces().is_empty() {
         s.push(406);
     }
-    if doc.body.is_some() || h.params().iter().any(ParamSpec::is_upload) {
+    let sends_body = h
+        .method()
+        .is_some_and(|m| matches!(m.as_str(), "POST" | "PUT" | "PATCH"));
+    if doc.body.is_some() || h.reads_body() || sends_body {
+        s.push(408);
         s.push(413);
         s.push(415);
     }

@@ -154,7 +154,18 @@ impl UnexpectedParameters {
 /// Names for a message: the first [`LISTED`] of them, then how many more (a form of a
 /// thousand unknown fields gets a message, not a page of names).
 fn listed(names: &[&str]) -> String {
-    let mut list = names[..names.len().min(LISTED)].join(", ");
+    // An empty name (`?=x`) would leave the message ending in nothing.
+    let shown: Vec<&str> = names[..names.len().min(LISTED)]
+        .iter()
+        .map(|n| {
+            if n.is_empty() {
+                "\"\" (an empty name)"
+            } else {
+                n
+            }
+        })
+        .collect();
+    let mut list = shown.join(", ");
     if names.len() > LISTED {
         use std::fmt::Write;
         let _ = write!(list, " and {} more", names.len() - LISTED);

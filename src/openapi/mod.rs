@@ -27,11 +27,22 @@ mod page;
 
 pub use crate::dispatch::doc::{NoSchemaOf, OperationDoc, Probe, SchemaEntry, SchemaOf};
 
-use operation::{operation, problem_schema};
+use operation::{add_tool_responses, operation, problem_schema};
 use page::docs_page;
 
-/// The OpenAPI document of `tree`.
+/// The OpenAPI document of `tree`, with what its handlers and the dispatcher answer (the
+/// application's document also lists what its tools answer).
 pub fn document(tree: &Tree, title: &str, version: &str) -> OpenApi {
+    document_with(tree, title, version, &|_, _| Vec::new())
+}
+
+/// The document, with `tool_responses(path, method)` added to each operation.
+fn document_with(
+    tree: &Tree,
+    title: &str,
+    version: &str,
+    tool_responses: &dyn Fn(&str, &str) -> Vec<(u16, &'static str)>,
+) -> OpenApi {
     let mut components: BTreeMap<String, RefOr<Schema>> = BTreeMap::new();
     components.insert("Problem".to_owned(), problem_schema());
     let mut paths: BTreeMap<String, PathItem> = BTreeMap::new();
@@ -49,6 +60,12 @@ pub fn document(tree: &Tree, title: &str, version: &str) -> OpenApi {
             if h.method().is_none() && m == HttpMethod::Post {
                 op.operation_id = op.operation_id.map(|id| id.replacen("get", "post", 1));
             }
+            let method = if m == HttpMethod::Post {
+                "POST"
+            } else {
+                h.method().map_or("GET", |x| x.as_str())
+            };
+            add_tool_responses(&mut op, &tool_responses(&lay.path, method));
             item.merge_operations(PathItem::new(m, op));
         }
     }
@@ -156,7 +173,9 @@ impl Tool for ApiDocs {
         } else {
             Access::Operator
         };
-        let doc = document(build.tree(), &g.title, &g.version);
+        let doc = document_with(build.tree(), &g.title, &g.version, &|path, method| {
+            build.tool_responses(path, method)
+        });
         let json = bytes::Bytes::from(to_json(&doc));
         let html = bytes::Bytes::from(docs_page(&doc, &g.path));
         build.endpoint(g.path, access, move |_req, _payload| {

@@ -8,7 +8,7 @@ use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{ContentBuilder, RefOr, Required, Schema};
 
-use crate::dispatch::doc::{Layout, SchemaEntry, Success, statuses};
+use crate::dispatch::doc::{Layout, OperationDoc, SchemaEntry, Success, statuses};
 use crate::dispatch::param::{ParamSchema, ParamSpec};
 use crate::dispatch::tree::HandlerInfo;
 
@@ -92,6 +92,8 @@ fn error_response(description: &str) -> utoipa::openapi::Response {
         .build()
 }
 
+/// The operation of handler `h` at its place `lay` in the tree; the schemas it names are
+/// added to `components`.
 pub(super) fn operation(
     h: &HandlerInfo,
     lay: &Layout,
@@ -105,6 +107,62 @@ pub(super) fn operation(
         }
         Some(e.schema.clone())
     };
+    let mut op = header(h, lay);
+    for p in parameters(h, lay, &doc) {
+        op = op.parameter(p);
+    }
+    if let Some(body) = request_body(h, lay, &doc, &mut add) {
+        op = op.request_body(Some(body));
+    }
+    op = op.response(doc.status.to_string(), success(h, &doc, &mut add));
+    for s in statuses(h, &doc) {
+        if s != doc.status {
+            op = op.response(s.to_string(), other_response(s, describe(s)));
+        }
+    }
+    op.build()
+}
+
+/// Adds what the tools on the operation's path may answer themselves, unless the handler
+/// documents the status already.
+pub(super) fn add_tool_responses(op: &mut Operation, responses: &[(u16, &'static str)]) {
+    for &(status, what) in responses {
+        op.responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| RefOr::T(other_response(status, what)));
+    }
+}
+
+/// What a status other than the success means, said once for every operation.
+fn describe(status: u16) -> &'static str {
+    match status {
+        400 => "A parameter, a header or the body is malformed, or there are too many fields",
+        404 => {
+            "Nothing answers this path, the query names a parameter the handler does not \
+                take, or the handler found nothing"
+        }
+        405 => "The resource does not answer this method (see `Allow`)",
+        406 => "None of the produced media types is acceptable",
+        408 => "The body did not arrive in time",
+        413 => "The body, or its number of fields, is larger than the limit",
+        415 => "The body's media type is not supported",
+        other => crate::http::reason(other),
+    }
+}
+
+/// A response other than the success: an error with its negotiated bodies, or a body-less
+/// answer (a redirect, a 304).
+fn other_response(status: u16, what: &str) -> utoipa::openapi::Response {
+    if status >= 400 {
+        error_response(what)
+    } else {
+        ResponseBuilder::new().description(what).build()
+    }
+}
+
+/// Summary, description, operation id and tag.
+fn header(h: &HandlerInfo, lay: &Layout) -> OperationBuilder {
     let (summary, description) = match h.doc().split_once("\n\n") {
         Some((a, b)) => (a.replace('\n', " "), Some(b.to_owned())),
         None if h.doc().is_empty() => (h.name().replace('_', " "), None),
@@ -123,14 +181,38 @@ pub(super) fn operation(
         .find(|s| !s.is_empty() && !s.starts_with('{'))
         .unwrap_or("root")
         .to_owned();
-    let mut op = OperationBuilder::new()
+    OperationBuilder::new()
         .summary(Some(summary))
         .description(description)
         .operation_id(Some(op_id))
-        .tag(tag);
+        .tag(tag)
+}
+
+/// For POST, PUT and PATCH, named values come from the form body (CherryPy's body
+/// parameters); for other methods, from the query string.
+fn form_fields<'a>(
+    h: &HandlerInfo,
+    lay: &'a Layout,
+    doc: &OperationDoc,
+) -> Vec<&'a &'static ParamSpec> {
+    let method_name = h.method().map_or("GET", |m| m.as_str());
+    if matches!(method_name, "POST" | "PUT" | "PATCH") && doc.body.is_none() {
+        lay.in_query.iter().collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// The path parameters, then the query's.
+fn parameters(
+    h: &HandlerInfo,
+    lay: &Layout,
+    doc: &OperationDoc,
+) -> Vec<utoipa::openapi::path::Parameter> {
+    let mut out = Vec::new();
     for p in &lay.in_path {
         let name = if p.name.is_empty() { "segment" } else { p.name };
-        op = op.parameter(
+        out.push(
             ParameterBuilder::new()
                 .name(name)
                 .parameter_in(ParameterIn::Path)
@@ -140,22 +222,13 @@ pub(super) fn operation(
                 .build(),
         );
     }
-    let method_name = h.method().map_or("GET", |m| m.as_str());
-    let form_method = matches!(method_name, "POST" | "PUT" | "PATCH");
-    let uploads: Vec<&ParamSpec> = h.params().iter().filter(|p| p.is_upload()).collect();
-    // For POST, PUT and PATCH, named values come from the form body (CherryPy's body
-    // parameters); for other methods, from the query string.
-    let form_fields: Vec<&&'static ParamSpec> = if form_method && doc.body.is_none() {
-        lay.in_query.iter().collect()
-    } else {
-        Vec::new()
-    };
+    let form = form_fields(h, lay, doc);
     for p in lay
         .in_query
         .iter()
-        .filter(|p| !form_fields.iter().any(|f| f.name == p.name))
+        .filter(|p| !form.iter().any(|f| f.name == p.name))
     {
-        op = op.parameter(
+        out.push(
             ParameterBuilder::new()
                 .name(p.name)
                 .parameter_in(ParameterIn::Query)
@@ -168,7 +241,16 @@ pub(super) fn operation(
                 .build(),
         );
     }
-    // Request body: a typed body, or a form (multipart when it has uploads).
+    out
+}
+
+/// The request body: a typed body, or a form (multipart when it has uploads).
+fn request_body(
+    h: &HandlerInfo,
+    lay: &Layout,
+    doc: &OperationDoc,
+    add: &mut impl FnMut(&Option<SchemaEntry>) -> Option<RefOr<Schema>>,
+) -> Option<utoipa::openapi::request_body::RequestBody> {
     if let Some(body) = &doc.body {
         let schema = add(body).unwrap_or_else(|| ObjectBuilder::new().into());
         let mut rb = RequestBodyBuilder::new().required(Some(Required::True));
@@ -183,50 +265,58 @@ pub(super) fn operation(
                 ContentBuilder::new().schema(Some(schema.clone())).build(),
             );
         }
-        op = op.request_body(Some(rb.build()));
-    } else if !uploads.is_empty() || !form_fields.is_empty() {
-        let mut obj = ObjectBuilder::new();
-        for p in form_fields.iter().map(|p| **p).chain(
-            uploads
-                .iter()
-                .copied()
-                .filter(|u| !form_fields.iter().any(|f| f.name == u.name)),
-        ) {
-            obj = obj.property(p.name, param_schema((p.schema)()));
-            if p.required {
-                obj = obj.required(p.name);
-            }
-        }
-        let schema = RefOr::T(Schema::Object(obj.build()));
-        let mut rb = RequestBodyBuilder::new()
-            .required(Some(Required::True))
-            .content(
-                "multipart/form-data",
-                ContentBuilder::new().schema(Some(schema.clone())).build(),
-            );
-        if uploads.is_empty() {
-            rb = rb.content(
-                "application/x-www-form-urlencoded",
-                ContentBuilder::new().schema(Some(schema)).build(),
-            );
-        }
-        op = op.request_body(Some(rb.build()));
+        return Some(rb.build());
     }
-    // Success.
+    let uploads: Vec<&ParamSpec> = h.params().iter().filter(|p| p.is_upload()).collect();
+    let form = form_fields(h, lay, doc);
+    if uploads.is_empty() && form.is_empty() {
+        return None;
+    }
+    let mut obj = ObjectBuilder::new();
+    for p in form.iter().map(|p| **p).chain(
+        uploads
+            .iter()
+            .copied()
+            .filter(|u| !form.iter().any(|f| f.name == u.name)),
+    ) {
+        obj = obj.property(p.name, param_schema((p.schema)()));
+        if p.required {
+            obj = obj.required(p.name);
+        }
+    }
+    let schema = RefOr::T(Schema::Object(obj.build()));
+    let mut rb = RequestBodyBuilder::new()
+        .required(Some(Required::True))
+        .content(
+            "multipart/form-data",
+            ContentBuilder::new().schema(Some(schema.clone())).build(),
+        );
+    if uploads.is_empty() {
+        rb = rb.content(
+            "application/x-www-form-urlencoded",
+            ContentBuilder::new().schema(Some(schema)).build(),
+        );
+    }
+    Some(rb.build())
+}
+
+/// The success response: its media types with their schemas, `Location` for a 201, `Vary`
+/// for a negotiated one.
+fn success(
+    h: &HandlerInfo,
+    doc: &OperationDoc,
+    add: &mut impl FnMut(&Option<SchemaEntry>) -> Option<RefOr<Schema>>,
+) -> utoipa::openapi::Response {
+    let text = || {
+        ContentBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()
+    };
     let mut ok = ResponseBuilder::new().description(crate::http::reason(doc.status));
     match &doc.success {
-        Success::Unknown => {}
-        Success::Text => {
-            ok = ok.content(
-                "text/plain",
-                ContentBuilder::new()
-                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                    .build(),
-            );
-        }
-        Success::Html => {
-            ok = ok.content("text/html", ContentBuilder::new().build());
-        }
+        Success::Unknown | Success::Empty => {}
+        Success::Text => ok = ok.content("text/plain", text()),
+        Success::Html => ok = ok.content("text/html", text()),
         Success::Json(e) => {
             ok = ok.content(
                 "application/json",
@@ -240,46 +330,26 @@ pub(super) fn operation(
                 let c = if structured {
                     ContentBuilder::new().schema(schema.clone()).build()
                 } else {
-                    ContentBuilder::new().build()
+                    text()
                 };
                 ok = ok.content(m.as_str(), c);
             }
         }
-        Success::Empty => {}
     }
+    let string_header = |description: &str| {
+        utoipa::openapi::HeaderBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .description(Some(description))
+            .build()
+    };
     if doc.status == 201 {
         ok = ok.header(
             "Location",
-            utoipa::openapi::HeaderBuilder::new()
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                .description(Some("The absolute URL of the new resource"))
-                .build(),
+            string_header("The absolute URL of the new resource"),
         );
     }
     if !h.produces().is_empty() {
-        ok = ok.header(
-            "Vary",
-            utoipa::openapi::HeaderBuilder::new()
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                .description(Some("Accept"))
-                .build(),
-        );
+        ok = ok.header("Vary", string_header("Accept"));
     }
-    op = op.response(doc.status.to_string(), ok.build());
-    for s in statuses(h, lay, &doc) {
-        if s == doc.status {
-            continue;
-        }
-        let what = match s {
-            400 => "A parameter or the body is malformed",
-            404 => "Nothing answers this path (or the handler found nothing)",
-            405 => "The resource does not answer this method (see `Allow`)",
-            406 => "None of the produced media types is acceptable",
-            413 => "The body is larger than the limit",
-            415 => "The body's media type is not supported",
-            other => crate::http::reason(other),
-        };
-        op = op.response(s.to_string(), error_response(what));
-    }
-    op.build()
+    ok.build()
 }

@@ -12,6 +12,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
+use super::settings::SettingsTrie;
 use crate::config::{Config, ConfigError};
 use crate::dispatch::tree::Tree;
 
@@ -54,6 +55,7 @@ impl Endpoint {
 pub struct Build<'a> {
     pub(crate) tree: &'a Arc<Tree>,
     pub(crate) config: &'a Config,
+    pub(crate) settings: &'a SettingsTrie,
     pub(crate) tool: &'static str,
     pub(crate) on_somewhere: bool,
     pub(crate) claimed: &'a mut Vec<String>,
@@ -64,6 +66,22 @@ impl Build<'_> {
     /// The compiled tree the application serves.
     pub fn tree(&self) -> &Arc<Tree> {
         self.tree
+    }
+
+    /// The statuses the tools on at `path` may answer themselves to `method`
+    /// ([`Tool::responses`](super::Tool::responses)), in the order they run. `path` is a path
+    /// of the tree; a `{parameter}` segment ends the lookup (settings are per node).
+    pub fn tool_responses(&self, path: &str, method: &str) -> Vec<(u16, &'static str)> {
+        let segments = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .take_while(|s| !s.starts_with('{'));
+        self.settings
+            .lookup(segments)
+            .tools
+            .iter()
+            .flat_map(|t| t.tool.responses(&*t.config, method))
+            .collect()
     }
 
     /// Whether the tool is on for at least one path.

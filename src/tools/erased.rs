@@ -39,6 +39,8 @@ pub(crate) trait ErasedTool: Send + Sync {
     fn on_end(&self, config: &(dyn Any + Send + Sync), ex: &Exchange, res: &HttpResponse);
     fn on_build(&self, build: &mut Build<'_>) -> Result<(), ConfigError>;
     fn on_stop(&self);
+    fn responses(&self, config: &(dyn Any + Send + Sync), method: &str)
+    -> Vec<(u16, &'static str)>;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -101,6 +103,13 @@ impl<T: Tool> ErasedTool for Erased<T> {
     }
     fn on_stop(&self) {
         self.0.on_stop()
+    }
+    fn responses(
+        &self,
+        config: &(dyn Any + Send + Sync),
+        method: &str,
+    ) -> Vec<(u16, &'static str)> {
+        self.0.responses(Self::cfg(config), method)
     }
     fn as_any(&self) -> &dyn Any {
         &self.0

@@ -143,6 +143,15 @@ pub trait Tool: Send + Sync + 'static {
     /// must outlive the process.
     fn on_stop(&self) {}
 
+    /// The statuses it may answer itself to a request of `method` (`"GET"`, `"POST"`...)
+    /// under its paths, each with a line saying when. The OpenAPI document lists them beside
+    /// the handler's own, so a client (or a fuzzer reading the document) knows every status
+    /// it may get: a CSRF check documents its 403, a rate limiter its 429.
+    fn responses(&self, config: &Self::Config, method: &str) -> Vec<(u16, &'static str)> {
+        let _ = (config, method);
+        Vec::new()
+    }
+
     /// The `tools.<NAME>.*` settings this value carries for the path it is registered at with
     /// [`AppBuilder::tool_at`](crate::AppBuilder::tool_at) (none by default).
     fn settings_at(&self) -> toml::Table {

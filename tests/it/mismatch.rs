@@ -94,6 +94,12 @@ async fn row_4_unexpected_query_values_are_404() {
         .await
         .assert_status(404)
         .assert_text("Unexpected query string parameters: x");
+    // An empty name is named as one.
+    c.get("/none?=null")
+        .send()
+        .await
+        .assert_status(404)
+        .assert_text("Unexpected query string parameters: \"\" (an empty name)");
 }
 
 #[actix_web::test]

@@ -71,6 +71,47 @@ impl Tool for Guard {
     fn on_end(&self, _: &GuardConfig, _: &Exchange, _: &HttpResponse) {
         self.ended.fetch_add(1, Ordering::SeqCst);
     }
+
+    fn responses(&self, _: &GuardConfig, _: &str) -> Vec<(u16, &'static str)> {
+        vec![(403, "denied by the guard"), (202, "answered later")]
+    }
+}
+
+/// The statuses of one operation in the application's OpenAPI document.
+async fn documented(c: &TestClient, path: &str) -> Vec<(String, String)> {
+    let doc: serde_json::Value = c.get("/openapi.json").send().await.json();
+    doc["paths"][path]["get"]["responses"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no GET {path} in {doc}"))
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v["description"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn the_document_lists_what_a_tool_answers_where_it_is_on() {
+    let app = App::builder(Root)
+        .tool_at("/guarded", Guard::default())
+        .build()
+        .unwrap();
+    let c = TestClient::new(app).await;
+    let guarded = documented(&c, "/guarded").await;
+    let codes: Vec<&str> = guarded.iter().map(|(k, _)| k.as_str()).collect();
+    // The handler's 200, the dispatcher's 400 and 404, the trailing-slash tool's 301 (on
+    // everywhere by default) and the guard's two.
+    assert_eq!(codes, ["200", "202", "301", "400", "403", "404"]);
+    assert!(guarded.contains(&("403".into(), "denied by the guard".into())));
+    let root: Vec<String> = documented(&c, "/")
+        .await
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(root, ["200", "301", "400", "404"]);
 }
 
 #[actix_web::test]

@@ -45,7 +45,7 @@ async fn users_collection_and_items() {
         .send()
         .await
         .assert_status(400)
-        .assert_contains("Invalid JSON body: missing field `name`");
+        .assert_contains("Invalid JSON body: unknown field `nom`");
     c.post("/users")
         .body("text/plain", "name=x")
         .send()
