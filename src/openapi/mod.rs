@@ -36,12 +36,15 @@ pub fn document(tree: &Tree, title: &str, version: &str) -> OpenApi {
     document_with(tree, title, version, &|_, _| Vec::new())
 }
 
+/// What the tools on a path answer to a method: `(status, when)`.
+type ToolResponses<'a> = dyn Fn(&str, &str) -> Vec<(u16, &'static str)> + 'a;
+
 /// The document, with `tool_responses(path, method)` added to each operation.
 fn document_with(
     tree: &Tree,
     title: &str,
     version: &str,
-    tool_responses: &dyn Fn(&str, &str) -> Vec<(u16, &'static str)>,
+    tool_responses: &ToolResponses<'_>,
 ) -> OpenApi {
     let mut components: BTreeMap<String, RefOr<Schema>> = BTreeMap::new();
     components.insert("Problem".to_owned(), problem_schema());
