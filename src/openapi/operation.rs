@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 use utoipa::openapi::path::{Operation, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type,
+};
 use utoipa::openapi::{ContentBuilder, RefOr, Required, Schema};
 
 use crate::dispatch::doc::{Layout, OperationDoc, SchemaEntry, Success, statuses};
-use crate::dispatch::param::{ParamSchema, ParamSpec};
+use crate::dispatch::param::{ParamKind, ParamSchema, ParamSpec};
 use crate::dispatch::tree::HandlerInfo;
 
 fn param_schema(s: ParamSchema) -> RefOr<Schema> {
@@ -283,6 +285,10 @@ fn request_body(
         if p.required {
             obj = obj.required(p.name);
         }
+    }
+    // Without a `Kwargs` argument, a field the handler does not take is a 400.
+    if !h.params().iter().any(|p| p.kind == ParamKind::Kwargs) {
+        obj = obj.additional_properties(Some(AdditionalProperties::FreeForm(false)));
     }
     let schema = RefOr::T(Schema::Object(obj.build()));
     let mut rb = RequestBodyBuilder::new()

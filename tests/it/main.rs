@@ -27,6 +27,7 @@ mod limits;
 mod methods;
 mod mismatch;
 mod negotiation;
+mod openapi;
 mod photoblog_database;
 mod photoblog_forms;
 mod photoblog_tests;
