@@ -47,9 +47,10 @@
 //! # });
 //! ```
 //!
-//! `docs/guide.md` walks through the object tree, the method dispatcher, negotiation, tools
-//! and settings, caching, coverage, serving, OpenAPI and testing; `examples/tour/` runs every
-//! rule of the default dispatcher, and `examples/photoblog/` is a whole application.
+//! The [`guide`] walks through the object tree, the method dispatcher, negotiation, tools
+//! and settings, caching, coverage, serving, OpenAPI and testing, and lists every setting;
+//! `examples/tour/` runs every rule of the default dispatcher, and `examples/photoblog/` is a
+//! whole application.
 
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -101,6 +102,11 @@ pub use represent::html::Page;
 pub use represent::{Collection, Created, Negotiated, NoContent};
 pub use response_headers::ResponseHeaders;
 pub use templates::Templates;
+
+// The guide is a page of the documentation (read where the API is), and its examples are
+// doctests, so it cannot drift from the API.
+#[doc = include_str!("../docs/guide.md")]
+pub mod guide {}
 
 /// Lower-level plumbing: what generated code and custom parameter types use.
 pub mod dev {

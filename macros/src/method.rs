@@ -115,7 +115,8 @@ pub(crate) fn read_fn(
         let handler = read_handler(f, &h, name, verb, options, errors);
         model.handlers.push(handler);
     } else if name != "index" && name != "default" {
-        // A non-exposed `index` or `default` is ignored, as if absent (reference A1.4);
+        // A non-exposed `index` or `default` is ignored, as if absent (as CherryPy
+        // ignores an unexposed one);
         // any other private name is answered by this node or nowhere.
         model.private.push(name);
     }

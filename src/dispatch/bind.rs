@@ -1,8 +1,9 @@
 //! Binding a request's values to a handler's parameters.
 //!
 //! This module owns [`Bound`]: the values a request offers ([`Offered`]) assigned to a
-//! handler's parameters (see [`super::param`]) with the mismatch table of reference A1.7,
-//! applied in its order before any value is converted:
+//! handler's parameters (see [`super::param`]) with CherryPy's mismatch table
+//! (`cherrypy._cpdispatch.test_callable_spec`), applied in its order before any value is
+//! converted:
 //!
 //! | # | condition | status | message |
 //! |---|---|---|---|
@@ -245,8 +246,8 @@ impl<'c> Bound<'c> {
 const SCAN_MAX: usize = 16;
 
 /// The names a request offers, with where each came from: a body value wins over a query
-/// value, which wins over one a dispatch hook took from the path (reference A1.7: a key in
-/// both the query and the body is classified as body).
+/// value, which wins over one a dispatch hook took from the path (a key in both the query
+/// and the body is classified as body, as CherryPy classifies it).
 struct Names<'o, 'c> {
     named: &'o [(Cow<'c, str>, Named<'c>, Origin)],
     /// Name → (combined origin, index of its first value), past [`SCAN_MAX`] values. The

@@ -1,8 +1,8 @@
 //! The default dispatcher's walk: from segments to a handler (CherryPy's `find_handler`).
 //!
 //! This module owns the walk down the compiled tree and the reverse scan that chooses the
-//! handler (reference A1.3–A1.4): each segment, read through the punctuation translation, is
-//! looked up on the current node; a miss with segments left runs the node's dispatch hook; a
+//! handler, as CherryPy's `Dispatcher.find_handler` does: each segment, read through the
+//! punctuation translation, is looked up on the current node; a miss with segments left runs the node's dispatch hook; a
 //! synthetic final segment `index` is walked last. The trail is then scanned from the deepest
 //! entry back to the root: a controller with an exposed `default` answers with the segments
 //! after it, an exposed method or a resource answers itself. Nothing here allocates unless

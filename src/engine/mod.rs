@@ -1,6 +1,6 @@
 //! The engine: a bus of channels that starts, stops and exits the application in order.
 //!
-//! This module owns CherryPy's `wspbus` (reference A6 with B6): the states
+//! This module owns CherryPy's `wspbus`: the states
 //! `STOPPED → STARTING → STARTED → STOPPING → STOPPED → EXITING`, named channels (`start`,
 //! `stop`, `exit`, `graceful`, `main`, and any other), listeners called in ascending priority
 //! (equal priorities in subscription order), every listener running even when an earlier one

@@ -1,4 +1,4 @@
-//! Signals drive the bus (reference A6.5 with B6).
+//! Signals drive the bus, as CherryPy's signal handler plugin does.
 //!
 //! Unix: `SIGTERM` and `SIGINT` exit, `SIGHUP` exits (or restarts the process when asked),
 //! `SIGUSR1` is a graceful restart of the server. A second `SIGINT` while the exit runs (Ctrl-C

@@ -7,7 +7,7 @@
 //! process queries, adopting systemd's descriptors); every `unsafe` block says why it is sound
 //! and every foreign call spells out its exact types.
 //!
-//! Per OS (reference A7.3 and B7):
+//! Per OS:
 //!
 //! | | Unix | Windows |
 //! |---|---|---|

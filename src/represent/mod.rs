@@ -2,8 +2,8 @@
 //!
 //! This module owns the [`Representation`] trait and the values handlers return to have their
 //! answer negotiated: [`Negotiated<T>`] (200), [`Created<T>`] (201 with an absolute
-//! `Location`) and [`NoContent`] (204), each with the headers and cookies added to it
-//! ([`ReplyParts`]). A handler declares what it produces with
+//! `Location`) and [`NoContent`](struct@NoContent) (204), each with the headers and cookies
+//! added to it ([`ReplyParts`]). A handler declares what it produces with
 //! `#[produces(json, xml, atom, html = "users/item.html")]` (or its impl block does, for all of
 //! its handlers); the dispatcher negotiates before the handler runs (so a 406 never follows a
 //! side effect) and the returned value is written by the chosen representation. Built in: [`Json`] (`application/json`, and the legacy

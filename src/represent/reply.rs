@@ -243,8 +243,9 @@ pub enum Replied<T> {
     Response(HttpResponse),
 }
 
-/// A success value of a `#[produces]` handler: [`Negotiated`], [`Created`], [`NoContent`], or
-/// an `HttpResponse` the handler built itself (with [`ChosenMedia`](super::ChosenMedia)).
+/// A success value of a `#[produces]` handler: [`Negotiated`], [`Created`],
+/// [`NoContent`](struct@NoContent), or an `HttpResponse` the handler built itself (with
+/// [`ChosenMedia`](super::ChosenMedia)).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a negotiated reply",
     label = "a `#[produces]` handler returns `Negotiated<T>`, `Created<T>`, `NoContent` or an `HttpResponse`, or a `Result` of one",

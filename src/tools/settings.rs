@@ -207,10 +207,15 @@ fn compile(
     };
     for name in tool_tables.keys() {
         if !tools.iter().any(|t| t.name() == name) {
+            let mut known: Vec<&str> = tools.iter().map(|t| t.name()).collect();
+            known.sort_unstable();
             return Err(config.error(
                 path,
                 &format!("tools.{name}"),
-                "no tool of this name is registered",
+                format!(
+                    "no tool of this name is registered (the tools are {})",
+                    known.join(", ")
+                ),
             ));
         }
     }

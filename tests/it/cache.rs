@@ -1,4 +1,5 @@
-//! The output cache (RFC 9111 as a shared cache), against handlers that count their calls.
+//! The output cache (freshness, validation and invalidation as RFC 9111 describes them),
+//! against handlers that count their calls.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,4 +1,5 @@
-//! The default dispatcher: every rule of reference A1 as amended by B1.
+//! The default dispatcher: every rule of CherryPy's object-tree walk (names, `index`,
+//! `default`, positional arguments, hooks), end to end.
 
 use drupe::testing::TestClient;
 use drupe::{App, Cursor, Kwargs, Next, VirtualPath, controller};

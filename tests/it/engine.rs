@@ -1,5 +1,5 @@
-//! The engine and the socket layer with real sockets and real processes (reference A6/A7
-//! with B6/B7). Processes are this test binary run again in a child mode (see `child`).
+//! The engine (bus, signals, restarts) and the socket layer (binding, inheritance, busy
+//! ports) with real sockets and real processes. Processes are this test binary run again in a child mode (see `child`).
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};

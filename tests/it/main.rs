@@ -37,6 +37,7 @@ mod reliability;
 mod replies;
 mod requests;
 mod security;
+mod settings_documented;
 mod soak;
 mod tools;
 mod tour_api;

@@ -1,4 +1,5 @@
-//! The method dispatcher: reference A2 as amended by B2.
+//! The method dispatcher (CherryPy's `MethodDispatcher`): a handler per HTTP method, `HEAD`
+//! from `GET`, `OPTIONS` and 405 with `Allow`.
 
 use drupe::testing::{TestClient, TestServer};
 use drupe::{App, HttpError, NoContent, controller, resource};

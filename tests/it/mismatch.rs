@@ -1,4 +1,5 @@
-//! Reference A1.7: argument mismatches, end to end, in their order.
+//! Argument mismatches (CherryPy's table: which are 404s, which are 400s), end to end, in
+//! their order.
 
 use drupe::testing::TestClient;
 use drupe::{App, controller};

@@ -1,4 +1,5 @@
-//! Negotiation, representations, 201 + Location: reference A3 as amended by B3, end to end.
+//! Negotiation, representations, 201 + Location, end to end: `Accept` chooses among a
+//! handler's representations (RFC 9110 §12.5.1), nothing acceptable is a 406.
 
 use drupe::represent::atom::{AtomEntry, Entry};
 use drupe::represent::{MediaTypes, RenderContext, Representation};

@@ -1,4 +1,4 @@
-//! The photoblog example: its REST services (reference A8 with B8) on SQLite and PostgreSQL,
+//! The photoblog example: its REST services (the method dispatcher over albums) on SQLite and PostgreSQL,
 //! its pages and forms, uploads, the cache's invalidations, two instances sharing PostgreSQL
 //! and Redis.
 
@@ -100,7 +100,8 @@ fn files_in(dir: &Path) -> usize {
 
 const ALLOW: &str = "DELETE, GET, HEAD, OPTIONS, POST, PUT";
 
-/// The book's checks (test_services.py) with drupe's decisions (B8), on one database.
+/// The checks the CherryPy photoblog's own service tests make, with drupe's answers where it
+/// differs (below), on one database.
 async fn rest_checks(c: &TestClient) {
     c.get("/services/rest/").send().await.assert_status(404);
     c.request(
@@ -111,7 +112,7 @@ async fn rest_checks(c: &TestClient) {
     .await
     .assert_status(405)
     .assert_header("allow", ALLOW);
-    // No Accept: JSON (RFC 9110), not the book's 406. No id: the list.
+    // No Accept: JSON (RFC 9110: no `Accept` accepts anything), not a 406. No id: the list.
     let list = c.get("/services/rest/album/").send().await;
     list.assert_status(200)
         .assert_header("content-type", "application/json");
