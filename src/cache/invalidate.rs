@@ -5,6 +5,7 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use super::Target;
+use super::state::RequestState;
 
 /// What a handler asked to invalidate, applied when its response succeeds.
 #[derive(Default)]
@@ -60,9 +61,19 @@ impl Invalidate {
     }
 
     fn push(&self, target: Target) {
-        self.0
-            .extensions_mut()
-            .get_or_insert_with(PendingInvalidations::default)
+        let mut ext = self.0.extensions_mut();
+        // The cache applies invalidations after the handlers of the paths it is on for; any
+        // other request's would be dropped without a word.
+        if !ext.contains::<RequestState>() {
+            tracing::warn!(
+                "{} {} asked to invalidate {target:?}, but tools.caching is off for its path: \
+                 nothing is invalidated (switch the cache on there)",
+                self.0.method(),
+                self.0.path()
+            );
+            return;
+        }
+        ext.get_or_insert_with(PendingInvalidations::default)
             .0
             .push(target);
     }

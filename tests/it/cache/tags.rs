@@ -214,3 +214,32 @@ async fn a_backend_without_prefixes_or_tags_clears_everything_instead() {
         .assert_status(200);
     expect(&c, &OTHERS, "MISS").await;
 }
+
+#[actix_web::test]
+async fn an_invalidation_where_the_cache_is_off_says_so_in_the_log() {
+    let cache = Caching::memory(1000, 10 << 20);
+    let app = App::builder(Site {
+        calls: Arc::new(Calls::default()),
+    })
+    .tool(cache.clone())
+    .set("/", "tools.caching.on", true)
+    .set("/", "tools.caching.debug_header", true)
+    .set("/drop_prefix", "tools.caching.on", false)
+    .build()
+    .unwrap();
+    let log = crate::capture::Log::new();
+    let _guard = log.on_this_thread();
+    let c = TestClient::new(app).await;
+    expect(&c, &["/album/7"], "MISS").await;
+    c.post("/drop_prefix?prefix=/album/7")
+        .send()
+        .await
+        .assert_status(200);
+    expect(&c, &["/album/7"], "HIT").await;
+    let text = log.text();
+    assert!(
+        text.contains("POST /drop_prefix asked to invalidate")
+            && text.contains("tools.caching is off for its path"),
+        "{text}"
+    );
+}
