@@ -25,8 +25,22 @@ pub struct TrailingSlashConfig {
     pub missing: bool,
     /// Redirect a non-index handler reached with a final slash (default `false`).
     pub extra: bool,
-    /// Force a status (default: 301 for GET/HEAD, 308 otherwise).
+    /// Force a status (default: 301 for GET/HEAD, 308 otherwise): 301, 302, 303, 307 or
+    /// 308; any other is an error at start-up.
+    #[serde(deserialize_with = "redirect_status")]
     pub status: Option<u16>,
+}
+
+/// A redirect status, or an error naming the ones there are.
+fn redirect_status<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+    let status = u16::deserialize(d)?;
+    if matches!(status, 301 | 302 | 303 | 307 | 308) {
+        Ok(Some(status))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "{status} is not a redirect: one of 301, 302, 303, 307 and 308"
+        )))
+    }
 }
 
 impl Default for TrailingSlashConfig {
@@ -53,10 +67,7 @@ impl Tool for TrailingSlash {
             return Vec::new();
         }
         let safe = matches!(method, "GET" | "HEAD");
-        let status = cfg
-            .status
-            .filter(|s| (300..400).contains(s))
-            .unwrap_or(if safe { 301 } else { 308 });
+        let status = cfg.status.unwrap_or(if safe { 301 } else { 308 });
         vec![(
             status,
             "The path's trailing slash differs from the handler's: `Location` is the canonical URL",
@@ -87,7 +98,6 @@ impl Tool for TrailingSlash {
         let status = cfg
             .status
             .and_then(|s| StatusCode::from_u16(s).ok())
-            .filter(StatusCode::is_redirection)
             .unwrap_or(if safe {
                 StatusCode::MOVED_PERMANENTLY
             } else {

@@ -194,6 +194,16 @@ fn configuration_errors_are_reported_at_build() {
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("expected true or false"), "{err}");
+    // A trailing-slash "redirect" that is not one (it used to be dropped without a word).
+    let err = App::builder(Root)
+        .set("/", "tools.trailing_slash.status", 200)
+        .build()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("tools.trailing_slash.status: 200 is not a redirect"),
+        "{err}"
+    );
     // Global settings of the wrong shape name their key (coverage.* are read where it is on).
     for (key, value) in [
         // Replaced by server.trusted_proxies: an error that says so, whatever its value.
