@@ -428,7 +428,7 @@ impl TestServer {
         let listener = crate::net::bind(&bind, Duration::ZERO)
             .unwrap_or_else(|e| panic!("cannot listen on an ephemeral port on loopback: {e}"));
         let addr = listener.local_addr().expect("a TCP listener");
-        let settings = crate::engine::Settings::from_config(app.config(), workers);
+        let settings = crate::engine::Settings::from_settings(&app.settings().server, workers);
         let served = crate::engine::serve(&app, listener, settings)
             .unwrap_or_else(|e| panic!("cannot serve on {addr}: {e}"));
         let client = awc::Client::builder()

@@ -15,6 +15,7 @@ use std::time::Duration;
 use super::http::{self, Served, Settings};
 use super::{Engine, ListenerResult, engine_log};
 use crate::App;
+use crate::config::ServerSettings;
 use crate::net::{self, BindAddr, Listener};
 
 struct Running {
@@ -39,41 +40,25 @@ pub(crate) struct ConnectionTimeouts {
 }
 
 impl ConnectionTimeouts {
-    pub(crate) fn from_config(cfg: &crate::Config) -> Self {
-        let day = Duration::from_secs(86_400);
-        let keep_alive = config_secs(cfg, "server.keep_alive", Duration::from_secs(5), day);
+    pub(crate) fn from_settings(server: &ServerSettings) -> Self {
+        let keep_alive = server.keep_alive.get();
         Self {
-            request: config_secs(cfg, "server.request_timeout", Duration::from_secs(5), day),
+            request: server.request_timeout.get(),
             keep_alive: (!keep_alive.is_zero()).then_some(keep_alive),
         }
     }
 }
 
 impl Settings {
-    /// `workers` workers, and the timeouts of `[global] server.*` (seconds):
-    /// `server.shutdown_timeout` (default 5), `server.request_timeout`, `server.keep_alive`.
-    pub(crate) fn from_config(cfg: &crate::Config, workers: usize) -> Self {
+    /// `workers` workers, and the timeouts of `[global] server.*`: `shutdown_timeout`,
+    /// `request_timeout`, `keep_alive` (read and checked once, when the app was built).
+    pub(crate) fn from_settings(server: &ServerSettings, workers: usize) -> Self {
         Self {
             workers,
-            shutdown_timeout: config_secs(
-                cfg,
-                "server.shutdown_timeout",
-                Duration::from_secs(5),
-                Duration::MAX,
-            ),
-            timeouts: ConnectionTimeouts::from_config(cfg),
+            shutdown_timeout: server.shutdown_timeout.get(),
+            timeouts: ConnectionTimeouts::from_settings(server),
         }
     }
-}
-
-/// `[global] <key>` in seconds (an integer or a float): `default` when absent, not a number of
-/// seconds a `Duration` holds (negative, NaN, infinite) or above `max`.
-fn config_secs(cfg: &crate::Config, key: &str, default: Duration, max: Duration) -> Duration {
-    cfg.global(key)
-        .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
-        .and_then(|v| Duration::try_from_secs_f64(v).ok())
-        .filter(|d| *d <= max)
-        .unwrap_or(default)
 }
 
 /// The HTTP server plugin.
@@ -105,17 +90,14 @@ impl ServerPlugin {
     /// `server.port_wait`, `server.request_timeout` and `server.keep_alive` (seconds)
     /// override them.
     pub fn new(app: App, bind: BindAddr) -> Self {
-        let cfg = app.config();
-        let secs = |k: &str, d: u64| config_secs(cfg, k, Duration::from_secs(d), Duration::MAX);
-        let workers = cfg
-            .global("server.workers")
-            .and_then(toml::Value::as_integer)
-            .and_then(|n| usize::try_from(n).ok())
+        let server = &app.settings().server;
+        let workers = server
+            .workers
             .filter(|n| *n > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         Self {
-            shutdown_timeout: Settings::from_config(cfg, workers).shutdown_timeout,
-            port_wait: secs("server.port_wait", 1),
+            shutdown_timeout: server.shutdown_timeout.get(),
+            port_wait: server.port_wait.get(),
             app,
             bind,
             workers,
@@ -167,7 +149,7 @@ impl ServerPlugin {
     fn settings(&self) -> Settings {
         Settings {
             shutdown_timeout: self.shutdown_timeout,
-            ..Settings::from_config(self.app.config(), self.workers)
+            ..Settings::from_settings(&self.app.settings().server, self.workers)
         }
     }
 
@@ -274,31 +256,5 @@ fn block_on<F: std::future::Future>(f: F) -> Option<F::Output> {
             engine_log!(error, "cannot run the server's stop: {e}");
             None
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::config_secs;
-
-    #[test]
-    fn seconds_outside_what_a_duration_holds_fall_back_to_the_default() {
-        let cfg = crate::Config::from_toml(
-            "[global]\na = 2.5\nb = 3\nc = inf\nd = nan\ne = -1\nf = \"x\"\ng = 90000",
-        )
-        .unwrap();
-        let day = Duration::from_secs(86_400);
-        let read = |k: &str| config_secs(&cfg, k, Duration::from_secs(7), day);
-        assert_eq!(read("a"), Duration::from_millis(2500));
-        assert_eq!(read("b"), Duration::from_secs(3));
-        for k in ["c", "d", "e", "f", "g", "absent"] {
-            assert_eq!(read(k), Duration::from_secs(7), "{k}");
-        }
-        assert_eq!(
-            config_secs(&cfg, "g", Duration::ZERO, Duration::MAX),
-            Duration::from_secs(90_000)
-        );
     }
 }
