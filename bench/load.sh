@@ -10,9 +10,10 @@
 #   A raw actix-web JSON handler      B the same through drupe's default dispatcher
 #   C a negotiated #[resource]        D C answered from the output cache    E raw static bytes
 #   F photoblog album, uncached (SQLite)   G cached   H cached with the coverage recorder on
+#   I raw actix-web answering G's body as static bytes on G's route (/services/rest/album/{id})
 #   P CherryPy 18, MethodDispatcher album resource from memory, default thread pool
 #
-# A to H run ROUNDS times, interleaved (the order reversed every other round), and the table
+# A to I run ROUNDS times, interleaved (the order reversed every other round), and the table
 # keeps each one's median; each ratio is the median of the ratios within a round, where the
 # two servers ran a few seconds apart: loopback throughput on a shared machine drifts by 10 to
 # 15% from one minute to the next, and pairing cancels the drift. Then each server
@@ -127,6 +128,7 @@ declare -A by_round   # "NAME,ROUND" -> requests/s
 server_cmd() {
   case $1 in
     A | B | C | D | E) echo "$bin/load_servers --variant ${1,,} --bind 127.0.0.1:$PORT --workers $WORKERS" ;;
+    I) echo "$bin/load_servers --variant album --body-file $data/album.json --bind 127.0.0.1:$PORT --workers $WORKERS" ;;
     # The first photoblog start seeds the database; the others find it seeded.
     F) photoblog "$WORKERS" "--cache off --no-coverage" ;;
     G) photoblog "$WORKERS" "--no-coverage" ;;
@@ -141,10 +143,15 @@ server_url() {
     *) echo "$album" ;;
   esac
 }
+# I answers the photoblog's album as G serves it: its bytes, fetched once (the start seeds).
+# shellcheck disable=SC2046
+start_server seed $(server_cmd G)
+curl -sf "$album" -o "$data/album.json"
+stop_server
 for round in $(seq 1 "$ROUNDS"); do
   echo "-- round $round" >&2
-  order="A B C E D G H F"
-  [ $((round % 2)) = 1 ] || order="C B A D E H G F"
+  order="A B C E D G I H F"
+  [ $((round % 2)) = 1 ] || order="C B A D E H I G F"
   for n in $order; do
     # shellcheck disable=SC2046
     run_one "$n" "$(server_url "$n")" $(server_cmd "$n")
@@ -164,7 +171,7 @@ median() {
 # The median of each column over the rounds.
 declare -A rps p50 p99 errs rss cpu
 median_of() { printf '%s' "${runs[$1]}" | awk -v c="$2" 'NF { print $c }' | median; }
-for n in A B C D E F G H P; do
+for n in A B C D E F G H I P; do
   rps[$n]=$(median_of "$n" 1) p50[$n]=$(median_of "$n" 2) p99[$n]=$(median_of "$n" 3)
   errs[$n]=$(printf '%s' "${runs[$n]}" | awk 'NF { s += $4 } END { print s + 0 }')
   rss[$n]=$(median_of "$n" 5) cpu[$n]=$(median_of "$n" 6)
@@ -176,7 +183,7 @@ if [ "$CALLGRIND" = 1 ]; then
   echo "== instructions per request under callgrind ($CALLGRIND_REQUESTS requests each)" >&2
   ensure_command valgrind
 
-  for n in A B C D E F G H; do
+  for n in A B C D E F G H I; do
     out="$raw_dir/$n.callgrind"
     # shellcheck disable=SC2046
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
@@ -295,7 +302,7 @@ ratio_row() {
   echo
   echo "| | server | requests/s | p50 ms | p99 ms | errors | peak RSS MB | server CPU | CPU µs/request | instructions/request |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-  for n in A B C D E F G H P; do
+  for n in A B C D E F G H I P; do
     case $n in
       A) what="raw actix-web, JSON from 2 typed path args" ;;
       B) what="drupe default dispatcher, same handler" ;;
@@ -305,6 +312,7 @@ ratio_row() {
       F) what="photoblog album, SQLite, no cache" ;;
       G) what="photoblog album, cached" ;;
       H) what="G with the coverage recorder on" ;;
+      I) what="raw actix-web, G's body as static bytes on G's route" ;;
       P) what="CherryPy $cherrypy_version MethodDispatcher album" ;;
     esac
     awk -v n="$n" -v w="$what" -v r="${rps[$n]}" -v a="${p50[$n]}" -v b="${p99[$n]}" \
@@ -321,6 +329,7 @@ ratio_row() {
   ratio_row B A "the default dispatcher against raw actix-web" 0.90
   ratio_row C A "a negotiated resource against raw actix-web" 0.85
   ratio_row D E "a cache hit against static bytes" 0.95
+  ratio_row G I "the photoblog's cache hit against static bytes on its route" 0.91
   ratio_row H G "the coverage recorder's cost" 0.97
   ratio_row G P "the cached photoblog against CherryPy" 30
   echo

@@ -8,6 +8,7 @@
 //! | `c` | a `#[resource]` with negotiation (JSON, XML) | `/items/7/3` |
 //! | `d` | `c` behind the output cache (a hit after the first request) | `/items/7/3` |
 //! | `e` | raw actix-web answering `d`'s body as static bytes | `/items/7/3` |
+//! | `album` | raw actix-web answering the bytes of `--body-file` (the photoblog's album JSON) as static bytes, on the photoblog's route shape | `/services/rest/album/1` |
 //!
 //! ```text
 //! cargo run --release --example load_servers -- --variant b --bind 127.0.0.1:8091 --workers 1
@@ -27,6 +28,7 @@ enum Variant {
     C,
     D,
     E,
+    Album,
 }
 
 #[derive(Parser)]
@@ -38,6 +40,9 @@ struct Args {
     bind: String,
     #[arg(long, default_value_t = 1)]
     workers: usize,
+    /// The body variant `album` answers.
+    #[arg(long)]
+    body_file: Option<std::path::PathBuf>,
 }
 
 /// The small JSON object every variant answers.
@@ -101,6 +106,29 @@ fn drupe_app(args: &Args, cached: bool) -> Result<App, drupe::BuildError> {
         .build()
 }
 
+/// The photoblog's album route, answering fixed bytes as the photoblog's cache hit does:
+/// the baseline of its hit, with the same route shape and body.
+fn raw_album(args: &Args, body: web::Bytes) -> std::io::Result<()> {
+    let bind = args.bind.clone();
+    let workers = args.workers;
+    actix_web::rt::System::new().block_on(async move {
+        HttpServer::new(move || {
+            let b = body.clone();
+            actix_web::App::new().route(
+                "/services/rest/album/{id}",
+                web::get().to(move |_: web::Path<u64>| {
+                    let b = b.clone();
+                    async move { HttpResponse::Ok().content_type("application/json").body(b) }
+                }),
+            )
+        })
+        .workers(workers)
+        .bind(&bind)?
+        .run()
+        .await
+    })
+}
+
 fn raw(args: &Args, body: Option<web::Bytes>) -> std::io::Result<()> {
     let bind = args.bind.clone();
     let workers = args.workers;
@@ -133,6 +161,16 @@ fn main() -> ExitCode {
         Variant::E => {
             let body = serde_json::to_vec(&Item::new(7, 3)).expect("an item serializes");
             raw(&args, Some(body.into()))
+        }
+        Variant::Album => {
+            let Some(path) = &args.body_file else {
+                eprintln!("--variant album needs --body-file");
+                return ExitCode::FAILURE;
+            };
+            match std::fs::read(path) {
+                Ok(body) => raw_album(&args, body.into()),
+                Err(e) => Err(e),
+            }
         }
         Variant::B | Variant::C | Variant::D => {
             return match drupe_app(&args, matches!(args.variant, Variant::D)) {
