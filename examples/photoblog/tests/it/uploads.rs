@@ -8,11 +8,11 @@ use drupe::testing::{Part, TestClient, TestServer};
 use futures_util::future::join_all;
 use serde_json::Value;
 
-use crate::photoblog_tests::{blog_on, temp_dir};
+use crate::support::{blog_on, temp_dir};
 
 /// A grey PNG of one shade: a few KB per million pixels on the wire, a byte per pixel once
 /// decoded (up to 8 for other pictures).
-pub(crate) fn one_colour_png(w: u32, h: u32, shade: u8) -> Vec<u8> {
+fn one_colour_png(w: u32, h: u32, shade: u8) -> Vec<u8> {
     use image::ImageEncoder;
     use image::codecs::png::{CompressionType, FilterType, PngEncoder};
     let pixels = vec![shade; w as usize * h as usize];
@@ -100,7 +100,7 @@ async fn a_picture_of_too_many_pixels_is_refused_from_its_header() {
     }
     assert_eq!(photo_count(&c).await, rows, "a refused upload made a row");
     assert_eq!(files_under(&photos), files, "a refused upload left a file");
-    crate::reliability::hole(
+    crate::support::hole(
         "upload_pixels",
         &format!(
             "an 8000×8000 one-colour PNG ({} KB on the wire) as a photo",
@@ -118,7 +118,7 @@ async fn a_picture_of_too_many_pixels_is_refused_from_its_header() {
 /// decoder rather than being refused, and every one is stored.
 #[actix_web::test]
 async fn concurrent_large_uploads_wait_their_turn_and_all_succeed() {
-    let _heavy = crate::heavy().await;
+    let _heavy = crate::support::heavy().await;
     let dir = temp_dir("upload-concurrent");
     let db = format!("sqlite:{}", dir.join("pb.db").display());
     let s = TestServer::start_with(blog_on(&db, &dir, "memory").await, 2).await;
