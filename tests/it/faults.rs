@@ -526,12 +526,7 @@ async fn an_outage_is_a_503_on_every_page_and_nothing_caches_it() {
             .multipart(&[
                 Part::text("csrf", token),
                 Part::text("film_id", "1"),
-                Part::file(
-                    "file",
-                    "a.png",
-                    "image/png",
-                    crate::blog::png(20, 20, 1),
-                ),
+                Part::file("file", "a.png", "image/png", crate::blog::png(20, 20, 1)),
             ])
     };
     let pages = [

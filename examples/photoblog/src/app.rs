@@ -65,9 +65,8 @@ async fn open(settings: &Settings) -> Result<Photoblog, AppError> {
         .await
         .map_err(|e| AppError::Start(format!("cannot migrate the database: {e}")))?;
     db.blog().await?;
-    let store = PhotoStore::new(&settings.data_dir, settings.max_pixels).map_err(|e| {
-        AppError::Start(format!("cannot use {}: {e}", settings.data_dir.display()))
-    })?;
+    let store = PhotoStore::new(&settings.data_dir, settings.max_pixels)
+        .map_err(|e| AppError::Start(format!("cannot use {}: {e}", settings.data_dir.display())))?;
     let blog = Photoblog::new(db, store, settings.max_upload);
     if settings.seed {
         seed(&blog).await?;

@@ -113,7 +113,11 @@ mod tests {
     fn each_kind_has_its_status() {
         for (e, status, message) in [
             (AppError::NoAlbum(7), 404, "No album 7."),
-            (AppError::Invalid("title is required.".into()), 400, "title is required."),
+            (
+                AppError::Invalid("title is required.".into()),
+                400,
+                "title is required.",
+            ),
             (
                 AppError::NotAnImage,
                 415,

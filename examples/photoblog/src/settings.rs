@@ -72,20 +72,26 @@ impl Default for Settings {
 
 /// A number of MiB, in bytes.
 fn mebibytes(s: &str) -> Result<u64, String> {
-    let n: u64 = s.parse().map_err(|e| format!("`{s}` is not a number of MiB: {e}"))?;
+    let n: u64 = s
+        .parse()
+        .map_err(|e| format!("`{s}` is not a number of MiB: {e}"))?;
     n.checked_mul(1 << 20)
         .ok_or_else(|| format!("{n} MiB is more bytes than this machine counts"))
 }
 
 /// A number of megapixels, in pixels.
 fn megapixels(s: &str) -> Result<u64, String> {
-    let n: u32 = s.parse().map_err(|e| format!("`{s}` is not a number of megapixels: {e}"))?;
+    let n: u32 = s
+        .parse()
+        .map_err(|e| format!("`{s}` is not a number of megapixels: {e}"))?;
     Ok(u64::from(n) * 1_000_000)
 }
 
 /// A number of seconds.
 fn seconds(s: &str) -> Result<Duration, String> {
-    let n: u64 = s.parse().map_err(|e| format!("`{s}` is not a number of seconds: {e}"))?;
+    let n: u64 = s
+        .parse()
+        .map_err(|e| format!("`{s}` is not a number of seconds: {e}"))?;
     Ok(Duration::from_secs(n))
 }
 

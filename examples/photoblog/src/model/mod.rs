@@ -79,7 +79,11 @@ impl Db {
     pub(crate) async fn migrate(&self) -> std::result::Result<(), sqlx::migrate::MigrateError> {
         match self.kind {
             Kind::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await,
-            Kind::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await,
+            Kind::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await
+            }
         }
     }
 

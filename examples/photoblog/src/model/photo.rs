@@ -37,7 +37,10 @@ const COLUMNS: &str =
 
 /// A photo with its album, read in the transaction that changed it (the caller needs the
 /// album to drop its cached pages, and a second query after the commit could fail alone).
-async fn with_album(tx: &mut sqlx::AnyConnection, p: Option<Photo>) -> Result<Option<(Photo, i64)>> {
+async fn with_album(
+    tx: &mut sqlx::AnyConnection,
+    p: Option<Photo>,
+) -> Result<Option<(Photo, i64)>> {
     let Some(p) = p else {
         return Ok(None);
     };

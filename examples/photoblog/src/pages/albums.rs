@@ -293,7 +293,10 @@ async fn upload_form(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let db = &blog.db;
-    let a = db.album(album_id).await?.ok_or(AppError::NoAlbum(album_id))?;
+    let a = db
+        .album(album_id)
+        .await?
+        .ok_or(AppError::NoAlbum(album_id))?;
     let films: Vec<Value> = db
         .films(Some(album_id))
         .await?
@@ -315,7 +318,14 @@ async fn refused(
     album_id: i64,
     e: HttpError,
 ) -> Result<HttpResponse, AppError> {
-    upload_form(req, blog, album_id, vec![e.message().to_owned()], e.status()).await
+    upload_form(
+        req,
+        blog,
+        album_id,
+        vec![e.message().to_owned()],
+        e.status(),
+    )
+    .await
 }
 
 #[resource]
@@ -356,12 +366,15 @@ impl UploadPhoto {
             Err(e) => return refused(&req, &blog, album_id, e.into()).await,
         };
         if blog.album_of_film(film_id).await? != Some(album_id) {
-            return Err(HttpError::not_found(format!(
-                "Album {album_id} has no film {film_id}."
-            ))
-            .into());
+            return Err(
+                HttpError::not_found(format!("Album {album_id} has no film {film_id}.")).into(),
+            );
         }
-        match blog.add_photo(film_id, &legend, file).await.map_err(HttpError::from) {
+        match blog
+            .add_photo(film_id, &legend, file)
+            .await
+            .map_err(HttpError::from)
+        {
             Ok(_) => {
                 invalidate_album(&invalidate, album_id, blog.pages_to_invalidate().await);
                 Ok(see_other(&format!("/album/{album_id}#film-{film_id}")))

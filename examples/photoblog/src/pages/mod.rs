@@ -122,7 +122,10 @@ impl Site {
         let db = &blog.db;
         let p = db.photo(id).await?.ok_or(AppError::NoPhoto(id))?;
         let film = db.film(p.film_id).await?.ok_or(AppError::NoPhoto(id))?;
-        let album = db.album(film.album_id).await?.ok_or(AppError::NoPhoto(id))?;
+        let album = db
+            .album(film.album_id)
+            .await?
+            .ok_or(AppError::NoPhoto(id))?;
         Ok(render(
             "photo.html",
             context! {

@@ -102,11 +102,7 @@ impl FilmItem {
         let deleted = blog.db.delete_film(film_id).await?;
         let (film, files) = deleted.ok_or(AppError::NoFilm(film_id))?;
         blog.forget_files(files).await;
-        invalidate_album(
-            &invalidate,
-            film.album_id,
-            blog.pages_to_invalidate().await,
-        );
+        invalidate_album(&invalidate, film.album_id, blog.pages_to_invalidate().await);
         Ok(NoContent)
     }
 }

@@ -3,7 +3,9 @@
 
 use drupe::cache::Invalidate;
 use drupe::represent::ChosenMedia;
-use drupe::{Body, Created, HttpError, NotAcceptable, Negotiated, NoContent, State, Upload, resource};
+use drupe::{
+    Body, Created, HttpError, Negotiated, NoContent, NotAcceptable, State, Upload, resource,
+};
 
 use super::input::{PhotoIn, legend};
 use super::{all, invalidate_album};
@@ -52,7 +54,11 @@ impl Photos {
                 photo(&blog, id, &media).await?,
             ))),
             None if media.as_str().starts_with("image/") => {
-                let lists = ["application/json", "application/xml", "application/atom+xml"];
+                let lists = [
+                    "application/json",
+                    "application/xml",
+                    "application/atom+xml",
+                ];
                 Err(HttpError::from(NotAcceptable::new(Some("image/*"), lists)).into())
             }
             None => Ok(all("Photos", blog.db.photos(film_id).await?)),

@@ -97,7 +97,9 @@ async fn a_database_of_the_first_schema_keeps_its_rows_and_ids() {
 
 async fn first_schema_is_migrated(kind: &str, driver_url: &str, app_url: &str, dir: &Path) {
     sqlx::any::install_default_drivers();
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(kind);
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(kind);
     let mut first = sqlx::migrate::Migrator::new(folder).await.unwrap();
     first.migrations = first
         .migrations
@@ -125,9 +127,16 @@ async fn first_schema_is_migrated(kind: &str, driver_url: &str, app_url: &str, d
         .send()
         .await;
     new.assert_status(201);
-    assert_eq!(new.json::<Value>()["id"], 8, "{kind}: the id after the old ones");
+    assert_eq!(
+        new.json::<Value>()["id"],
+        8,
+        "{kind}: the id after the old ones"
+    );
     let films: Vec<Value> = c.get("/services/rest/film?album_id=8").send().await.json();
-    assert!(films.iter().all(|f| f["id"].as_i64() > Some(3)), "{kind}: {films:?}");
+    assert!(
+        films.iter().all(|f| f["id"].as_i64() > Some(3)),
+        "{kind}: {films:?}"
+    );
     c.delete("/services/rest/album/7")
         .send()
         .await

@@ -2,8 +2,10 @@
 //! application built in process (`photoblog::build`) behind drupe's test client, or run as
 //! its own binary.
 
+mod cache;
 mod database;
 mod forms;
+mod pages;
 mod rest;
 mod support;
 mod uploads;
