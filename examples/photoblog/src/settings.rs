@@ -22,25 +22,32 @@ pub struct Settings {
     #[arg(long, default_value = "memory")]
     pub cache: String,
     /// The in-process cache's bound (given in MiB, kept in bytes).
-    #[arg(long = "cache-mb", value_name = "MiB", default_value = "64", value_parser = mebibytes)]
+    #[arg(long = "cache-mb", value_name = "MiB", default_value = "64", value_parser = mebibytes,
+        help = "The in-process cache's bound, in MiB")]
     pub cache_bytes: u64,
     /// Where uploaded photos are kept.
     #[arg(long, default_value = "data/photos")]
     pub data_dir: PathBuf,
     /// Whether a first run creates the demo content (`--no-seed`: it does not).
-    #[arg(long = "no-seed", action = ArgAction::SetFalse)]
+    #[arg(long = "no-seed", action = ArgAction::SetFalse,
+        help = "Do not create the demo content on a first run")]
     pub seed: bool,
     /// The largest upload (given in MiB, kept in bytes).
-    #[arg(long = "max-upload-mb", value_name = "MiB", default_value = "10", value_parser = mebibytes)]
+    #[arg(long = "max-upload-mb", value_name = "MiB", default_value = "10", value_parser = mebibytes,
+        help = "The largest upload, in MiB")]
     pub max_upload: u64,
     /// The largest picture accepted (given in megapixels, kept in pixels: width × height);
     /// larger ones are refused from their header (413) before they are decoded. A decoded
     /// pixel takes up to 8 bytes, and one picture per core is decoded at a time.
-    #[arg(long = "max-megapixels", value_name = "MP", default_value = "40", value_parser = megapixels)]
+    #[arg(long = "max-megapixels", value_name = "MP", default_value = "40", value_parser = megapixels,
+        help = "The largest picture accepted, in megapixels (width × height); larger ones are \
+                refused from their header (413) before they are decoded. A decoded pixel takes \
+                up to 8 bytes, and one picture per core is decoded at a time")]
     pub max_pixels: u64,
     /// Whether the coverage recorder counts requests (`--no-coverage`: it does not); its
     /// report is at `/_coverage/`.
-    #[arg(long = "no-coverage", action = ArgAction::SetFalse)]
+    #[arg(long = "no-coverage", action = ArgAction::SetFalse,
+        help = "Do not count requests for the coverage report")]
     pub coverage: bool,
     /// Write the coverage data here when the server stops.
     #[arg(long)]
@@ -50,12 +57,16 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Whether each request is logged, CherryPy's access line on stderr (`--no-access-log`:
     /// it is not).
-    #[arg(long = "no-access-log", action = ArgAction::SetFalse)]
+    #[arg(long = "no-access-log", action = ArgAction::SetFalse,
+        help = "Do not log each request (the access log, on stderr)")]
     pub access_log: bool,
     /// At start-up, photo files left by interrupted uploads are removed once they are this
     /// old (given in seconds); younger ones may be uploads in flight on another instance
     /// sharing the folder. 0 when no other instance does.
-    #[arg(long = "sweep-grace", value_name = "SECONDS", default_value = "3600", value_parser = seconds)]
+    #[arg(long = "sweep-grace", value_name = "SECONDS", default_value = "3600", value_parser = seconds,
+        help = "At start-up, photo files left by interrupted uploads are removed once they are \
+                this many seconds old; younger ones may be uploads in flight on another \
+                instance sharing the folder. 0 when no other instance does")]
     pub sweep_grace: Duration,
     /// A proxy whose Forwarded/X-Forwarded-For headers are trusted: an IP address or a CIDR
     /// block (`10.0.0.7`, `10.0.0.0/8`, `fd00::/8`). Repeat it for several.
