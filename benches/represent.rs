@@ -54,8 +54,8 @@ fn album(i: i64) -> Album {
         content: "Ten days along the Pink Granite Coast. We walked from Perros-Guirec to \
                   Ploumanac'h twice, & the tide <always> won."
             .into(),
-        created: "23 Nov. 2026, 16:17".into(),
-        modified: "23 Nov. 2026, 16:17".into(),
+        created: "2026-11-23T16:17:00Z".into(),
+        modified: "2026-11-23T16:17:00Z".into(),
     }
 }
 

@@ -157,7 +157,7 @@ fn catalogue() -> Vec<Case> {
             (
                 "file",
                 Some(("plain.png", "image/png")),
-                &crate::photoblog_uploads::one_colour_png(8000, 8000, 200),
+                &crate::blog::one_colour_png(8000, 8000, 200),
             ),
         ],
     );
@@ -822,7 +822,7 @@ async fn the_bad_input_catalogue() {
             .unwrap(),
     )
     .await;
-    let (app, dir) = crate::photoblog_tests::sqlite_blog("bad-input").await;
+    let (app, dir) = crate::blog::sqlite_blog("bad-input").await;
     let blog = TestServer::start(app).await;
     let users_before: Value = tour.client().get("/users").send().await.json();
     let blog_before = blog_state(&blog, &dir).await;

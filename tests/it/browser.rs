@@ -71,7 +71,7 @@ async fn the_coverage_report_in_a_real_browser() {
 #[actix_web::test]
 async fn the_photoblog_in_a_real_browser() {
     let _heavy = crate::heavy().await;
-    use crate::photoblog_tests::{png, sqlite_blog};
+    use crate::blog::{png, sqlite_blog};
     let (app, dir) = sqlite_blog("browser").await;
     let picture = dir.join("aurora.png");
     std::fs::write(&picture, png(640, 480, 200)).unwrap();

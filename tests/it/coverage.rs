@@ -281,7 +281,7 @@ fn hostile_data(listing: &std::path::Path) -> CoverageData {
 #[test]
 fn names_from_the_data_are_escaped_wherever_the_page_shows_them() {
     // A source file whose text would close the listing and open a script.
-    let listing = crate::photoblog_tests::temp_dir("cov-escape").join("listing.rs");
+    let listing = crate::blog::temp_dir("cov-escape").join("listing.rs");
     std::fs::write(&listing, "let s = \"</pre><script>alert(2)</script>\";\n").unwrap();
     let html = drupe::coverage::render_static(&hostile_data(&listing), 80.0);
     // Nothing from the data opened an element or closed an attribute.
@@ -439,7 +439,7 @@ async fn the_report_is_for_loopback_clients_unless_configured() {
 
 #[actix_web::test]
 async fn files_merge_into_one_report() {
-    let dir = crate::photoblog_tests::temp_dir("cov");
+    let dir = crate::blog::temp_dir("cov");
     let (a, b) = (dir.join("a.json"), dir.join("b.json"));
     for (file, path) in [(&a, "/"), (&b, "/thing/7")] {
         let coverage = Coverage::new();
@@ -470,7 +470,7 @@ async fn files_merge_into_one_report() {
 #[test]
 fn the_coverage_file_is_written_when_the_app_goes_away() {
     // A fresh folder: a file left by an earlier run would pass for this one's.
-    let file = crate::photoblog_tests::temp_dir("cov-drop").join("run.json");
+    let file = crate::blog::temp_dir("cov-drop").join("run.json");
     let app = App::builder(Root { items: Items })
         .set("/", "tools.coverage.on", true)
         .set_global("coverage.file", file.to_str().unwrap())

@@ -190,15 +190,15 @@ impl Proxy {
 
 #[actix_web::test]
 async fn the_database_away_means_503_with_retry_after_then_recovery() {
-    let url = crate::photoblog_tests::postgres_db().await;
+    let url = crate::blog::postgres_db().await;
     // postgres://user:pass@HOST:PORT/db -> through the proxy.
     let (head, rest) = url.rsplit_once('@').unwrap();
     let (hostport, db) = rest.split_once('/').unwrap();
     let upstream: SocketAddr = hostport.replace("localhost", "127.0.0.1").parse().unwrap();
     let proxy = Proxy::to(upstream);
     let proxied = format!("{head}@127.0.0.1:{}/{db}", proxy.port);
-    let dir = crate::photoblog_tests::temp_dir("db-away");
-    let c = TestClient::new(crate::photoblog_tests::blog_on(&proxied, &dir, "memory").await).await;
+    let dir = crate::blog::temp_dir("db-away");
+    let c = TestClient::new(crate::blog::blog_on(&proxied, &dir, "memory").await).await;
     let before: Vec<Value> = albums_fresh(&c).send().await.json();
     proxy.cut();
     let started = Instant::now();
@@ -353,7 +353,7 @@ async fn clients_that_dribble_headers_get_408_without_starving_others() {
 fn kill_9_during_uploads_leaves_a_consistent_store() {
     let _heavy = crate::heavy_blocking();
     let bin = crate::process::example_binary("photoblog");
-    let dir = crate::photoblog_tests::temp_dir("kill9");
+    let dir = crate::blog::temp_dir("kill9");
     let db = dir.join("pb.db");
     let photos = dir.join("photos");
     let start = |port: u16| {
@@ -383,7 +383,7 @@ fn kill_9_during_uploads_leaves_a_consistent_store() {
             let (ack, sent) = (acknowledged.clone(), sent.clone());
             std::thread::spawn(move || {
                 for i in 0..200u8 {
-                    let img = crate::photoblog_tests::png(160, 120, w.wrapping_mul(37).wrapping_add(i));
+                    let img = crate::blog::png(160, 120, w.wrapping_mul(37).wrapping_add(i));
                     let boundary = "K9";
                     let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"film_id\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.png\"\r\nContent-Type: image/png\r\n\r\n", 1 + (i % 6)).into_bytes();
                     body.extend_from_slice(&img);
@@ -503,14 +503,14 @@ fn albums_fresh(c: &TestClient) -> drupe::testing::RequestBuilder<'_> {
 #[actix_web::test]
 async fn an_outage_is_a_503_on_every_page_and_nothing_caches_it() {
     use drupe::testing::Part;
-    let url = crate::photoblog_tests::postgres_db().await;
+    let url = crate::blog::postgres_db().await;
     let (head, rest) = url.rsplit_once('@').unwrap();
     let (hostport, db) = rest.split_once('/').unwrap();
     let upstream: SocketAddr = hostport.replace("localhost", "127.0.0.1").parse().unwrap();
     let proxy = Proxy::to(upstream);
     let proxied = format!("{head}@127.0.0.1:{}/{db}", proxy.port);
-    let dir = crate::photoblog_tests::temp_dir("outage-pages");
-    let c = TestClient::new(crate::photoblog_tests::blog_on(&proxied, &dir, "memory").await).await;
+    let dir = crate::blog::temp_dir("outage-pages");
+    let c = TestClient::new(crate::blog::blog_on(&proxied, &dir, "memory").await).await;
     // Seven albums: the home page has a second page.
     for n in 0..4 {
         c.post("/services/rest/album/")
@@ -526,12 +526,7 @@ async fn an_outage_is_a_503_on_every_page_and_nothing_caches_it() {
             .multipart(&[
                 Part::text("csrf", token),
                 Part::text("film_id", "1"),
-                Part::file(
-                    "file",
-                    "a.png",
-                    "image/png",
-                    crate::photoblog_tests::png(20, 20, 1),
-                ),
+                Part::file("file", "a.png", "image/png", crate::blog::png(20, 20, 1)),
             ])
     };
     let pages = [

@@ -6,12 +6,9 @@
 #[allow(dead_code)]
 mod tour;
 
-#[path = "../../examples/photoblog/app.rs"]
-#[allow(dead_code)]
-mod photoblog;
-
 mod architecture;
 mod bad_input;
+mod blog;
 #[cfg(unix)]
 mod browser;
 mod cache;
@@ -28,10 +25,6 @@ mod methods;
 mod mismatch;
 mod negotiation;
 mod openapi;
-mod photoblog_database;
-mod photoblog_forms;
-mod photoblog_tests;
-mod photoblog_uploads;
 mod process;
 mod reliability;
 mod replies;

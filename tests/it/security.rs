@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use drupe::testing::{Part, TestClient};
 use serde_json::Value;
 
-use crate::photoblog_tests::{png, sqlite_client};
+use crate::blog::{png, sqlite_client};
 
 fn outside() -> SocketAddr {
     "198.51.100.7:40000".parse().unwrap()
@@ -175,14 +175,14 @@ async fn operator_pages_answer_the_names_configured() {
 
 #[actix_web::test]
 async fn the_photoblog_behind_its_proxy() {
-    let dir = crate::photoblog_tests::temp_dir("sec-proxy");
-    let settings = crate::photoblog::Settings {
+    let dir = crate::blog::temp_dir("sec-proxy");
+    let settings = photoblog::Settings {
         database: "sqlite::memory:".into(),
         data_dir: dir.join("photos"),
         trusted_proxies: vec!["10.0.0.0/8".into()],
-        ..crate::photoblog::Settings::default()
+        ..photoblog::Settings::default()
     };
-    let c = TestClient::new(crate::photoblog::build(&settings).await.unwrap()).await;
+    let c = TestClient::new(photoblog::build(&settings).await.unwrap()).await;
     let proxy: SocketAddr = "10.1.2.3:50000".parse().unwrap();
     // What the proxy says about scheme and host is believed: links point at the public site.
     c.get("/feed")
@@ -455,7 +455,7 @@ fn output_of(dir: &std::path::Path) -> String {
 #[cfg(unix)]
 #[test]
 fn logs_hold_no_bodies_and_no_credentials() {
-    let dir = crate::photoblog_tests::temp_dir("sec-logs");
+    let dir = crate::blog::temp_dir("sec-logs");
     let (mut child, addr) = logging_blog(&dir, &[], "trace");
     let secret_auth = "Bearer SECRET-AUTH-7d1e";
     let secret_body = "SECRET-BODY-93f0";
@@ -506,7 +506,7 @@ fn logs_hold_no_bodies_and_no_credentials() {
 fn the_access_log_is_a_line_per_request_and_can_be_off() {
     let request = b"GET /services/rest/album/2 HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nReferer: http://x/from\r\nUser-Agent: agent-7/1.0\r\nConnection: close\r\n\r\n";
     let missing = b"GET /nowhere?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-    let dir = crate::photoblog_tests::temp_dir("access-log");
+    let dir = crate::blog::temp_dir("access-log");
     let (mut child, addr) = logging_blog(&dir, &[], "info");
     let ok = drupe::testing::raw_request(addr, request);
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
@@ -542,7 +542,7 @@ fn the_access_log_is_a_line_per_request_and_can_be_off() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 
-    let dir = crate::photoblog_tests::temp_dir("access-log-off");
+    let dir = crate::blog::temp_dir("access-log-off");
     let (mut child, addr) = logging_blog(&dir, &["--no-access-log"], "info");
     assert!(drupe::testing::raw_request(addr, request).starts_with("HTTP/1.1 200"));
     assert!(crate::process::terminate(&mut child).success());

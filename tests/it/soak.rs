@@ -31,7 +31,7 @@ impl Drop for Blog {
 
 fn start_blog(what: &str) -> Blog {
     let bin = crate::process::example_binary("photoblog");
-    let dir = crate::photoblog_tests::temp_dir(what);
+    let dir = crate::blog::temp_dir(what);
     let port = crate::process::free_port();
     let child = std::process::Command::new(bin)
         .args(["--bind", &format!("127.0.0.1:{port}"), "--database"])

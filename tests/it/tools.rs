@@ -241,7 +241,7 @@ fn configuration_errors_are_reported_at_build() {
 
 #[test]
 fn configuration_from_a_file() {
-    let dir = crate::photoblog_tests::temp_dir("config");
+    let dir = crate::blog::temp_dir("config");
     let file = dir.join("app.toml");
     std::fs::write(&file, "[\"/\"]\ntools.trailing_slash.extra = true\n").unwrap();
     let app = App::builder(Root)

@@ -12,7 +12,7 @@ use super::{engine_on, exit_within, here, signal, spawn_logged};
 
 #[test]
 fn unix_domain_sockets() {
-    let path = crate::photoblog_tests::temp_dir("uds").join("app.sock");
+    let path = crate::blog::temp_dir("uds").join("app.sock");
     let engine = engine_on(&format!("unix:{}", path.display()), Duration::from_secs(5));
     engine.start().unwrap();
     let mut s = std::os::unix::net::UnixStream::connect(&path).unwrap();
@@ -33,7 +33,7 @@ fn unix_domain_sockets() {
 /// file, which nothing accepts on, is replaced.
 #[test]
 fn a_live_servers_socket_file_is_never_taken_over() {
-    let path = crate::photoblog_tests::temp_dir("uds-live").join("app.sock");
+    let path = crate::blog::temp_dir("uds-live").join("app.sock");
     let bind = format!("unix:{}", path.display()).parse().unwrap();
     let live = std::os::unix::net::UnixListener::bind(&path).unwrap();
     let err =

@@ -3,7 +3,7 @@
 
 use drupe::testing::{Part, TestResponse};
 
-use crate::photoblog_tests::{png, sqlite_client};
+use crate::support::{png, sqlite_client};
 
 /// The token a response's `Set-Cookie` gives, if it sets one.
 fn token_set_by(r: &TestResponse) -> Option<String> {
@@ -67,7 +67,7 @@ async fn form_pages_are_never_shared_by_the_cache() {
             b_page.header("x-cache").unwrap_or("-")
         ));
     }
-    crate::reliability::hole(
+    crate::support::hole(
         "csrf_page_cached",
         "visitor A (with the CSRF cookie) loads a form page, then visitor B without a cookie",
         &seen.join("; "),

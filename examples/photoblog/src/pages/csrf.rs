@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use drupe::HttpError;
 use minijinja::{Value, context};
 
-use super::pages::render;
+use super::render;
 
 const CSRF_COOKIE: &str = "photoblog_csrf";
 

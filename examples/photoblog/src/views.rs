@@ -1,6 +1,7 @@
 //! What the photoblog's resources answer with: one value per entity, written as JSON, XML,
 //! Atom (an entry for one, a feed for a list), `text/json`, `text/x-json`, or — for a photo —
-//! the image itself.
+//! the image itself. Times are RFC 3339 (`2026-11-30T18:03:35Z`) in every representation;
+//! the HTML pages show them for people (`book_date`).
 
 use bytes::Bytes;
 use drupe::represent::atom::{AtomDocument, AtomEntry, Content, Entry, Link};
@@ -10,9 +11,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use super::model::{Album, Film, Photo};
+use crate::model::{Album, Film, Photo};
 
-/// The book's date format: `13 Aug. 2006, 11:18` (UTC). A time the calendar cannot hold
+/// The pages' date format: `13 Aug. 2006, 11:18` (UTC). A time the calendar cannot hold
 /// (never one this application stored) shows as nothing rather than failing the page.
 pub(crate) fn book_date(t: i64) -> String {
     OffsetDateTime::from_unix_timestamp(t)
@@ -31,7 +32,7 @@ pub(crate) fn at(t: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-/// An album as the services show it (keys of the book: `id, uuid, title, author, description,
+/// An album as the services show it (the keys CherryPy's photoblog used: `id, uuid, title, author, description,
 /// content, created, modified`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename = "album")]
@@ -42,25 +43,21 @@ pub(crate) struct AlbumView {
     pub(crate) author: String,
     pub(crate) description: String,
     pub(crate) content: String,
-    /// `13 Aug. 2006, 11:18`
-    pub(crate) created: String,
-    /// `13 Aug. 2006, 11:18`
-    pub(crate) modified: String,
-    #[serde(skip)]
-    #[schema(ignore)]
-    pub(crate) modified_at: i64,
-    #[serde(skip)]
-    #[schema(ignore)]
-    pub(crate) created_at: i64,
+    /// RFC 3339: `2026-11-30T18:03:35Z`
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) created: OffsetDateTime,
+    /// RFC 3339
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) modified: OffsetDateTime,
 }
 
 impl From<Album> for AlbumView {
     fn from(a: Album) -> Self {
         Self {
-            created: book_date(a.created),
-            modified: book_date(a.modified),
-            modified_at: a.modified,
-            created_at: a.created,
+            created: at(a.created),
+            modified: at(a.modified),
             id: a.id,
             uuid: a.uuid,
             title: a.title,
@@ -76,9 +73,9 @@ impl AtomEntry for AlbumView {
         let mut e = Entry::new(
             format!("urn:uuid:{}", self.uuid),
             &self.title,
-            at(self.modified_at),
+            self.modified,
         )
-        .published(at(self.created_at))
+        .published(self.created)
         .link(
             Link::new("self", cx.url(&format!("/feed/album/{}", self.id)))
                 .typed("application/atom+xml"),
@@ -101,19 +98,21 @@ pub(crate) struct FilmView {
     pub(crate) id: i64,
     pub(crate) title: String,
     pub(crate) album_id: i64,
-    pub(crate) created: String,
-    pub(crate) modified: String,
-    #[serde(skip)]
-    #[schema(ignore)]
-    pub(crate) modified_at: i64,
+    /// RFC 3339
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) created: OffsetDateTime,
+    /// RFC 3339
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) modified: OffsetDateTime,
 }
 
 impl From<Film> for FilmView {
     fn from(f: Film) -> Self {
         Self {
-            created: book_date(f.created),
-            modified: book_date(f.modified),
-            modified_at: f.modified,
+            created: at(f.created),
+            modified: at(f.modified),
             id: f.id,
             title: f.title,
             album_id: f.album_id,
@@ -126,7 +125,7 @@ impl AtomEntry for FilmView {
         Entry::new(
             cx.url(&format!("/services/rest/film/{}", self.id)),
             &self.title,
-            at(self.modified_at),
+            self.modified,
         )
         .link(
             Link::new("alternate", cx.url(&format!("/album/{}", self.album_id))).typed("text/html"),
@@ -149,11 +148,14 @@ pub(crate) struct PhotoView {
     pub(crate) filesize: i64,
     pub(crate) width: i64,
     pub(crate) height: i64,
-    pub(crate) created: String,
-    pub(crate) modified: String,
-    #[serde(skip)]
-    #[schema(ignore)]
-    pub(crate) modified_at: i64,
+    /// RFC 3339
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) created: OffsetDateTime,
+    /// RFC 3339
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) modified: OffsetDateTime,
     /// The image's bytes, loaded when the client asked for the image.
     #[serde(skip)]
     #[schema(ignore)]
@@ -165,9 +167,8 @@ impl From<Photo> for PhotoView {
         Self {
             url: format!("/photos/{}", p.filename),
             thumbnail: format!("/photos/thumbs/{}", p.filename),
-            created: book_date(p.created),
-            modified: book_date(p.modified),
-            modified_at: p.modified,
+            created: at(p.created),
+            modified: at(p.modified),
             id: p.id,
             legend: p.legend,
             film_id: p.film_id,
@@ -189,7 +190,7 @@ impl AtomEntry for PhotoView {
             } else {
                 &self.legend
             },
-            at(self.modified_at),
+            self.modified,
         )
         .link(Link::new("alternate", cx.url(&format!("/photo/{}", self.id))).typed("text/html"))
         .link(Link::new("enclosure", cx.url(&self.url)).typed(&self.media_type))
@@ -253,21 +254,34 @@ impl MediaTypes for PhotoImage {
         &["image/jpeg", "image/png", "image/gif", "image/webp"];
 }
 
+impl Representation<PhotoView> for PhotoImage {
+    fn render(&self, value: &PhotoView, _: &RenderContext<'_>) -> Result<Bytes, HttpError> {
+        value
+            .image
+            .clone()
+            .ok_or_else(|| HttpError::internal("the image was not loaded"))
+    }
+
+    fn content_type(&self, value: &PhotoView) -> Option<String> {
+        Some(value.media_type.clone())
+    }
+}
+
 impl Representation<OneOrAll<PhotoView>> for PhotoImage {
     fn render(
         &self,
         value: &OneOrAll<PhotoView>,
-        _: &RenderContext<'_>,
+        cx: &RenderContext<'_>,
     ) -> Result<Bytes, HttpError> {
         match value {
-            OneOrAll::One(PhotoView { image: Some(b), .. }) => Ok(b.clone()),
-            _ => Err(HttpError::internal("the image was not loaded")),
+            OneOrAll::One(p) => Representation::<PhotoView>::render(self, p, cx),
+            OneOrAll::All(_) => Err(HttpError::internal("a list has no image")),
         }
     }
 
     fn content_type(&self, value: &OneOrAll<PhotoView>) -> Option<String> {
         match value {
-            OneOrAll::One(p) => Some(p.media_type.clone()),
+            OneOrAll::One(p) => Representation::<PhotoView>::content_type(self, p),
             OneOrAll::All(_) => None,
         }
     }

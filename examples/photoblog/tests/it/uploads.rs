@@ -1,6 +1,7 @@
 //! Photoblog uploads that could exhaust the server — pictures of too many pixels are refused
 //! from their header, and decodes wait their turn instead of running all at once — and the
-//! start-up sweep of the photo folder, which another instance may be writing to.
+//! start-up sweep of the photo folder, which another instance may be writing to; and every
+//! upload checked by its content, bounded, and atomic (no file without its row).
 
 use std::path::Path;
 
@@ -8,11 +9,12 @@ use drupe::testing::{Part, TestClient, TestServer};
 use futures_util::future::join_all;
 use serde_json::Value;
 
-use crate::photoblog_tests::{blog_on, temp_dir};
+use crate::rest::files_in;
+use crate::support::{blog_on, png, sqlite_client, temp_dir};
 
 /// A grey PNG of one shade: a few KB per million pixels on the wire, a byte per pixel once
 /// decoded (up to 8 for other pictures).
-pub(crate) fn one_colour_png(w: u32, h: u32, shade: u8) -> Vec<u8> {
+fn one_colour_png(w: u32, h: u32, shade: u8) -> Vec<u8> {
     use image::ImageEncoder;
     use image::codecs::png::{CompressionType, FilterType, PngEncoder};
     let pixels = vec![shade; w as usize * h as usize];
@@ -100,7 +102,7 @@ async fn a_picture_of_too_many_pixels_is_refused_from_its_header() {
     }
     assert_eq!(photo_count(&c).await, rows, "a refused upload made a row");
     assert_eq!(files_under(&photos), files, "a refused upload left a file");
-    crate::reliability::hole(
+    crate::support::hole(
         "upload_pixels",
         &format!(
             "an 8000×8000 one-colour PNG ({} KB on the wire) as a photo",
@@ -118,7 +120,7 @@ async fn a_picture_of_too_many_pixels_is_refused_from_its_header() {
 /// decoder rather than being refused, and every one is stored.
 #[actix_web::test]
 async fn concurrent_large_uploads_wait_their_turn_and_all_succeed() {
-    let _heavy = crate::heavy().await;
+    let _heavy = crate::support::heavy().await;
     let dir = temp_dir("upload-concurrent");
     let db = format!("sqlite:{}", dir.join("pb.db").display());
     let s = TestServer::start_with(blog_on(&db, &dir, "memory").await, 2).await;
@@ -196,4 +198,166 @@ async fn the_start_up_sweep_spares_another_instances_uploads_in_flight() {
         assert!(Path::new(f).exists(), "{f}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[actix_web::test]
+async fn uploads_are_checked_by_content_bounded_and_atomic() {
+    let (c, dir) = sqlite_client("uploads").await;
+    let photos_dir = dir.join("photos");
+    assert_eq!(count(&c).await, 18);
+    let before = files_in(&photos_dir);
+    let file = |name: &str, ty: &str, data: Vec<u8>| Part::file("file", name, ty, data);
+    let film = |id: &str| Part::text("film_id", id);
+    let rejected: Vec<(&str, Vec<Part>, u16, &str)> = vec![
+        (
+            "not an image, whatever its name and type say",
+            vec![
+                file(
+                    "cat.png",
+                    "image/png",
+                    b"just some text, not a picture".to_vec(),
+                ),
+                film("1"),
+            ],
+            415,
+            "not a PNG, JPEG, GIF or WebP",
+        ),
+        (
+            "a GIF header on garbage: refused with a message, not a crash",
+            vec![
+                file("x.gif", "image/gif", b"GIF89a but not really".to_vec()),
+                film("1"),
+            ],
+            413,
+            // The bytes where a GIF's width and height are: " b", "ut".
+            "25120×29813 pixels",
+        ),
+        (
+            "a broken PNG",
+            vec![
+                file("x.png", "image/png", b"\x89PNG\r\n\x1a\nbroken".to_vec()),
+                film("1"),
+            ],
+            422,
+            "cannot be read",
+        ),
+        (
+            "over the limit (1 MiB here)",
+            vec![
+                file("big.png", "image/png", vec![0u8; (1 << 20) + 10]),
+                film("1"),
+            ],
+            413,
+            "larger than the limit of 1048576 bytes (request.body.max_size)",
+        ),
+        (
+            "an unknown film",
+            vec![file("ok.png", "image/png", png(40, 30, 9)), film("999")],
+            404,
+            "No film 999.",
+        ),
+        (
+            "a film that is not a number",
+            vec![file("ok.png", "image/png", png(40, 30, 9)), film("x")],
+            400,
+            "film_id",
+        ),
+        ("no file", vec![film("1")], 404, "Missing parameters: file"),
+    ];
+    for (what, parts, status, says) in rejected {
+        assert!(!says.is_empty(), "{what}: every rejection names its cause");
+        let r = c
+            .post("/services/rest/photo/")
+            .multipart(&parts)
+            .send()
+            .await;
+        assert_eq!(r.status().as_u16(), status, "{what}: {r:?}");
+        assert!(r.text().contains(says), "{what}: {r:?}");
+    }
+    assert_eq!(count(&c).await, 18);
+    assert_eq!(files_in(&photos_dir), before, "a failed upload left a file");
+    assert_eq!(
+        files_in(&photos_dir.join("thumbs")),
+        before,
+        "a failed upload left a thumbnail"
+    );
+    // A good one: a content-addressed file, a thumbnail, the photo.
+    let ok = c
+        .post("/services/rest/photo/")
+        .multipart(&[
+            Part::file("file", "../../etc/passwd", "text/plain", png(64, 48, 1)),
+            Part::text("film_id", "2"),
+            Part::text("legend", "A test"),
+        ])
+        .send()
+        .await;
+    ok.assert_status(201);
+    let p: Value = ok.json();
+    assert_eq!(
+        (p["width"].as_i64(), p["height"].as_i64()),
+        (Some(64), Some(48))
+    );
+    assert_eq!(p["media_type"], "image/png");
+    let url = p["url"].as_str().unwrap();
+    let name = url.rsplit('/').next().unwrap();
+    assert_eq!(name.len(), 36, "a hash, not the client's name: {name}");
+    assert!(
+        photos_dir.join(name).exists()
+            && photos_dir
+                .join("thumbs")
+                .join(format!("{name}.jpg"))
+                .exists()
+    );
+    c.get(url)
+        .send()
+        .await
+        .assert_status(200)
+        .assert_header("content-type", "image/png");
+    c.get(&format!("/photos/thumbs/{name}"))
+        .send()
+        .await
+        .assert_status(200)
+        .assert_header("content-type", "image/jpeg");
+    // The same image twice shares its file; deleting one photo keeps it for the other.
+    let twin: Value = c
+        .post("/services/rest/photo/")
+        .multipart(&[
+            Part::file("file", "again.png", "image/png", png(64, 48, 1)),
+            Part::text("film_id", "3"),
+        ])
+        .send()
+        .await
+        .json();
+    assert_eq!(twin["url"], p["url"]);
+    c.delete(&format!("/services/rest/photo/{}", p["id"]))
+        .send()
+        .await
+        .assert_status(204);
+    assert!(photos_dir.join(name).exists());
+    c.delete(&format!("/services/rest/photo/{}", twin["id"]))
+        .send()
+        .await
+        .assert_status(204);
+    assert!(
+        !photos_dir.join(name).exists(),
+        "the last reference took the file"
+    );
+    // Traversal on files is a 404, whatever the spelling.
+    for bad in [
+        "/photos/..%2f..%2fetc%2fpasswd",
+        "/photos/%2e%2e/x",
+        "/photos/thumbs/..",
+        "/photos/x.png",
+        "/static/..%2fCargo.toml",
+    ] {
+        c.get(bad).send().await.assert_status(404);
+    }
+}
+
+async fn count(c: &TestClient) -> usize {
+    c.get("/services/rest/photo/")
+        .send()
+        .await
+        .json::<Vec<Value>>()
+        .len()
 }

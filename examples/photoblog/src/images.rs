@@ -20,8 +20,10 @@ use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use drupe::HttpError;
 use image::{ImageFormat, ImageReader, Limits};
+
+use crate::error::AppError;
+use crate::model::PhotoFile;
 
 /// The folder of photos and thumbnails, and what it accepts.
 #[derive(Debug, Clone)]
@@ -34,7 +36,7 @@ pub(crate) struct PhotoStore {
 /// An upload decoded and written to temporary files, waiting to be moved into place.
 #[derive(Debug)]
 pub(crate) struct Prepared {
-    pub(crate) file: super::model::PhotoFile,
+    pub(crate) file: PhotoFile,
     tmp_original: PathBuf,
     tmp_thumb: PathBuf,
     original: PathBuf,
@@ -105,7 +107,7 @@ impl PhotoStore {
     /// JPEG, GIF or WebP image (415), a header that cannot be read (422), and a picture of more
     /// pixels than the store accepts (413, naming its size and the limit). No pixel is decoded:
     /// it takes microseconds whatever the picture's size.
-    pub(crate) fn read_header(&self, bytes: &[u8]) -> Result<Header, HttpError> {
+    pub(crate) fn read_header(&self, bytes: &[u8]) -> Result<Header, AppError> {
         // Not a format the image crate knows, or not one of these four: the same 415.
         let format = image::guess_format(bytes).ok().filter(|f| {
             matches!(
@@ -114,22 +116,20 @@ impl PhotoStore {
             )
         });
         let Some(format) = format else {
-            return Err(HttpError::unsupported_media_type(
-                "The file is not a PNG, JPEG, GIF or WebP image.",
-            ));
+            return Err(AppError::NotAnImage);
         };
         let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
         reader.limits(limits(self.max_pixels));
         let (width, height) = reader
             .into_dimensions()
-            .map_err(|e| HttpError::unprocessable(format!("The image cannot be read: {e}.")))?;
+            .map_err(|e| AppError::Unreadable(format!("The image cannot be read: {e}.")))?;
         let pixels = u64::from(width) * u64::from(height);
         if pixels > self.max_pixels {
-            return Err(HttpError::payload_too_large(format!(
-                "The image is {width}×{height} pixels ({} megapixels); the largest allowed is {} megapixels.",
-                megapixels(pixels),
-                megapixels(self.max_pixels),
-            )));
+            return Err(AppError::TooManyPixels {
+                width,
+                height,
+                max_pixels: self.max_pixels,
+            });
         }
         Ok(Header {
             format,
@@ -140,7 +140,7 @@ impl PhotoStore {
 
     /// Decodes an upload whose header was read (its pixels: CPU time and up to 8 bytes a pixel;
     /// run it on a blocking thread), makes its thumbnail, and writes both to temporary files.
-    pub(crate) fn prepare(&self, bytes: &[u8], header: Header) -> Result<Prepared, HttpError> {
+    pub(crate) fn prepare(&self, bytes: &[u8], header: Header) -> Result<Prepared, AppError> {
         let format = header.format;
         let mut limits = limits(self.max_pixels);
         // The decoder may not find a larger picture than its header announced.
@@ -149,14 +149,14 @@ impl PhotoStore {
         let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
         reader.limits(limits);
         let img = reader.decode().map_err(|e| match e {
-            image::ImageError::Limits(_) => HttpError::unprocessable(format!(
+            image::ImageError::Limits(_) => AppError::Unreadable(format!(
                 "The image is too large to decode: its {}×{} pixels need more memory than \
                  {} megapixels allow.",
                 header.width,
                 header.height,
                 megapixels(self.max_pixels)
             )),
-            e => HttpError::unprocessable(format!("The image cannot be read: {e}.")),
+            e => AppError::Unreadable(format!("The image cannot be read: {e}.")),
         })?;
         // `png`, `jpg`, `gif`, `webp`: the first extension of each format.
         let ext = format.extensions_str()[0];
@@ -166,17 +166,17 @@ impl PhotoStore {
         let mut thumb_bytes = Vec::new();
         thumb
             .write_to(&mut Cursor::new(&mut thumb_bytes), ImageFormat::Jpeg)
-            .map_err(HttpError::internal)?;
+            .map_err(std::io::Error::other)?;
         let tag = uuid::Uuid::new_v4().simple().to_string();
         let tmp_original = self.dir.join(format!("tmp-{tag}"));
         let tmp_thumb = self.dir.join("thumbs").join(format!("tmp-{tag}"));
-        write_synced(&tmp_original, bytes).map_err(HttpError::internal)?;
+        write_synced(&tmp_original, bytes)?;
         if let Err(e) = write_synced(&tmp_thumb, &thumb_bytes) {
             discard(&tmp_original);
-            return Err(HttpError::internal(e));
+            return Err(e.into());
         }
         Ok(Prepared {
-            file: super::model::PhotoFile {
+            file: PhotoFile {
                 filename: name.clone(),
                 media_type: format.to_mime_type().to_owned(),
                 filesize: bytes.len() as i64,

@@ -1,6 +1,6 @@
-//! The photoblog's HTML pages (default dispatcher, templates in `templates/photoblog/`), its
-//! Atom feeds, its static files and photo files. The album pages and their forms are in
-//! `album_pages.rs`, the forms' CSRF token in `csrf.rs`.
+//! The photoblog's HTML pages (default dispatcher, templates in `templates/`), its Atom
+//! feeds, its static files and photo files. The album pages and their forms are in
+//! `albums.rs`, the forms' CSRF token in `csrf.rs`.
 //!
 //! | path | page |
 //! |---|---|
@@ -11,61 +11,41 @@
 //! | `/feed`, `/feed/album/<id>` | Atom: the albums; an album's photos |
 //! | `/static/style.css`, `/static/favicon.svg`, `/photos/<file>`, `/photos/thumbs/<file>` | files |
 
-use std::sync::Arc;
+mod albums;
+mod csrf;
 
 use actix_web::HttpResponse;
 use drupe::represent::RenderContext;
-use drupe::represent::atom::AtomDocument;
-use drupe::{Collection, HttpError, Negotiated, Page, controller};
+use drupe::represent::atom::{AtomDocument, Link};
+use drupe::{Collection, HttpError, Negotiated, Page, State, controller};
 use minijinja::{Value, context};
 
-use super::Shared;
-use super::album_pages::{AlbumPages, album_pages};
-use super::images::media_type;
-use super::services::{Services, no_album};
-use super::views::{AlbumView, PhotoView, at, book_date};
-
-fn site_info() -> Value {
-    context! {
-        title => "A drupe photoblog",
-        tagline => "Albums, films and photos, served by drupe.",
-    }
-}
+use crate::error::AppError;
+use crate::images::media_type;
+use crate::services::Services;
+use crate::shared::{PER_PAGE, Photoblog};
+use crate::views::{AlbumView, PhotoView, at, book_date};
+use albums::AlbumPages;
 
 /// A page of the site: the template with `site` in its context.
-pub(crate) fn render(template: &str, ctx: Value) -> Page {
-    Page::new(
-        format!("photoblog/{template}"),
-        context! { site => site_info(), ..ctx },
-    )
+fn render(template: &str, ctx: Value) -> Page {
+    let site = context! {
+        title => "A drupe photoblog",
+        tagline => "Albums, films and photos, served by drupe.",
+    };
+    Page::new(template, context! { site => site, ..ctx })
 }
 
 /// The site's root.
 #[controller]
+#[derive(Default)]
 pub(crate) struct Site {
-    shared: Arc<Shared>,
     /// `/album/...`
     #[mount]
     album: AlbumPages,
     /// `/services/rest/...`
     #[mount]
     services: Services,
-}
-
-pub(crate) fn site(shared: Arc<Shared>) -> Site {
-    use super::services::{AlbumRange, AlbumResource, FilmResource, PhotoResource, Rest};
-    Site {
-        album: album_pages(&shared),
-        services: Services {
-            rest: Rest {
-                album: AlbumResource(shared.clone()),
-                albums: AlbumRange(shared.clone()),
-                film: FilmResource(shared.clone()),
-                photo: PhotoResource(shared.clone()),
-            },
-        },
-        shared,
-    }
 }
 
 /// A feed: the albums, or an album's photos.
@@ -83,35 +63,45 @@ impl AtomDocument for Feed {
     }
 }
 
+/// The card of an album on the home page.
+async fn album_card(blog: &Photoblog, a: crate::model::Album) -> Result<Value, AppError> {
+    let photos = blog.db.photos_of_album(a.id).await?;
+    Ok(context! {
+        id => a.id,
+        title => a.title,
+        author => a.author,
+        description => a.description,
+        created => book_date(a.created),
+        cover => photos.first().map(|p| format!("/photos/thumbs/{}", p.filename)),
+        photos => photos.len(),
+    })
+}
+
 #[controller]
 impl Site {
     /// The albums, newest first, six a page.
     #[expose]
     #[status(404)]
-    async fn index(&self, #[param(default = 1)] page: u32) -> Result<Page, HttpError> {
-        let db = &self.shared.db;
-        let pages = self.shared.pages().await?;
+    async fn index(
+        &self,
+        #[param(default = 1)] page: u32,
+        blog: State<Photoblog>,
+    ) -> Result<Page, AppError> {
+        let pages = blog.pages().await?;
         let page_no = i64::from(page);
         if page_no < 1 || page_no > pages {
             return Err(HttpError::not_found(format!(
                 "There is no page {page}: pages go from 1 to {pages}."
-            )));
+            ))
+            .into());
         }
-        let albums = db
-            .albums_newest((page_no - 1) * super::PER_PAGE, super::PER_PAGE)
+        let albums = blog
+            .db
+            .albums_newest((page_no - 1) * PER_PAGE, PER_PAGE)
             .await?;
         let mut cards = Vec::new();
         for a in albums {
-            let photos = db.photos_of_album(a.id).await?;
-            cards.push(context! {
-                id => a.id,
-                title => a.title,
-                author => a.author,
-                description => a.description,
-                created => book_date(a.created),
-                cover => photos.first().map(|p| format!("/photos/thumbs/{}", p.filename)),
-                photos => photos.len(),
-            });
+            cards.push(album_card(&blog, a).await?);
         }
         Ok(render(
             "home.html",
@@ -128,12 +118,14 @@ impl Site {
     /// One photo.
     #[expose]
     #[status(404)]
-    async fn photo(&self, id: i64) -> Result<Page, HttpError> {
-        let db = &self.shared.db;
-        let not_found = || HttpError::not_found(format!("No photo {id}."));
-        let p = db.photo(id).await?.ok_or_else(not_found)?;
-        let film = db.film(p.film_id).await?.ok_or_else(not_found)?;
-        let album = db.album(film.album_id).await?.ok_or_else(not_found)?;
+    async fn photo(&self, id: i64, blog: State<Photoblog>) -> Result<Page, AppError> {
+        let db = &blog.db;
+        let p = db.photo(id).await?.ok_or(AppError::NoPhoto(id))?;
+        let film = db.film(p.film_id).await?.ok_or(AppError::NoPhoto(id))?;
+        let album = db
+            .album(film.album_id)
+            .await?
+            .ok_or(AppError::NoPhoto(id))?;
         Ok(render(
             "photo.html",
             context! {
@@ -160,33 +152,26 @@ impl Site {
         &self,
         kind: Option<String>,
         id: Option<i64>,
-    ) -> Result<Negotiated<Feed>, HttpError> {
-        let db = &self.shared.db;
+        blog: State<Photoblog>,
+    ) -> Result<Negotiated<Feed>, AppError> {
+        let db = &blog.db;
         match (kind.as_deref(), id) {
             (None, None) => {
                 let albums = db.all_albums().await?;
-                Ok(Negotiated::new(Feed::Albums(
-                    Collection::new(
-                        "A drupe photoblog: albums",
-                        albums.into_iter().map(AlbumView::from).collect(),
-                    )
-                    .link(drupe::represent::atom::Link::new("alternate", "/").typed("text/html")),
-                )))
+                let albums = albums.into_iter().map(AlbumView::from).collect();
+                let feed = Collection::new("A drupe photoblog: albums", albums)
+                    .link(Link::new("alternate", "/").typed("text/html"));
+                Ok(Negotiated::new(Feed::Albums(feed)))
             }
             (Some("album"), Some(id)) => {
-                let album = db.album(id).await?.ok_or_else(|| no_album(id))?;
+                let album = db.album(id).await?.ok_or(AppError::NoAlbum(id))?;
                 let photos = db.photos_of_album(id).await?;
-                Ok(Negotiated::new(Feed::Photos(
-                    Collection::new(
-                        format!("{}: photos", album.title),
-                        photos.into_iter().map(PhotoView::from).collect(),
-                    )
-                    .updated(at(album.modified)),
-                )))
+                let photos = photos.into_iter().map(PhotoView::from).collect();
+                let feed = Collection::new(format!("{}: photos", album.title), photos)
+                    .updated(at(album.modified));
+                Ok(Negotiated::new(Feed::Photos(feed)))
             }
-            _ => Err(HttpError::not_found(
-                "No such feed: /feed or /feed/album/<id>.",
-            )),
+            _ => Err(HttpError::not_found("No such feed: /feed or /feed/album/<id>.").into()),
         }
     }
 
@@ -198,7 +183,7 @@ impl Site {
             "favicon.svg" => ("favicon.svg", "image/svg+xml"),
             _ => return Err(HttpError::not_found(format!("No static file {name}."))),
         };
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/photoblog/static");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
         let bytes = std::fs::read(format!("{dir}/{file}")).map_err(HttpError::internal)?;
         Ok(HttpResponse::Ok()
             .content_type(media_type)
@@ -213,8 +198,9 @@ impl Site {
         &self,
         file: String,
         thumbnail: Option<String>,
+        blog: State<Photoblog>,
     ) -> Result<HttpResponse, HttpError> {
-        let store = &self.shared.store;
+        let store = &blog.store;
         let (path, media) = match (file.as_str(), thumbnail.as_deref()) {
             ("thumbs", Some(name)) => (store.thumbnail(name), "image/jpeg"),
             (name, None) => (store.original(name), media_type(name)),

@@ -2,30 +2,31 @@
 //! thumbnails), `/album/<id>/edit`, `/album/<id>/delete`, `/album/<id>/upload`. Every form is
 //! CSRF-protected (`csrf.rs`).
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use drupe::cache::Invalidate;
-use drupe::{HttpError, Page, Upload, VirtualPath, controller, resource};
+use drupe::{HttpError, Page, State, Upload, VirtualPath, controller, resource};
 use minijinja::{Value, context};
 
-use super::Shared;
 use super::csrf::{check_csrf, form_page};
-use super::images::megapixels;
-use super::model::AlbumFields;
-use super::pages::render;
-use super::services::{AlbumIn, invalidate_album, no_album, text};
-use super::views::book_date;
+use super::render;
+use crate::error::AppError;
+use crate::images::megapixels;
+use crate::model::AlbumFields;
+use crate::services::{AlbumIn, invalidate_album, legend};
+use crate::shared::Photoblog;
+use crate::views::book_date;
 
 fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("location", to.to_owned()))
         .finish()
 }
+
 /// `/album/new` and `/album/<id>/...`.
 #[controller]
-pub(crate) struct AlbumPages {
+#[derive(Default)]
+pub(super) struct AlbumPages {
     /// The form that creates an album.
     #[mount]
     new: NewAlbum,
@@ -36,19 +37,6 @@ pub(crate) struct AlbumPages {
 
 #[controller(popargs(album_id, then = one))]
 impl AlbumPages {}
-
-/// The album pages of the site.
-pub(crate) fn album_pages(shared: &Arc<Shared>) -> AlbumPages {
-    AlbumPages {
-        new: NewAlbum(shared.clone()),
-        one: AlbumOne {
-            shared: shared.clone(),
-            edit: EditAlbum(shared.clone()),
-            delete: DeleteAlbum(shared.clone()),
-            upload: UploadPhoto(shared.clone()),
-        },
-    }
-}
 
 /// What an album form shows in its fields (empty for a missing one).
 fn form_values(input: &AlbumIn) -> Value {
@@ -73,28 +61,31 @@ fn album_form_fields(
         Box::new(form_page(
             req,
             "album_form.html",
-            context! { values => values, errors => vec![e.message().to_owned()], ..form },
+            context! { values => values, errors => vec![e.to_string()], ..form },
             StatusCode::BAD_REQUEST,
         ))
     })
 }
 
 /// `/album/new`.
-pub(crate) struct NewAlbum(Arc<Shared>);
+#[derive(Default)]
+struct NewAlbum;
 
 #[resource]
 impl NewAlbum {
     /// The empty form.
     fn get(&self, req: HttpRequest) -> HttpResponse {
+        let values = form_values(&AlbumIn::default());
         form_page(
             &req,
             "album_form.html",
-            context! { mode => "new", action => "/album/new", values => form_values(&AlbumIn::default()), errors => Vec::<String>::new() },
+            context! { mode => "new", action => "/album/new", values => values, errors => Vec::<String>::new() },
             StatusCode::OK,
         )
     }
 
     /// Creates the album, then shows it.
+    // One argument per form field reads better than a struct built for one handler.
     #[allow(clippy::too_many_arguments)]
     async fn post(
         &self,
@@ -104,8 +95,9 @@ impl NewAlbum {
         #[param(named)] author: Option<String>,
         #[param(named)] description: Option<String>,
         #[param(named)] content: Option<String>,
+        blog: State<Photoblog>,
         invalidate: Invalidate,
-    ) -> Result<HttpResponse, HttpError> {
+    ) -> Result<HttpResponse, AppError> {
         check_csrf(&req, csrf.as_deref())?;
         let input = AlbumIn {
             title,
@@ -118,20 +110,16 @@ impl NewAlbum {
             Ok(f) => f,
             Err(page) => return Ok(*page),
         };
-        let album = self
-            .0
-            .db
-            .create_album(&fields, &["First film", "Second film"])
-            .await?;
-        invalidate_album(&invalidate, album.id, self.0.pages_to_invalidate().await);
+        let album = blog.db.create_album(&fields).await?;
+        invalidate_album(&invalidate, album.id, blog.pages_to_invalidate().await);
         Ok(see_other(&format!("/album/{}", album.id)))
     }
 }
 
 /// `/album/<id>`: the album page, and its forms below it.
 #[controller]
-pub(crate) struct AlbumOne {
-    shared: Arc<Shared>,
+#[derive(Default)]
+struct AlbumOne {
     /// `/album/<id>/edit`
     #[mount]
     edit: EditAlbum,
@@ -143,32 +131,44 @@ pub(crate) struct AlbumOne {
     upload: UploadPhoto,
 }
 
+/// A film of the album page: its title and its thumbnails.
+async fn film_card(blog: &Photoblog, f: crate::model::Film) -> Result<Value, AppError> {
+    let photos: Vec<Value> = blog
+        .db
+        .photos(Some(f.id))
+        .await?
+        .into_iter()
+        .map(|p| context! { id => p.id, legend => p.legend, thumb => format!("/photos/thumbs/{}", p.filename), width => p.width, height => p.height })
+        .collect();
+    Ok(context! { id => f.id, title => f.title, photos => photos })
+}
+
 #[controller]
 impl AlbumOne {
     /// The album, its films and their thumbnails.
     #[expose]
     #[status(404)]
-    async fn default(&self, album_id: i64, rest: VirtualPath) -> Result<Page, HttpError> {
+    async fn default(
+        &self,
+        album_id: i64,
+        rest: VirtualPath,
+        blog: State<Photoblog>,
+    ) -> Result<Page, AppError> {
         if !rest.is_empty() {
             return Err(HttpError::not_found(format!(
                 "The path '/album/{album_id}/{}' was not found.",
                 rest.join("/")
-            )));
+            ))
+            .into());
         }
-        let db = &self.shared.db;
-        let a = db
+        let a = blog
+            .db
             .album(album_id)
             .await?
-            .ok_or_else(|| no_album(album_id))?;
+            .ok_or(AppError::NoAlbum(album_id))?;
         let mut films = Vec::new();
-        for f in db.films(Some(a.id)).await? {
-            let photos: Vec<Value> = db
-                .photos(Some(f.id))
-                .await?
-                .into_iter()
-                .map(|p| context! { id => p.id, legend => p.legend, thumb => format!("/photos/thumbs/{}", p.filename), width => p.width, height => p.height })
-                .collect();
-            films.push(context! { id => f.id, title => f.title, photos => photos });
+        for f in blog.db.films(Some(a.id)).await? {
+            films.push(film_card(&blog, f).await?);
         }
         Ok(render(
             "album.html",
@@ -185,19 +185,24 @@ impl AlbumOne {
 }
 
 /// `/album/<id>/edit`.
-pub(crate) struct EditAlbum(Arc<Shared>);
+#[derive(Default)]
+struct EditAlbum;
 
 #[resource]
 impl EditAlbum {
     /// The form, filled in.
     #[status(404)]
-    async fn get(&self, album_id: i64, req: HttpRequest) -> Result<HttpResponse, HttpError> {
-        let a = self
-            .0
+    async fn get(
+        &self,
+        album_id: i64,
+        req: HttpRequest,
+        blog: State<Photoblog>,
+    ) -> Result<HttpResponse, AppError> {
+        let a = blog
             .db
             .album(album_id)
             .await?
-            .ok_or_else(|| no_album(album_id))?;
+            .ok_or(AppError::NoAlbum(album_id))?;
         let fields = AlbumIn {
             title: Some(a.title.clone()),
             author: Some(a.author),
@@ -224,8 +229,9 @@ impl EditAlbum {
         #[param(named)] author: Option<String>,
         #[param(named)] description: Option<String>,
         #[param(named)] content: Option<String>,
+        blog: State<Photoblog>,
         invalidate: Invalidate,
-    ) -> Result<HttpResponse, HttpError> {
+    ) -> Result<HttpResponse, AppError> {
         check_csrf(&req, csrf.as_deref())?;
         let form = context! {
             mode => "edit",
@@ -242,18 +248,16 @@ impl EditAlbum {
             Ok(f) => f,
             Err(page) => return Ok(*page),
         };
-        match self.0.db.update_album(album_id, &fields).await? {
-            Some(_) => {
-                invalidate_album(&invalidate, album_id, self.0.pages_to_invalidate().await);
-                Ok(see_other(&format!("/album/{album_id}")))
-            }
-            None => Err(no_album(album_id)),
-        }
+        let updated = blog.db.update_album(album_id, &fields).await?;
+        updated.ok_or(AppError::NoAlbum(album_id))?;
+        invalidate_album(&invalidate, album_id, blog.pages_to_invalidate().await);
+        Ok(see_other(&format!("/album/{album_id}")))
     }
 }
 
 /// `/album/<id>/delete`.
-pub(crate) struct DeleteAlbum(Arc<Shared>);
+#[derive(Default)]
+struct DeleteAlbum;
 
 #[resource]
 impl DeleteAlbum {
@@ -264,54 +268,77 @@ impl DeleteAlbum {
         album_id: i64,
         req: HttpRequest,
         #[param(named)] csrf: Option<String>,
+        blog: State<Photoblog>,
         invalidate: Invalidate,
-    ) -> Result<HttpResponse, HttpError> {
+    ) -> Result<HttpResponse, AppError> {
         check_csrf(&req, csrf.as_deref())?;
-        if self.0.delete_album(album_id, &invalidate).await? {
+        if blog.delete_album(album_id, &invalidate).await? {
             Ok(see_other("/"))
         } else {
-            Err(no_album(album_id))
+            Err(AppError::NoAlbum(album_id))
         }
     }
 }
 
 /// `/album/<id>/upload`.
-pub(crate) struct UploadPhoto(Arc<Shared>);
+#[derive(Default)]
+struct UploadPhoto;
 
-impl UploadPhoto {
-    async fn form(
-        &self,
-        req: &HttpRequest,
-        album_id: i64,
-        errors: Vec<String>,
-        status: StatusCode,
-    ) -> Result<HttpResponse, HttpError> {
-        let db = &self.0.db;
-        let a = db
-            .album(album_id)
-            .await?
-            .ok_or_else(|| no_album(album_id))?;
-        let films: Vec<Value> = db
-            .films(Some(album_id))
-            .await?
-            .into_iter()
-            .map(|f| context! { id => f.id, title => f.title })
-            .collect();
-        Ok(form_page(
-            req,
-            "upload.html",
-            context! { album => context! { id => a.id, title => a.title }, films => films, errors => errors, max_mb => self.0.max_upload / (1 << 20), max_mp => megapixels(self.0.store.max_pixels()) },
-            status,
-        ))
-    }
+/// The upload form of an album, with `errors` above it.
+async fn upload_form(
+    req: &HttpRequest,
+    blog: &Photoblog,
+    album_id: i64,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let db = &blog.db;
+    let a = db
+        .album(album_id)
+        .await?
+        .ok_or(AppError::NoAlbum(album_id))?;
+    let films: Vec<Value> = db
+        .films(Some(album_id))
+        .await?
+        .into_iter()
+        .map(|f| context! { id => f.id, title => f.title })
+        .collect();
+    Ok(form_page(
+        req,
+        "upload.html",
+        context! { album => context! { id => a.id, title => a.title }, films => films, errors => errors, max_mb => blog.max_upload / (1 << 20), max_mp => megapixels(blog.store.max_pixels()) },
+        status,
+    ))
+}
+
+/// The upload form again, with the error of a refused upload (its status kept).
+async fn refused(
+    req: &HttpRequest,
+    blog: &Photoblog,
+    album_id: i64,
+    e: HttpError,
+) -> Result<HttpResponse, AppError> {
+    upload_form(
+        req,
+        blog,
+        album_id,
+        vec![e.message().to_owned()],
+        e.status(),
+    )
+    .await
 }
 
 #[resource]
 impl UploadPhoto {
     /// The upload form.
     #[status(404)]
-    async fn get(&self, album_id: i64, req: HttpRequest) -> Result<HttpResponse, HttpError> {
-        self.form(&req, album_id, Vec::new(), StatusCode::OK).await
+    async fn get(
+        &self,
+        album_id: i64,
+        req: HttpRequest,
+        blog: State<Photoblog>,
+    ) -> Result<HttpResponse, AppError> {
+        upload_form(&req, &blog, album_id, Vec::new(), StatusCode::OK).await
     }
 
     /// Stores the photo in one of the album's films, then shows the album.
@@ -326,42 +353,34 @@ impl UploadPhoto {
         #[param(named)] film_id: i64,
         #[param(named)] legend: Option<String>,
         #[param(named)] file: Option<Upload>,
+        blog: State<Photoblog>,
         invalidate: Invalidate,
-    ) -> Result<HttpResponse, HttpError> {
+    ) -> Result<HttpResponse, AppError> {
         check_csrf(&req, csrf.as_deref())?;
         let Some(file) = file.filter(|f| !f.bytes().is_empty()) else {
-            return self
-                .form(
-                    &req,
-                    album_id,
-                    vec!["Choose a photo to upload.".into()],
-                    StatusCode::BAD_REQUEST,
-                )
-                .await;
+            let errors = vec!["Choose a photo to upload.".into()];
+            return upload_form(&req, &blog, album_id, errors, StatusCode::BAD_REQUEST).await;
         };
-        let legend = match text("legend", legend, false, 200) {
+        let legend = match self::legend(legend) {
             Ok(l) => l,
-            Err(e) => {
-                return self
-                    .form(&req, album_id, vec![e.message().to_owned()], e.status())
-                    .await;
-            }
+            Err(e) => return refused(&req, &blog, album_id, e.into()).await,
         };
-        if self.0.album_of_film(film_id).await? != Some(album_id) {
-            return Err(HttpError::not_found(format!(
-                "Album {album_id} has no film {film_id}."
-            )));
+        if blog.album_of_film(film_id).await? != Some(album_id) {
+            return Err(
+                HttpError::not_found(format!("Album {album_id} has no film {film_id}.")).into(),
+            );
         }
-        match self.0.add_photo(film_id, &legend, file).await {
+        match blog
+            .add_photo(film_id, &legend, file)
+            .await
+            .map_err(HttpError::from)
+        {
             Ok(_) => {
-                invalidate_album(&invalidate, album_id, self.0.pages_to_invalidate().await);
+                invalidate_album(&invalidate, album_id, blog.pages_to_invalidate().await);
                 Ok(see_other(&format!("/album/{album_id}#film-{film_id}")))
             }
-            Err(e) if e.status().is_client_error() => {
-                self.form(&req, album_id, vec![e.message().to_owned()], e.status())
-                    .await
-            }
-            Err(e) => Err(e),
+            Err(e) if e.status().is_client_error() => refused(&req, &blog, album_id, e).await,
+            Err(e) => Err(e.into()),
         }
     }
 }

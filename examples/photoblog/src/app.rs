@@ -1,0 +1,140 @@
+//! Building the application: the database opened and migrated, the demo content seeded on a
+//! first run, the photo folder swept, and the tree assembled with its tools and settings.
+//! `main` serves what [`build`] returns; the tests build it the same way.
+
+use std::collections::HashSet;
+use std::process::ExitCode;
+
+use drupe::cache::Caching;
+use drupe::{App, AppBuilder, ResponseHeaders, Templates};
+
+use crate::error::AppError;
+use crate::images::PhotoStore;
+use crate::model::{Db, redacted};
+use crate::pages::Site;
+use crate::seed::seed;
+use crate::settings::Settings;
+use crate::shared::Photoblog;
+
+/// The security headers of every response.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; img-src 'self'; style-src 'self'; \
+    form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Builds the photoblog: connects and migrates the database, seeds it on a first run, cleans
+/// the photo folder, and assembles the tree with its tools.
+pub async fn build(settings: &Settings) -> Result<App, AppError> {
+    let cache = cache(settings)?;
+    let blog = open(settings).await?;
+    configure(App::builder(Site::default()).state(blog), cache, settings)
+        .build()
+        .map_err(|e| AppError::Start(e.to_string()))
+}
+
+/// Builds the photoblog and serves it until a signal stops it; the process's exit status
+/// (70 when it could not start).
+pub async fn run(settings: Settings) -> ExitCode {
+    drupe::engine::init_logging();
+    let app = match build(&settings).await {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::from(70);
+        }
+    };
+    // `App::serve` blocks until the server stops (its workers and signal handling run on
+    // threads of their own): on a blocking thread, so that this runtime goes on driving the
+    // database connections opened above.
+    let bind = settings.bind;
+    match actix_web::web::block(move || app.serve(&bind)).await {
+        Ok(status) => status,
+        Err(e) => {
+            tracing::error!("the server thread failed: {e}");
+            ExitCode::from(70)
+        }
+    }
+}
+
+/// The database, migrated, and the photo folder, seeded and swept.
+async fn open(settings: &Settings) -> Result<Photoblog, AppError> {
+    let db = Db::connect(&settings.database).await.map_err(|e| {
+        // The URL may carry a password: the log gets it masked.
+        let url = redacted(&settings.database);
+        AppError::Start(format!("cannot open the database {url}: {e}"))
+    })?;
+    db.migrate()
+        .await
+        .map_err(|e| AppError::Start(format!("cannot migrate the database: {e}")))?;
+    db.blog().await?;
+    let store = PhotoStore::new(&settings.data_dir, settings.max_pixels)
+        .map_err(|e| AppError::Start(format!("cannot use {}: {e}", settings.data_dir.display())))?;
+    let blog = Photoblog::new(db, store, settings.max_upload);
+    if settings.seed {
+        seed(&blog).await?;
+    }
+    sweep(&blog, settings).await?;
+    Ok(blog)
+}
+
+/// Removes the files of uploads a crash interrupted: temporary ones, and ones no row refers
+/// to, once they are older than an upload in flight on another instance could be.
+async fn sweep(blog: &Photoblog, settings: &Settings) -> Result<(), AppError> {
+    let in_use: HashSet<String> = blog.db.filenames().await?.into_iter().collect();
+    let swept = blog.store.sweep(&in_use, settings.sweep_grace);
+    if swept > 0 {
+        tracing::info!(
+            "removed {swept} orphaned or partial photo files older than {} s",
+            settings.sweep_grace.as_secs()
+        );
+    }
+    Ok(())
+}
+
+/// The output cache the settings name (`off` builds one that no path switches on).
+fn cache(settings: &Settings) -> Result<Caching, AppError> {
+    match settings.cache.as_str() {
+        "memory" | "off" => Ok(Caching::memory(50_000, settings.cache_bytes)),
+        url if url.starts_with("redis://") => Ok(Caching::redis(url)),
+        other => Err(AppError::Start(format!(
+            "unknown cache `{other}`: use memory, redis://… or off"
+        ))),
+    }
+}
+
+/// The tools and the settings of the tree.
+fn configure(builder: AppBuilder, cache: Caching, settings: &Settings) -> AppBuilder {
+    let max_upload = usize::try_from(settings.max_upload).unwrap_or(usize::MAX);
+    let mut builder = builder
+        .tool(cache)
+        .templates(Templates::from_dir(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/templates"
+        )))
+        .set_global("openapi.title", "drupe photoblog")
+        .set_global("server.access_log", settings.access_log)
+        .set("/", "tools.caching.on", settings.cache != "off")
+        .set("/", "tools.coverage.on", settings.coverage)
+        .tool_at(
+            "/",
+            ResponseHeaders::new()
+                .header("x-content-type-options", "nosniff")
+                .header("content-security-policy", CONTENT_SECURITY_POLICY)
+                .header("referrer-policy", "same-origin"),
+        )
+        // Ranges and the photo files are not kept by the output cache.
+        .set("/services/rest/albums", "tools.caching.on", false)
+        .set("/photos", "tools.caching.on", false)
+        .body_limit("/services/rest/photo", max_upload)
+        .body_limit("/album", max_upload);
+    if let Some(n) = settings.workers {
+        builder = builder.set_global("server.workers", n as i64);
+    }
+    if !settings.trusted_proxies.is_empty() {
+        let proxies = settings.trusted_proxies.iter().cloned();
+        let proxies = proxies.map(toml::Value::String).collect();
+        builder = builder.set_global("server.trusted_proxies", toml::Value::Array(proxies));
+    }
+    if let Some(f) = &settings.coverage_file {
+        builder = builder.set_global("coverage.file", f.to_string_lossy().into_owned());
+    }
+    builder
+}

@@ -1,0 +1,156 @@
+//! Albums: the home page lists them, each holds films.
+
+use sqlx::FromRow;
+
+use super::{Db, Result, now, safe, slug};
+
+/// An album.
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct Album {
+    pub(crate) id: i64,
+    pub(crate) uuid: String,
+    /// The title's slug (kept from CherryPy's photoblog schema; no page shows it).
+    #[allow(dead_code)]
+    pub(crate) name: String,
+    pub(crate) title: String,
+    pub(crate) author: String,
+    pub(crate) description: String,
+    pub(crate) content: String,
+    pub(crate) created: i64,
+    pub(crate) modified: i64,
+    /// The blog it belongs to (kept from CherryPy's photoblog schema; there is one blog).
+    #[allow(dead_code)]
+    pub(crate) blog_id: i64,
+}
+
+/// What creating or replacing an album takes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AlbumFields {
+    pub(crate) title: String,
+    pub(crate) author: String,
+    pub(crate) description: String,
+    pub(crate) content: String,
+}
+
+const COLUMNS: &str =
+    "id, uuid, name, title, author, description, content, created, modified, blog_id";
+
+/// The films a new album starts with.
+pub(crate) const FIRST_FILMS: [&str; 2] = ["First film", "Second film"];
+
+impl Db {
+    pub(crate) async fn album_count(&self) -> Result<i64> {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM album")
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Albums in creation order, `start` inclusive, `end` exclusive.
+    pub(crate) async fn albums_range(&self, start: i64, end: i64) -> Result<Vec<Album>> {
+        sqlx::query_as::<_, Album>(safe(format!(
+            "SELECT {COLUMNS} FROM album ORDER BY created, id LIMIT $1 OFFSET $2"
+        )))
+        .bind((end - start).max(0))
+        .bind(start)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Albums newest first, for the home page.
+    pub(crate) async fn albums_newest(&self, offset: i64, limit: i64) -> Result<Vec<Album>> {
+        sqlx::query_as::<_, Album>(safe(format!(
+            "SELECT {COLUMNS} FROM album ORDER BY created DESC, id DESC LIMIT $1 OFFSET $2"
+        )))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    pub(crate) async fn all_albums(&self) -> Result<Vec<Album>> {
+        self.albums_range(0, i64::MAX).await
+    }
+
+    pub(crate) async fn album(&self, id: i64) -> Result<Option<Album>> {
+        sqlx::query_as::<_, Album>(safe(format!("SELECT {COLUMNS} FROM album WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+    }
+
+    /// Creates an album with its [`FIRST_FILMS`] in one transaction.
+    pub(crate) async fn create_album(&self, f: &AlbumFields) -> Result<Album> {
+        let blog = self.blog().await?;
+        let mut tx = self.write().await?;
+        let t = now();
+        let album = sqlx::query_as::<_, Album>(safe(format!(
+            "INSERT INTO album (uuid, name, title, author, description, content, created, \
+             modified, blog_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+        )))
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(slug(&f.title))
+        .bind(&f.title)
+        .bind(&f.author)
+        .bind(&f.description)
+        .bind(&f.content)
+        .bind(t)
+        .bind(t)
+        .bind(blog.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        for title in FIRST_FILMS {
+            sqlx::query(
+                "INSERT INTO film (name, title, created, modified, album_id) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(slug(title))
+            .bind(title)
+            .bind(t)
+            .bind(t)
+            .bind(album.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(album)
+    }
+
+    /// Replaces an album's fields; `None` when there is no such album (nothing is created).
+    pub(crate) async fn update_album(&self, id: i64, f: &AlbumFields) -> Result<Option<Album>> {
+        let mut tx = self.write().await?;
+        let album = sqlx::query_as::<_, Album>(safe(format!(
+            "UPDATE album SET title = $1, name = $2, author = $3, description = $4, content = $5, \
+             modified = $6 WHERE id = $7 RETURNING {COLUMNS}"
+        )))
+        .bind(&f.title)
+        .bind(slug(&f.title))
+        .bind(&f.author)
+        .bind(&f.description)
+        .bind(&f.content)
+        .bind(now())
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(album)
+    }
+
+    /// Deletes an album (its films and photos go with it); returns the photo files that were
+    /// its, or `None` when there was no such album.
+    pub(crate) async fn delete_album(&self, id: i64) -> Result<Option<Vec<String>>> {
+        let mut tx = self.write().await?;
+        let files: Vec<String> = sqlx::query_scalar(
+            "SELECT p.filename FROM photo p JOIN film f ON p.film_id = f.id WHERE f.album_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let gone = sqlx::query("DELETE FROM album WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok((gone > 0).then_some(files))
+    }
+}

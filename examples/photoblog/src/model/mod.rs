@@ -1,0 +1,131 @@
+//! The photoblog's data: a blog, its albums, their films, their photos, in
+//! SQLite or PostgreSQL through sqlx's `Any` driver. Ids are assigned by the database and
+//! every write runs in a transaction. On SQLite a write transaction takes the write lock when
+//! it begins (`BEGIN IMMEDIATE`), so concurrent writers wait their turn instead of failing.
+//! What a failure means to a client is in `error.rs`.
+
+mod album;
+mod connect;
+mod film;
+mod photo;
+
+use sqlx::{AnyPool, FromRow};
+
+pub(crate) use album::{Album, AlbumFields};
+pub(crate) use connect::redacted;
+pub(crate) use film::Film;
+pub(crate) use photo::{Photo, PhotoFile};
+
+type Result<T> = std::result::Result<T, sqlx::Error>;
+
+/// The blog: the row every album belongs to.
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct Blog {
+    pub(crate) id: i64,
+}
+
+/// Which database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+/// The database: a pool of connections to SQLite or PostgreSQL.
+#[derive(Clone)]
+pub(crate) struct Db {
+    pool: AnyPool,
+    kind: Kind,
+}
+
+/// Now, in Unix seconds (how times are stored).
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Queries are built from the constant column lists of the entities and literal text only:
+/// no value is ever formatted into SQL (values are bound).
+fn safe(sql: String) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(sql)
+}
+
+/// The slug of a title (`Autumn in the park` → `autumn-in-the-park`).
+fn slug(title: &str) -> String {
+    let mut s = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            s.push(c);
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    s.trim_end_matches('-').chars().take(80).collect()
+}
+
+impl Db {
+    /// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the write lock
+    /// first, so a second writer waits for it (up to the busy timeout, 5 s). A plain `BEGIN`
+    /// that reads, then writes, fails at once with "database is locked" when another writer
+    /// got the lock in between — concurrent uploads did.
+    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.kind {
+            Kind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Kind::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// Applies the migrations of this kind of database (`migrations/sqlite/`,
+    /// `migrations/postgres/`: the same schema, each in its own dialect).
+    pub(crate) async fn migrate(&self) -> std::result::Result<(), sqlx::migrate::MigrateError> {
+        match self.kind {
+            Kind::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await,
+            Kind::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await
+            }
+        }
+    }
+
+    /// The blog (the first one), created when missing.
+    pub(crate) async fn blog(&self) -> Result<Blog> {
+        let first = sqlx::query_as::<_, Blog>("SELECT id FROM photoblog ORDER BY id LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(b) = first {
+            return Ok(b);
+        }
+        sqlx::query_as::<_, Blog>(
+            "INSERT INTO photoblog (name, title) VALUES ($1, $2) RETURNING id",
+        )
+        .bind("photoblog")
+        .bind("A drupe photoblog")
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// Whether a stored file is still some photo's.
+    pub(crate) async fn file_in_use(&self, filename: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM photo WHERE filename = $1")
+            .bind(filename)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// Every stored file some photo refers to.
+    pub(crate) async fn filenames(&self) -> Result<Vec<String>> {
+        sqlx::query_scalar("SELECT DISTINCT filename FROM photo")
+            .fetch_all(&self.pool)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slugs() {
+        assert_eq!(super::slug("Autumn in the Park!"), "autumn-in-the-park");
+        assert_eq!(super::slug("  --  "), "");
+    }
+}

@@ -1,0 +1,148 @@
+//! The photoblog's database when it cannot serve: locked by another writer past the busy
+//! timeout (a 503 to retry, not a 500), or not reachable at start-up (the message names the
+//! server and the database, never the password); and a database of the first schema,
+//! migrated in place.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use drupe::testing::TestClient;
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+use crate::support::{blog_on, temp_dir};
+
+/// Another process holds SQLite's write lock longer than the busy timeout (5 s): a write is
+/// answered 503 with `Retry-After`, and goes through once the lock is released.
+#[actix_web::test]
+async fn a_write_locked_out_past_the_busy_timeout_is_a_503() {
+    let dir = temp_dir("db-locked");
+    let file = dir.join("pb.db");
+    let c =
+        TestClient::new(blog_on(&format!("sqlite:{}", file.display()), &dir, "memory").await).await;
+    let mut other =
+        sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let r = c
+        .post("/services/rest/album/")
+        .json(&json!({"title": "Locked out"}))
+        .send()
+        .await;
+    assert_eq!(r.status(), 503, "{r:?}");
+    assert!(r.header("retry-after").is_some(), "{r:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the answer came after {:?}",
+        started.elapsed()
+    );
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    c.post("/services/rest/album/")
+        .json(&json!({"title": "Let in"}))
+        .send()
+        .await
+        .assert_status(201);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The photoblog cannot reach its database at start-up: it exits with 70 and says which
+/// server and database it tried, without the password that came in the URL.
+// Unix only, as every test of a photoblog process (CI runs the Windows build under Wine,
+// where it is untried).
+#[cfg(unix)]
+#[test]
+fn a_database_that_cannot_be_reached_is_named_without_its_password() {
+    let bin = env!("CARGO_BIN_EXE_photoblog");
+    let dir = temp_dir("db-unreachable");
+    // Nothing listens on a port just freed.
+    let port = crate::support::free_port();
+    let url = format!("postgres://blog:Pa55-w0rd-Secret@127.0.0.1:{port}/photos");
+    let out = std::process::Command::new(bin)
+        .args(["--bind", "127.0.0.1:0", "--database", &url, "--data-dir"])
+        .arg(dir.join("photos"))
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(70), "{log}");
+    assert!(
+        log.contains(&format!("127.0.0.1:{port}/photos")) && log.contains("blog"),
+        "the message names the server, the database and the user: {log}"
+    );
+    assert!(
+        !log.contains("Pa55-w0rd-Secret"),
+        "the password is in the log: {log}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A database made by the first schema, when the application assigned ids, is migrated in
+/// place on SQLite and on PostgreSQL: its rows keep their ids, new rows get the ids after
+/// them from the database, and deleting an album still takes its films with it.
+#[actix_web::test]
+async fn a_database_of_the_first_schema_keeps_its_rows_and_ids() {
+    let dir = temp_dir("db-first-schema");
+    let file = dir.join("pb.db");
+    let driver_url = format!("sqlite://{}?mode=rwc", file.display());
+    let app_url = format!("sqlite:{}", file.display());
+    first_schema_is_migrated("sqlite", &driver_url, &app_url, &dir.join("sqlite")).await;
+    let pg = crate::support::postgres_db().await;
+    first_schema_is_migrated("postgres", &pg, &pg, &dir.join("postgres")).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn first_schema_is_migrated(kind: &str, driver_url: &str, app_url: &str, dir: &Path) {
+    sqlx::any::install_default_drivers();
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(kind);
+    let mut first = sqlx::migrate::Migrator::new(folder).await.unwrap();
+    first.migrations = first
+        .migrations
+        .iter()
+        .filter(|m| m.version == 1)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    let pool = sqlx::AnyPool::connect(driver_url).await.unwrap();
+    first.run(&pool).await.unwrap();
+    for sql in [
+        "INSERT INTO photoblog (id, name, title) VALUES (1, 'photoblog', 'A drupe photoblog')",
+        "INSERT INTO album VALUES (7, 'c0ffee', 'old', 'Old album', 'ada', '', '', 0, 0, 1)",
+        "INSERT INTO film VALUES (3, 'old-film', 'Old film', 0, 0, 7)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+    let c = TestClient::new(blog_on(app_url, dir, "memory").await).await;
+    let old: Value = c.get("/services/rest/album/7").send().await.json();
+    assert_eq!(old["title"], "Old album", "{kind}");
+    let new = c
+        .post("/services/rest/album/")
+        .json(&json!({"title": "New album"}))
+        .send()
+        .await;
+    new.assert_status(201);
+    assert_eq!(
+        new.json::<Value>()["id"],
+        8,
+        "{kind}: the id after the old ones"
+    );
+    let films: Vec<Value> = c.get("/services/rest/film?album_id=8").send().await.json();
+    assert!(
+        films.iter().all(|f| f["id"].as_i64() > Some(3)),
+        "{kind}: {films:?}"
+    );
+    c.delete("/services/rest/album/7")
+        .send()
+        .await
+        .assert_status(204);
+    c.get("/services/rest/film/3")
+        .send()
+        .await
+        .assert_status(404);
+}

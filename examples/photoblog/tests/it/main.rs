@@ -1,0 +1,11 @@
+//! The photoblog's integration tests, one module per feature, compiled as one binary: the
+//! application built in process (`photoblog::build`) behind drupe's test client, or run as
+//! its own binary.
+
+mod cache;
+mod database;
+mod forms;
+mod pages;
+mod rest;
+mod support;
+mod uploads;
