@@ -625,9 +625,9 @@ fn catalogue() -> Vec<Case> {
             Blog,
             "a range past i64",
             get("/services/rest/albums/0-99999999999999999999"),
-            400,
+            404,
         )
-        .says("Invalid range"),
+        .says("No albums 0-99999999999999999999: a range is <start>-<end>, e.g. 0-3."),
         case(
             Blog,
             "a duplicated id",

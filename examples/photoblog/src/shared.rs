@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 use crate::error::AppError;
 use crate::images::PhotoStore;
 use crate::model::{Db, Photo};
-use crate::services::{MAX_CACHED_PAGES, invalidate_album};
+use crate::services::invalidate_album;
 
 /// The photoblog's state: its database, its photos, its upload limit.
 pub(crate) struct Photoblog {
@@ -59,21 +59,6 @@ impl Photoblog {
         Ok(pages_of(albums))
     }
 
-    /// How many home pages to drop from the cache after a write: the page count, or every page
-    /// the cache may hold when the database cannot count right after the write. The write is
-    /// done: failing its request now would make the client send it again.
-    pub(crate) async fn pages_to_invalidate(&self) -> i64 {
-        match self.db.album_count().await {
-            Ok(albums) => pages_of(albums),
-            Err(e) => {
-                tracing::warn!(
-                    "cannot count the albums after a write ({e}): dropping every cached home page"
-                );
-                MAX_CACHED_PAGES
-            }
-        }
-    }
-
     /// The album a film belongs to; `None` when there is no such film.
     pub(crate) async fn album_of_film(&self, film_id: i64) -> Result<Option<i64>, AppError> {
         let film = self.db.film(film_id).await?;
@@ -100,7 +85,7 @@ impl Photoblog {
             return Ok(false);
         };
         self.forget_files(files).await;
-        invalidate_album(invalidate, id, self.pages_to_invalidate().await + 1);
+        invalidate_album(invalidate, id);
         Ok(true)
     }
 

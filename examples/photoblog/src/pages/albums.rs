@@ -13,9 +13,10 @@ use super::render;
 use crate::error::AppError;
 use crate::images::megapixels;
 use crate::model::AlbumFields;
-use crate::services::{AlbumIn, invalidate_album, legend};
+use crate::services::{AlbumIn, album_tag, invalidate_album, legend};
 use crate::shared::Photoblog;
 use crate::views::book_date;
+use drupe::cache::Tags;
 
 fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -84,9 +85,10 @@ impl NewAlbum {
         )
     }
 
-    /// Creates the album, then shows it.
+    /// Creates the album, then shows it (403 without the form's CSRF token).
     // One argument per form field reads better than a struct built for one handler.
     #[allow(clippy::too_many_arguments)]
+    #[status(403)]
     async fn post(
         &self,
         req: HttpRequest,
@@ -111,7 +113,7 @@ impl NewAlbum {
             Err(page) => return Ok(*page),
         };
         let album = blog.db.create_album(&fields).await?;
-        invalidate_album(&invalidate, album.id, blog.pages_to_invalidate().await);
+        invalidate_album(&invalidate, album.id);
         Ok(see_other(&format!("/album/{}", album.id)))
     }
 }
@@ -153,7 +155,9 @@ impl AlbumOne {
         album_id: i64,
         rest: VirtualPath,
         blog: State<Photoblog>,
+        tags: Tags,
     ) -> Result<Page, AppError> {
+        tags.add(&album_tag(album_id));
         if !rest.is_empty() {
             return Err(HttpError::not_found(format!(
                 "The path '/album/{album_id}/{}' was not found.",
@@ -217,9 +221,9 @@ impl EditAlbum {
         ))
     }
 
-    /// Saves the album, then shows it.
+    /// Saves the album, then shows it (403 without the form's CSRF token).
     #[allow(clippy::too_many_arguments)]
-    #[status(404)]
+    #[status(403, 404)]
     async fn post(
         &self,
         album_id: i64,
@@ -250,7 +254,7 @@ impl EditAlbum {
         };
         let updated = blog.db.update_album(album_id, &fields).await?;
         updated.ok_or(AppError::NoAlbum(album_id))?;
-        invalidate_album(&invalidate, album_id, blog.pages_to_invalidate().await);
+        invalidate_album(&invalidate, album_id);
         Ok(see_other(&format!("/album/{album_id}")))
     }
 }
@@ -376,7 +380,7 @@ impl UploadPhoto {
             .map_err(HttpError::from)
         {
             Ok(_) => {
-                invalidate_album(&invalidate, album_id, blog.pages_to_invalidate().await);
+                invalidate_album(&invalidate, album_id);
                 Ok(see_other(&format!("/album/{album_id}#film-{film_id}")))
             }
             Err(e) if e.status().is_client_error() => refused(&req, &blog, album_id, e).await,

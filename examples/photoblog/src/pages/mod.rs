@@ -22,10 +22,11 @@ use minijinja::{Value, context};
 
 use crate::error::AppError;
 use crate::images::media_type;
-use crate::services::Services;
+use crate::services::{LISTS, Services, album_tag, photo_tag};
 use crate::shared::{PER_PAGE, Photoblog};
 use crate::views::{AlbumView, PhotoView, at, book_date};
 use albums::AlbumPages;
+use drupe::cache::Tags;
 
 /// A page of the site: the template with `site` in its context.
 fn render(template: &str, ctx: Value) -> Page {
@@ -86,7 +87,9 @@ impl Site {
         &self,
         #[param(default = 1)] page: u32,
         blog: State<Photoblog>,
+        tags: Tags,
     ) -> Result<Page, AppError> {
+        tags.add(LISTS);
         let pages = blog.pages().await?;
         let page_no = i64::from(page);
         if page_no < 1 || page_no > pages {
@@ -118,7 +121,7 @@ impl Site {
     /// One photo.
     #[expose]
     #[status(404)]
-    async fn photo(&self, id: i64, blog: State<Photoblog>) -> Result<Page, AppError> {
+    async fn photo(&self, id: i64, blog: State<Photoblog>, tags: Tags) -> Result<Page, AppError> {
         let db = &blog.db;
         let p = db.photo(id).await?.ok_or(AppError::NoPhoto(id))?;
         let film = db.film(p.film_id).await?.ok_or(AppError::NoPhoto(id))?;
@@ -126,6 +129,9 @@ impl Site {
             .album(film.album_id)
             .await?
             .ok_or(AppError::NoPhoto(id))?;
+        // It shows the album's title: renaming the album drops it.
+        tags.add(&album_tag(album.id));
+        tags.add(&photo_tag(id));
         Ok(render(
             "photo.html",
             context! {
@@ -153,10 +159,12 @@ impl Site {
         kind: Option<String>,
         id: Option<i64>,
         blog: State<Photoblog>,
+        tags: Tags,
     ) -> Result<Negotiated<Feed>, AppError> {
         let db = &blog.db;
         match (kind.as_deref(), id) {
             (None, None) => {
+                tags.add(LISTS);
                 let albums = db.all_albums().await?;
                 let albums = albums.into_iter().map(AlbumView::from).collect();
                 let feed = Collection::new("A drupe photoblog: albums", albums)
@@ -164,6 +172,7 @@ impl Site {
                 Ok(Negotiated::new(Feed::Albums(feed)))
             }
             (Some("album"), Some(id)) => {
+                tags.add(&album_tag(id));
                 let album = db.album(id).await?.ok_or(AppError::NoAlbum(id))?;
                 let photos = db.photos_of_album(id).await?;
                 let photos = photos.into_iter().map(PhotoView::from).collect();

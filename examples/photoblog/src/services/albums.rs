@@ -5,10 +5,11 @@ use drupe::cache::Invalidate;
 use drupe::{Body, Collection, Created, HttpError, Negotiated, NoContent, State, resource};
 
 use super::input::AlbumIn;
-use super::{all, invalidate_album};
+use super::{LISTS, album_tag, all, invalidate_album};
 use crate::error::AppError;
 use crate::shared::Photoblog;
 use crate::views::{AlbumView, OneOrAll};
+use drupe::cache::Tags;
 
 /// An album, or a 404.
 async fn album(blog: &Photoblog, id: i64) -> Result<AlbumView, AppError> {
@@ -33,7 +34,12 @@ impl Albums {
         &self,
         #[param(named)] album_id: Option<i64>,
         blog: State<Photoblog>,
+        tags: Tags,
     ) -> Result<Negotiated<OneOrAll<AlbumView>>, AppError> {
+        tags.add(LISTS);
+        if let Some(id) = album_id {
+            tags.add(&album_tag(id));
+        }
         match album_id {
             Some(id) => Ok(Negotiated::new(OneOrAll::One(album(&blog, id).await?))),
             None => Ok(all("Albums", blog.db.all_albums().await?)),
@@ -49,7 +55,7 @@ impl Albums {
     ) -> Result<Created<AlbumView>, AppError> {
         let fields = body.into_inner().validated()?;
         let album = blog.db.create_album(&fields).await?;
-        invalidate_album(&invalidate, album.id, blog.pages_to_invalidate().await);
+        invalidate_album(&invalidate, album.id);
         let location = format!("/services/rest/album/{}", album.id);
         Ok(Created::new(location, album.into()))
     }
@@ -67,7 +73,9 @@ impl AlbumItem {
         &self,
         album_id: i64,
         blog: State<Photoblog>,
+        tags: Tags,
     ) -> Result<Negotiated<AlbumView>, AppError> {
+        tags.add(&album_tag(album_id));
         Ok(Negotiated::new(album(&blog, album_id).await?))
     }
 
@@ -82,7 +90,7 @@ impl AlbumItem {
         let fields = body.into_inner().validated()?;
         let updated = blog.db.update_album(album_id, &fields).await?;
         let album = updated.ok_or(AppError::NoAlbum(album_id))?;
-        invalidate_album(&invalidate, album_id, blog.pages_to_invalidate().await);
+        invalidate_album(&invalidate, album_id);
         Ok(Negotiated::new(album.into()))
     }
 
@@ -121,13 +129,20 @@ fn parse_range(r: &str) -> Option<(i64, i64)> {
 impl AlbumRange {
     /// Albums in creation order, `start` inclusive, `end` exclusive (`/albums/0-3`).
     #[produces(json, xml, atom)]
+    #[status(404)]
     async fn get(
         &self,
         range: String,
         blog: State<Photoblog>,
+        tags: Tags,
     ) -> Result<Negotiated<Collection<AlbumView>>, AppError> {
-        let (start, end) =
-            parse_range(&range).ok_or_else(|| HttpError::bad_request("Invalid range"))?;
+        // Not a range: no resource has this URI.
+        let (start, end) = parse_range(&range).ok_or_else(|| {
+            HttpError::not_found(format!(
+                "No albums {range}: a range is <start>-<end>, e.g. 0-3."
+            ))
+        })?;
+        tags.add(LISTS);
         let albums = blog.db.albums_range(start, end).await?;
         Ok(Negotiated::new(Collection::new(
             format!("Albums {start} to {end}"),

@@ -5,14 +5,16 @@ use drupe::cache::Invalidate;
 use drupe::{Body, Created, HttpError, Negotiated, NoContent, State, resource};
 
 use super::input::FilmIn;
-use super::{all, invalidate_album};
+use super::{LISTS, album_tag, all, invalidate_album};
 use crate::error::AppError;
 use crate::shared::Photoblog;
 use crate::views::{FilmView, OneOrAll};
+use drupe::cache::Tags;
 
-/// A film, or a 404.
-async fn film(blog: &Photoblog, id: i64) -> Result<FilmView, AppError> {
+/// A film, or a 404; the answer is tagged with its album.
+async fn film(blog: &Photoblog, id: i64, tags: &Tags) -> Result<FilmView, AppError> {
     let f = blog.db.film(id).await?.ok_or(AppError::NoFilm(id))?;
+    tags.add(&album_tag(f.album_id));
     Ok(f.into())
 }
 
@@ -34,9 +36,13 @@ impl Films {
         #[param(named)] film_id: Option<i64>,
         #[param(named)] album_id: Option<i64>,
         blog: State<Photoblog>,
+        tags: Tags,
     ) -> Result<Negotiated<OneOrAll<FilmView>>, AppError> {
+        tags.add(LISTS);
         match film_id {
-            Some(id) => Ok(Negotiated::new(OneOrAll::One(film(&blog, id).await?))),
+            Some(id) => Ok(Negotiated::new(OneOrAll::One(
+                film(&blog, id, &tags).await?,
+            ))),
             None => Ok(all("Films", blog.db.films(album_id).await?)),
         }
     }
@@ -54,7 +60,7 @@ impl Films {
         let album_id = album_id.ok_or_else(|| HttpError::bad_request("album_id is required."))?;
         let created = blog.db.create_film(album_id, &title).await?;
         let film = created.ok_or(AppError::NoAlbum(album_id))?;
-        invalidate_album(&invalidate, album_id, blog.pages_to_invalidate().await);
+        invalidate_album(&invalidate, album_id);
         let location = format!("/services/rest/film/{}", film.id);
         Ok(Created::new(location, film.into()))
     }
@@ -72,8 +78,9 @@ impl FilmItem {
         &self,
         film_id: i64,
         blog: State<Photoblog>,
+        tags: Tags,
     ) -> Result<Negotiated<FilmView>, AppError> {
-        Ok(Negotiated::new(film(&blog, film_id).await?))
+        Ok(Negotiated::new(film(&blog, film_id, &tags).await?))
     }
 
     /// Renames the film.
@@ -87,7 +94,7 @@ impl FilmItem {
         let title = body.into_inner().title()?;
         let updated = blog.db.update_film(film_id, &title).await?;
         let f = updated.ok_or(AppError::NoFilm(film_id))?;
-        invalidate_album(&invalidate, f.album_id, blog.pages_to_invalidate().await);
+        invalidate_album(&invalidate, f.album_id);
         Ok(Negotiated::new(f.into()))
     }
 
@@ -102,7 +109,7 @@ impl FilmItem {
         let deleted = blog.db.delete_film(film_id).await?;
         let (film, files) = deleted.ok_or(AppError::NoFilm(film_id))?;
         blog.forget_files(files).await;
-        invalidate_album(&invalidate, film.album_id, blog.pages_to_invalidate().await);
+        invalidate_album(&invalidate, film.album_id);
         Ok(NoContent)
     }
 }

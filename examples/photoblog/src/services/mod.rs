@@ -62,33 +62,24 @@ fn all<R, V: From<R>>(title: &str, rows: Vec<R>) -> Negotiated<OneOrAll<V>> {
     )))
 }
 
-/// The most home pages a write drops from the cache.
-pub(crate) const MAX_CACHED_PAGES: i64 = 1000;
+/// The tag of every cached answer that lists albums, films or photos (the home pages, the
+/// feed, the collections): any write changes some list.
+pub(crate) const LISTS: &str = "lists";
 
-/// URIs whose cached copies show an album (its pages, feeds, lists): `pages` home pages.
-pub(crate) fn invalidate_album(inv: &Invalidate, id: i64, pages: i64) {
-    for p in [
-        "/",
-        "/feed",
-        "/services/rest/album",
-        "/services/rest/album/",
-        "/services/rest/film",
-        "/services/rest/film/",
-        "/services/rest/photo",
-        "/services/rest/photo/",
-    ] {
-        inv.path(p);
-    }
-    for n in 1..=pages.clamp(1, MAX_CACHED_PAGES) + 1 {
-        inv.path(&format!("/?page={n}"));
-    }
-    for p in [
-        format!("/album/{id}"),
-        format!("/feed/album/{id}"),
-        format!("/services/rest/album/{id}"),
-        format!("/services/rest/album?album_id={id}"),
-        format!("/services/rest/film?album_id={id}"),
-    ] {
-        inv.path(&p);
-    }
+/// The tag of every cached answer that shows album `id` or something in it (its page, its
+/// feed, the album and its films as resources, the pages of its photos).
+pub(crate) fn album_tag(id: i64) -> String {
+    format!("album:{id}")
+}
+
+/// The tag of the answers that show photo `id` alone (the photo as a resource).
+pub(crate) fn photo_tag(id: i64) -> String {
+    format!("photo:{id}")
+}
+
+/// Drops what a write to album `id` (or to a film or photo of it) makes stale: every list,
+/// and every answer that shows the album. Two tags, however many pages the cache holds.
+pub(crate) fn invalidate_album(inv: &Invalidate, id: i64) {
+    inv.tag(LISTS);
+    inv.tag(&album_tag(id));
 }

@@ -8,10 +8,11 @@ use drupe::{
 };
 
 use super::input::{PhotoIn, legend};
-use super::{all, invalidate_album};
+use super::{LISTS, all, invalidate_album, photo_tag};
 use crate::error::AppError;
 use crate::shared::Photoblog;
 use crate::views::{OneOrAll, PhotoImage, PhotoView};
+use drupe::cache::Tags;
 
 /// A photo, with its image's bytes when the client asked for the image; or a 404.
 async fn photo(blog: &Photoblog, id: i64, media: &ChosenMedia) -> Result<PhotoView, AppError> {
@@ -48,7 +49,12 @@ impl Photos {
         #[param(named)] film_id: Option<i64>,
         media: ChosenMedia,
         blog: State<Photoblog>,
+        tags: Tags,
     ) -> Result<Negotiated<OneOrAll<PhotoView>>, AppError> {
+        tags.add(LISTS);
+        if let Some(id) = photo_id {
+            tags.add(&photo_tag(id));
+        }
         match photo_id {
             Some(id) => Ok(Negotiated::new(OneOrAll::One(
                 photo(&blog, id, &media).await?,
@@ -78,7 +84,7 @@ impl Photos {
     ) -> Result<Created<PhotoView>, AppError> {
         let legend = self::legend(legend)?;
         let (photo, album_id) = blog.add_photo(film_id, &legend, file).await?;
-        invalidate_album(&invalidate, album_id, blog.pages_to_invalidate().await);
+        invalidate_album(&invalidate, album_id);
         let location = format!("/services/rest/photo/{}", photo.id);
         Ok(Created::new(location, PhotoView::from(photo)))
     }
@@ -98,7 +104,9 @@ impl PhotoItem {
         photo_id: i64,
         media: ChosenMedia,
         blog: State<Photoblog>,
+        tags: Tags,
     ) -> Result<Negotiated<PhotoView>, AppError> {
+        tags.add(&photo_tag(photo_id));
         Ok(Negotiated::new(photo(&blog, photo_id, &media).await?))
     }
 
@@ -113,8 +121,8 @@ impl PhotoItem {
         let legend = legend(body.into_inner().legend)?;
         let updated = blog.db.update_photo(photo_id, &legend).await?;
         let (p, album) = updated.ok_or(AppError::NoPhoto(photo_id))?;
-        invalidate_album(&invalidate, album, blog.pages_to_invalidate().await);
-        invalidate.path(&format!("/photo/{photo_id}"));
+        invalidate_album(&invalidate, album);
+        invalidate.tag(&photo_tag(photo_id));
         Ok(Negotiated::new(p.into()))
     }
 
@@ -129,8 +137,8 @@ impl PhotoItem {
         let deleted = blog.db.delete_photo(photo_id).await?;
         let (p, album) = deleted.ok_or(AppError::NoPhoto(photo_id))?;
         blog.forget_files(vec![p.filename]).await;
-        invalidate_album(&invalidate, album, blog.pages_to_invalidate().await);
-        invalidate.path(&format!("/photo/{photo_id}"));
+        invalidate_album(&invalidate, album);
+        invalidate.tag(&photo_tag(photo_id));
         Ok(NoContent)
     }
 }

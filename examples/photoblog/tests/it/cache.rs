@@ -51,6 +51,42 @@ async fn writes_invalidate_what_they_change() {
         .assert_contains("Winter in the park");
 }
 
+/// A write drops what shows the album, by tag: the photo pages (which show the album's
+/// title), every home page, and nothing of the other albums.
+#[actix_web::test]
+async fn a_rename_reaches_the_albums_photo_pages_and_spares_other_albums() {
+    let (c, _dir) = sqlite_client("rename").await;
+    let films: Vec<Value> = c.get("/services/rest/film?album_id=2").send().await.json();
+    let film = films[0]["id"].as_i64().unwrap();
+    let photos: Vec<Value> = c
+        .get(&format!("/services/rest/photo?film_id={film}"))
+        .send()
+        .await
+        .json();
+    let photo_page = format!("/photo/{}", photos[0]["id"].as_i64().unwrap());
+    let pages = [photo_page.as_str(), "/", "/?page=1", "/album/2", "/album/3"];
+    for p in pages {
+        c.get(p).send().await.assert_header("x-cache", "MISS");
+        c.get(p).send().await.assert_header("x-cache", "HIT");
+    }
+    c.put("/services/rest/album/2")
+        .json(&json!({"title": "Winter in the park"}))
+        .send()
+        .await
+        .assert_status(200);
+    for p in [photo_page.as_str(), "/", "/?page=1", "/album/2"] {
+        c.get(p)
+            .send()
+            .await
+            .assert_header("x-cache", "MISS")
+            .assert_contains("Winter in the park");
+    }
+    c.get("/album/3")
+        .send()
+        .await
+        .assert_header("x-cache", "HIT");
+}
+
 #[cfg(unix)]
 #[actix_web::test]
 async fn two_instances_share_postgresql_and_redis() {

@@ -244,13 +244,15 @@ async fn replaces_and_deletes(c: &TestClient, id: i64) {
 
 /// `/services/rest/albums/<start>-<end>`.
 async fn ranges(c: &TestClient) {
-    // Ranges.
+    // Not a range: no resource has that URI (as for an id that is not a number).
     for bad in ["3", "a", "0-", "a+3", "3-a", "0+3", "5-2"] {
         c.get(&format!("/services/rest/albums/{bad}"))
             .send()
             .await
-            .assert_status(400)
-            .assert_text("Invalid range");
+            .assert_status(404)
+            .assert_text(&format!(
+                "No albums {bad}: a range is <start>-<end>, e.g. 0-3."
+            ));
     }
     let r = c
         .get("/services/rest/albums/0-3")
