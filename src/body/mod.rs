@@ -215,8 +215,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
                 }
                 BodyKind::Json => {
                     let bytes = read_bytes(&req, &mut payload, limit).await?;
-                    serde_json::from_slice(&bytes)
-                        .map_err(|e| HttpError::bad_request(format!("Invalid JSON body: {e}.")))?
+                    from_json(&bytes)?
                 }
                 BodyKind::Xml => {
                     let bytes = read_bytes(&req, &mut payload, limit).await?;
@@ -225,6 +224,42 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
             };
             Ok(Body(value))
         })
+    }
+}
+
+/// A JSON body as `T`. JSON has one kind of number: `3.0` is the number `3`, and JSON Schema
+/// (so the OpenAPI document) counts it as an integer; serde does not, so a body that fails on
+/// a number with a fractional part is read again with its whole numbers made integers.
+fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, HttpError> {
+    let invalid = |e: serde_json::Error| HttpError::bad_request(format!("Invalid JSON body: {e}."));
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok(v),
+        Err(e) if e.to_string().starts_with("invalid type: floating point") => {
+            let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(invalid)?;
+            whole_numbers_as_integers(&mut value);
+            serde_json::from_value(value).map_err(invalid)
+        }
+        Err(e) => Err(invalid(e)),
+    }
+}
+
+/// Every number of `v` that is whole and fits an `i64` or a `u64` becomes an integer.
+fn whole_numbers_as_integers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0) {
+                // `as` saturates; the bounds keep only what converts exactly.
+                if f >= -(2f64.powi(63)) && f < 2f64.powi(63) {
+                    *n = (f as i64).into();
+                } else if f >= 0.0 && f < 2f64.powi(64) {
+                    *n = (f as u64).into();
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
     }
 }
 
@@ -238,6 +273,45 @@ fn from_pairs<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, Http
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_written_with_a_fraction_are_integers() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct T {
+            id: i64,
+            n: u64,
+            ratio: f64,
+            ids: Vec<i32>,
+        }
+        let t: T =
+            from_json(br#"{"id": -7097124.0, "n": 3e0, "ratio": 2.0, "ids": [1.0, 2]}"#).unwrap();
+        assert_eq!(
+            t,
+            T {
+                id: -7_097_124,
+                n: 3,
+                ratio: 2.0,
+                ids: vec![1, 2]
+            }
+        );
+        for (body, says) in [
+            (
+                &br#"{"id": 1.5, "n": 1, "ratio": 1, "ids": []}"#[..],
+                "floating point `1.5`",
+            ),
+            (
+                br#"{"id": 1e30, "n": 1, "ratio": 1, "ids": []}"#,
+                "floating point",
+            ),
+            (
+                br#"{"id": 1, "n": -1.0, "ratio": 1, "ids": []}"#,
+                "invalid value: integer `-1`",
+            ),
+        ] {
+            let e = from_json::<T>(body).unwrap_err();
+            assert!(e.message().contains(says), "{}", e.message());
+        }
+    }
     use actix_web::test::TestRequest;
 
     #[test]

@@ -43,7 +43,7 @@ impl AlbumPages {}
 fn form_values(input: &AlbumIn) -> Value {
     let shown = |v: &Option<String>| v.clone().unwrap_or_default();
     context! {
-        title => shown(&input.title),
+        title => input.title.clone(),
         author => shown(&input.author),
         description => shown(&input.description),
         content => shown(&input.content),
@@ -102,7 +102,7 @@ impl NewAlbum {
     ) -> Result<HttpResponse, AppError> {
         check_csrf(&req, csrf.as_deref())?;
         let input = AlbumIn {
-            title,
+            title: title.unwrap_or_default(),
             author,
             description,
             content,
@@ -208,7 +208,7 @@ impl EditAlbum {
             .await?
             .ok_or(AppError::NoAlbum(album_id))?;
         let fields = AlbumIn {
-            title: Some(a.title.clone()),
+            title: a.title.clone(),
             author: Some(a.author),
             description: Some(a.description),
             content: Some(a.content),
@@ -243,7 +243,7 @@ impl EditAlbum {
             album => context! { id => album_id, title => title.clone().unwrap_or_default() },
         };
         let input = AlbumIn {
-            title,
+            title: title.unwrap_or_default(),
             author,
             description,
             content,

@@ -2,9 +2,9 @@
 //! `/services/rest/film/<id>` (one).
 
 use drupe::cache::Invalidate;
-use drupe::{Body, Created, HttpError, Negotiated, NoContent, State, resource};
+use drupe::{Body, Created, Negotiated, NoContent, State, resource};
 
-use super::input::FilmIn;
+use super::input::{FilmIn, NewFilm};
 use super::{LISTS, album_tag, all, invalidate_album};
 use crate::error::AppError;
 use crate::shared::Photoblog;
@@ -50,14 +50,13 @@ impl Films {
     /// Creates a film in an album.
     async fn post(
         &self,
-        body: Body<FilmIn>,
+        body: Body<NewFilm>,
         blog: State<Photoblog>,
         invalidate: Invalidate,
     ) -> Result<Created<FilmView>, AppError> {
         let f = body.into_inner();
-        let album_id = f.album_id;
         let title = f.title()?;
-        let album_id = album_id.ok_or_else(|| HttpError::bad_request("album_id is required."))?;
+        let album_id = f.album_id;
         let created = blog.db.create_film(album_id, &title).await?;
         let film = created.ok_or(AppError::NoAlbum(album_id))?;
         invalidate_album(&invalidate, album_id);

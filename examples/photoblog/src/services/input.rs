@@ -31,20 +31,36 @@ pub(crate) fn text(
 }
 
 /// An album as a client sends it: `title` (required, 1–200 characters), `author`,
-/// `description`, `content`.
+/// `description`, `content`. The schema says what [`text`] checks, and another field is a 400
+/// (a misspelt field is an error, not a silent default): a client, or a fuzzer reading the
+/// OpenAPI document, knows what is refused before sending it.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-#[serde(rename = "album")]
+#[serde(rename = "album", deny_unknown_fields)]
 pub(crate) struct AlbumIn {
-    pub(crate) title: Option<String>,
+    /// 1 to 200 characters, not only spaces.
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*\S[^\x00]*$"
+    )]
+    #[serde(default)]
+    pub(crate) title: String,
+    /// At most 100 characters.
+    #[schema(max_length = 100, pattern = r"^[^\x00]*$")]
     pub(crate) author: Option<String>,
+    /// At most 2000 characters.
+    #[schema(max_length = 2000, pattern = r"^[^\x00]*$")]
     pub(crate) description: Option<String>,
+    /// At most 100000 characters.
+    #[schema(max_length = 100000, pattern = r"^[^\x00]*$")]
     pub(crate) content: Option<String>,
 }
 
 impl AlbumIn {
     pub(crate) fn validated(self) -> Result<AlbumFields, AppError> {
         Ok(AlbumFields {
-            title: text("title", self.title, true, 200)?,
+            title: text("title", Some(self.title), true, 200)?,
             author: text("author", self.author, false, 100)?,
             description: text("description", self.description, false, 2_000)?,
             content: text("content", self.content, false, 100_000)?,
@@ -52,26 +68,58 @@ impl AlbumIn {
     }
 }
 
-/// A film as a client sends it.
+/// A new film, as a client sends it: its title and its album.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(rename = "film")]
+#[serde(rename = "film", deny_unknown_fields)]
+pub(crate) struct NewFilm {
+    /// 1 to 200 characters, not only spaces.
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*\S[^\x00]*$"
+    )]
+    #[serde(default)]
+    pub(crate) title: String,
+    /// The album it belongs to.
+    pub(crate) album_id: i64,
+}
+
+impl NewFilm {
+    /// The title, checked (1–200 characters).
+    pub(crate) fn title(&self) -> Result<String, AppError> {
+        text("title", Some(self.title.clone()), true, 200)
+    }
+}
+
+/// A film's new title, as a client sends it (a film stays in its album).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename = "film", deny_unknown_fields)]
 pub(crate) struct FilmIn {
-    pub(crate) title: Option<String>,
-    /// The album it belongs to (POST only).
-    pub(crate) album_id: Option<i64>,
+    /// 1 to 200 characters, not only spaces.
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00]*\S[^\x00]*$"
+    )]
+    #[serde(default)]
+    pub(crate) title: String,
 }
 
 impl FilmIn {
     /// The title, checked (1–200 characters).
     pub(crate) fn title(self) -> Result<String, AppError> {
-        text("title", self.title, true, 200)
+        text("title", Some(self.title), true, 200)
     }
 }
 
 /// A photo's legend.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(rename = "photo")]
+#[serde(rename = "photo", deny_unknown_fields)]
 pub(crate) struct PhotoIn {
+    /// At most 200 characters.
+    #[schema(max_length = 200, pattern = r"^[^\x00]*$")]
     pub(crate) legend: Option<String>,
 }
 

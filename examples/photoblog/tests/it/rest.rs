@@ -157,6 +157,13 @@ async fn creates(c: &TestClient) -> i64 {
         .await
         .assert_status(400)
         .assert_text("title is required.");
+    // A misspelt field is named, not ignored.
+    c.post("/services/rest/album/")
+        .json(&json!({"title": "Spring", "autor": "ada"}))
+        .send()
+        .await
+        .assert_status(400)
+        .assert_contains("unknown field `autor`");
     c.post("/services/rest/album/")
         .json(&json!({"title": "x".repeat(201)}))
         .send()
