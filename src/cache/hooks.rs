@@ -14,6 +14,7 @@ use futures_util::stream::FuturesUnordered;
 use tokio::sync::watch;
 
 use super::Target;
+use super::control::{IfNoneMatch, RequestDirectives, ResponsePolicy};
 use super::entry::{self, Stored};
 use super::invalidate::{PendingInvalidations, ResponseTags};
 use super::policy::{self, Credentials};
@@ -63,6 +64,174 @@ fn record_hit(inner: &Inner, req: &HttpRequest, uri: String) {
     });
 }
 
+/// What the before-hook read from a `GET` or `HEAD` request, for its lookup.
+struct Asked<'a> {
+    req: &'a HttpRequest,
+    uri: String,
+    directives: RequestDirectives,
+    /// Read once here: a hit answers `If-None-Match` from this parse.
+    inm: Option<IfNoneMatch>,
+    credentials: Credentials,
+    may_store: bool,
+}
+
+impl<'a> Asked<'a> {
+    /// Reads the request's `Cache-Control` (or `Pragma`) and `If-None-Match`; `Err` names
+    /// the malformed one.
+    fn read(req: &'a HttpRequest, uri: String) -> Result<Self, control::Malformed> {
+        let directives = control::request(req.headers())?;
+        let inm = control::if_none_match(req.headers())?;
+        Ok(Self {
+            req,
+            uri,
+            directives,
+            inm,
+            credentials: Credentials::of(req.headers()),
+            may_store: policy::method_stores(req.method()) && !directives.no_store,
+        })
+    }
+
+    /// Whether a stored response is fresh enough for the request and may be shared with it.
+    #[inline]
+    fn accepts(&self, stored: &Stored, now: SystemTime) -> bool {
+        self.directives.max_age.is_none_or(|m| stored.age(now) <= m)
+            && (!self.credentials.any() || self.credentials.may_share(stored.sharing()))
+    }
+
+    /// Records a hit and answers with `stored`.
+    #[inline]
+    fn hit(
+        self,
+        inner: &Inner,
+        cfg: &CachingConfig,
+        stored: &Stored,
+        now: SystemTime,
+    ) -> HttpResponse {
+        record_hit(inner, self.req, self.uri);
+        hit_response(stored, self.req, self.inm.as_ref(), cfg, now)
+    }
+}
+
+/// Answers a `GET` or `HEAD` from the cache, or records a bypass or a miss for the
+/// after-hook and lets the handler answer (`None`).
+async fn look_up(inner: Arc<Inner>, cfg: &CachingConfig, asked: Asked<'_>) -> Option<HttpResponse> {
+    let req = asked.req;
+    let headers = req.headers();
+    let variant_of = move |vary: &[String]| entry::variant_key(vary, headers);
+    let found = if asked.directives.no_cache {
+        Ok(Lookup::Miss(None))
+    } else {
+        inner.backend.lookup(&asked.uri, &variant_of).await
+    };
+    let now = SystemTime::now();
+    let vary = match found {
+        Ok(Lookup::Hit(stored)) if asked.accepts(&stored, now) => {
+            inner.succeeded();
+            return Some(asked.hit(&inner, cfg, &stored, now));
+        }
+        Ok(Lookup::Hit(_)) => None,
+        Ok(Lookup::Miss(vary)) => {
+            inner.succeeded();
+            vary
+        }
+        Err(e) => {
+            inner.failed(&e);
+            bypass(&inner, asked.req, asked.uri, false);
+            return None;
+        }
+    };
+    if asked.credentials.any() {
+        // Its answer may be its own: it neither waits for another request's answer
+        // nor makes others wait for its own.
+        bypass(&inner, asked.req, asked.uri, asked.may_store);
+        return None;
+    }
+    inner.counters.misses.fetch_add(1, Ordering::Relaxed);
+    if asked.directives.no_cache {
+        // A refresh computes its own answer: it neither waits for the key's loader
+        // (whose answer it refused) nor takes the loader's place (its waiters would be
+        // cut off, and the loader's end would remove the newcomer's slot).
+        miss(asked.req, asked.uri, asked.may_store);
+        return None;
+    }
+    // One loader per key: the URI's variant when its Vary is known, else the URI.
+    let variant = vary.as_ref().map(|v| variant_of(v));
+    let key = match &variant {
+        Some(v) => format!("{}\u{0}{v}", asked.uri),
+        None => asked.uri.clone(),
+    };
+    share_load(inner, cfg, asked, key).await
+}
+
+/// A miss's place among the concurrent misses of its key.
+enum Claim {
+    /// Another request is the key's loader: wait for its answer.
+    Wait(watch::Receiver<LoadState>),
+    /// This request is the key's loader now.
+    Loader,
+    /// No loader, and this request (a `HEAD`, which stores nothing) is nobody's loader.
+    Alone,
+}
+
+/// Subscribes to the key's loader, or makes this request the loader when it may be one.
+#[inline]
+fn claim(inner: &Inner, key: &str, method: &Method) -> Claim {
+    let mut loaders = inner.loaders.lock().unwrap_or_else(|e| e.into_inner());
+    match loaders.get(key) {
+        Some(tx) => Claim::Wait(tx.subscribe()),
+        None if !policy::method_stores(method) => Claim::Alone,
+        None => {
+            let (tx, _) = watch::channel(LoadState::Pending);
+            loaders.insert(key.to_owned(), tx);
+            Claim::Loader
+        }
+    }
+}
+
+/// Makes a miss the loader of `key`, or has it wait for the loader's stored response; it
+/// computes its own when that is released, late, or another variant.
+async fn share_load(
+    inner: Arc<Inner>,
+    cfg: &CachingConfig,
+    asked: Asked<'_>,
+    key: String,
+) -> Option<HttpResponse> {
+    let mut rx = match claim(&inner, &key, asked.req.method()) {
+        Claim::Wait(rx) => rx,
+        Claim::Alone => {
+            miss(asked.req, asked.uri, false);
+            return None;
+        }
+        Claim::Loader => {
+            asked.req.extensions_mut().insert(RequestState {
+                uri: asked.uri,
+                outcome: CacheOutcome::Miss,
+                loader: Some(LoaderSlot {
+                    key,
+                    inner,
+                    done: false,
+                }),
+                may_store: asked.may_store,
+            });
+            return None;
+        }
+    };
+    let got = tokio::time::timeout(
+        cfg.stampede_wait(),
+        rx.wait_for(|s| !matches!(s, LoadState::Pending)),
+    )
+    .await;
+    if let Ok(Ok(state)) = got
+        && let LoadState::Stored(stored, vary, variant) = &*state
+        && entry::variant_key(vary, asked.req.headers()) == *variant
+    {
+        return Some(asked.hit(&inner, cfg, stored, SystemTime::now()));
+    }
+    // Released, timed out, or another variant: compute it here.
+    miss(asked.req, asked.uri, asked.may_store);
+    None
+}
+
 impl Tool for Caching {
     type Config = CachingConfig;
     const NAME: &'static str = "caching";
@@ -94,121 +263,12 @@ impl Tool for Caching {
             bypass(&self.inner, req, uri, false);
             return Before::Continue;
         }
-        // Both read once here: a hit answers `If-None-Match` from this parse.
-        let parsed = control::request(req.headers())
-            .and_then(|d| Ok((d, control::if_none_match(req.headers())?)));
-        let (directives, inm) = match parsed {
-            Ok(p) => p,
-            Err(control::Malformed(h)) => {
-                return Before::Respond(HttpResponse::from_error(HttpError::bad_request(format!(
-                    "Invalid {h} header"
-                ))));
-            }
-        };
-        let credentials = Credentials::of(req.headers());
-        let may_store = policy::method_stores(method) && !directives.no_store;
-        let inner = self.inner.clone();
-        Before::Pending(Box::pin(async move {
-            let headers = req.headers();
-            let variant_of = move |vary: &[String]| entry::variant_key(vary, headers);
-            let found = if directives.no_cache {
-                Ok(Lookup::Miss(None))
-            } else {
-                inner.backend.lookup(&uri, &variant_of).await
-            };
-            let now = SystemTime::now();
-            let vary = match found {
-                Ok(Lookup::Hit(stored))
-                    if directives.max_age.is_none_or(|m| stored.age(now) <= m)
-                        && (!credentials.any() || credentials.may_share(stored.sharing())) =>
-                {
-                    inner.succeeded();
-                    record_hit(&inner, req, uri);
-                    return Some(hit_response(&stored, req, inm.as_ref(), cfg, now));
-                }
-                Ok(Lookup::Hit(_)) => None,
-                Ok(Lookup::Miss(vary)) => {
-                    inner.succeeded();
-                    vary
-                }
-                Err(e) => {
-                    inner.failed(&e);
-                    bypass(&inner, req, uri, false);
-                    return None;
-                }
-            };
-            if credentials.any() {
-                // Its answer may be its own: it neither waits for another request's answer
-                // nor makes others wait for its own.
-                bypass(&inner, req, uri, may_store);
-                return None;
-            }
-            inner.counters.misses.fetch_add(1, Ordering::Relaxed);
-            if directives.no_cache {
-                // A refresh computes its own answer: it neither waits for the key's loader
-                // (whose answer it refused) nor takes the loader's place (its waiters would be
-                // cut off, and the loader's end would remove the newcomer's slot).
-                miss(req, uri, may_store);
-                return None;
-            }
-            // One loader per key: the URI's variant when its Vary is known, else the URI.
-            let variant = vary.as_ref().map(|v| variant_of(v));
-            let key = match &variant {
-                Some(v) => format!("{uri}\u{0}{v}"),
-                None => uri.clone(),
-            };
-            let waiting = {
-                let mut loaders = inner.loaders.lock().unwrap_or_else(|e| e.into_inner());
-                match loaders.get(&key) {
-                    Some(tx) => Some(tx.subscribe()),
-                    // A HEAD stores nothing: it is nobody's loader.
-                    None if !policy::method_stores(req.method()) => {
-                        drop(loaders);
-                        miss(req, uri, false);
-                        return None;
-                    }
-                    None => {
-                        let (tx, _) = watch::channel(LoadState::Pending);
-                        loaders.insert(key.clone(), tx);
-                        None
-                    }
-                }
-            };
-            let Some(mut rx) = waiting else {
-                req.extensions_mut().insert(RequestState {
-                    uri,
-                    outcome: CacheOutcome::Miss,
-                    loader: Some(LoaderSlot {
-                        key,
-                        inner: inner.clone(),
-                        done: false,
-                    }),
-                    may_store,
-                });
-                return None;
-            };
-            let got = tokio::time::timeout(
-                cfg.stampede_wait(),
-                rx.wait_for(|s| !matches!(s, LoadState::Pending)),
-            )
-            .await;
-            if let Ok(Ok(state)) = got
-                && let LoadState::Stored(stored, vary, variant) = &*state
-                && variant_of(vary) == *variant
-            {
-                record_hit(&inner, req, uri);
-                return Some(hit_response(
-                    stored,
-                    req,
-                    inm.as_ref(),
-                    cfg,
-                    SystemTime::now(),
-                ));
-            }
-            // Released, timed out, or another variant: compute it here.
-            miss(req, uri, may_store);
-            None
-        }))
+        match Asked::read(req, uri) {
+            Ok(asked) => Before::Pending(Box::pin(look_up(self.inner.clone(), cfg, asked))),
+            Err(control::Malformed(h)) => Before::Respond(HttpResponse::from_error(
+                HttpError::bad_request(format!("Invalid {h} header")),
+            )),
+        }
     }
 
     fn after_handler<'a>(
@@ -304,19 +364,10 @@ async fn store(
 ) -> HttpResponse {
     let now = SystemTime::now();
     let response = control::response(res.headers(), now);
-    let vary = entry::vary_names(res.headers());
-    let storable = vary.is_some()
-        && policy::storable(
-            cfg,
-            res.status(),
-            res.headers(),
-            &response,
-            Credentials::of(req.headers()),
-        );
-    if !storable {
+    let Some(vary) = storable_vary(cfg, req, &res, &response) else {
         state.release_waiters();
         return res;
-    }
+    };
     let (mut res, body) = res.into_parts();
     let bytes = match body.try_into_bytes() {
         Ok(b) => b,
@@ -335,45 +386,80 @@ async fn store(
             .insert(header::ETAG, entry::etag_of(&bytes));
     }
     let lifetime = response.lifetime.unwrap_or_else(|| cfg.default_lifetime());
-    let vary: Arc<[String]> = vary.unwrap_or_default().into();
+    let vary: Arc<[String]> = vary.into();
     if lifetime > Duration::ZERO {
         let tags = req.extensions_mut().remove::<ResponseTags>();
-        let stored = Arc::new(
-            Stored::new(
-                res.status().as_u16(),
-                res.headers(),
-                bytes.clone(),
-                now,
-                lifetime,
-            )
-            .with_tags(tags.map(|t| t.0).unwrap_or_default()),
-        );
-        let variant = entry::variant_key(&vary, req.headers());
-        match inner
-            .backend
-            .store(
-                &state.uri,
-                &vary,
-                variant.clone(),
-                stored.clone(),
-                cfg.max_variants,
-            )
-            .await
-        {
-            Ok(true) => {
-                inner.succeeded();
-                inner.counters.stores.fetch_add(1, Ordering::Relaxed);
-                if let Some(l) = state.loader.as_mut() {
-                    l.resolve(LoadState::Stored(stored, vary, variant));
-                }
-            }
-            Ok(false) => {}
-            Err(e) => inner.failed(&e),
-        }
+        let stored = Stored::new(
+            res.status().as_u16(),
+            res.headers(),
+            bytes.clone(),
+            now,
+            lifetime,
+        )
+        .with_tags(tags.map(|t| t.0).unwrap_or_default());
+        put(inner, cfg, req, state, Arc::new(stored), vary).await;
     }
     state.release_waiters();
-    // The request's own validators may already match what it would have received.
-    let res = res.set_body(BoxBody::new(bytes));
+    revalidated(req, res.set_body(BoxBody::new(bytes)))
+}
+
+/// The response's `Vary` names when the response may be stored (never with `Vary: *`).
+#[inline]
+fn storable_vary(
+    cfg: &CachingConfig,
+    req: &HttpRequest,
+    res: &HttpResponse,
+    response: &ResponsePolicy,
+) -> Option<Vec<String>> {
+    let vary = entry::vary_names(res.headers())?;
+    policy::storable(
+        cfg,
+        res.status(),
+        res.headers(),
+        response,
+        Credentials::of(req.headers()),
+    )
+    .then_some(vary)
+}
+
+/// Puts `stored` in the backend under the request's variant and hands it to the requests
+/// waiting for this one's answer.
+async fn put(
+    inner: &Inner,
+    cfg: &CachingConfig,
+    req: &HttpRequest,
+    state: &mut RequestState,
+    stored: Arc<Stored>,
+    vary: Arc<[String]>,
+) {
+    let variant = entry::variant_key(&vary, req.headers());
+    match inner
+        .backend
+        .store(
+            &state.uri,
+            &vary,
+            variant.clone(),
+            stored.clone(),
+            cfg.max_variants,
+        )
+        .await
+    {
+        Ok(true) => {
+            inner.succeeded();
+            inner.counters.stores.fetch_add(1, Ordering::Relaxed);
+            if let Some(l) = state.loader.as_mut() {
+                l.resolve(LoadState::Stored(stored, vary, variant));
+            }
+        }
+        Ok(false) => {}
+        Err(e) => inner.failed(&e),
+    }
+}
+
+/// A 304 when the request's own validators already match the response it would receive,
+/// else the response.
+#[inline]
+fn revalidated(req: &HttpRequest, res: HttpResponse) -> HttpResponse {
     if let (Ok(Some(inm)), Some(etag)) = (
         control::if_none_match(req.headers()),
         res.headers()

@@ -63,97 +63,19 @@ impl<'c> Bound<'c> {
         offered: Offered<'c>,
         show_mismatched: bool,
     ) -> Result<Self, HttpError> {
-        let hide = |e: HttpError| {
-            if show_mismatched {
-                e
-            } else if e.status() == 404 {
-                e.with_message(GENERIC_404)
-            } else {
-                e.with_message(GENERIC_400)
-            }
-        };
-        let has_rest = spec.iter().any(|p| p.kind == ParamKind::Rest);
-        let has_kwargs = spec.iter().any(|p| p.kind == ParamKind::Kwargs);
-        // Positional values fill the `Value` parameters in order.
-        let mut assigned: SmallVec<[Option<u16>; 4]> = SmallVec::new();
-        let mut slots = spec
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.kind == ParamKind::Value)
-            .map(|(i, _)| i as u16);
-        let mut too_many = false;
-        for _ in &offered.positional {
-            match slots.next() {
-                Some(i) => assigned.push(Some(i)),
-                None if has_rest => assigned.push(None),
-                None => {
-                    too_many = true;
-                    assigned.push(None);
-                }
-            }
-        }
+        let (assigned, too_many) = assign_positional(spec, offered.positional.len());
         let names = Names::new(&offered.named);
         // 1. Missing required parameters.
-        let missing: SmallVec<[&str; 4]> = spec
-            .iter()
-            .enumerate()
-            .filter(|(i, p)| {
-                p.required
-                    && p.takes_values()
-                    && !assigned.contains(&Some(*i as u16))
-                    && names.origin(p.name).is_none()
-            })
-            .map(|(_, p)| p.name)
-            .collect();
-        if !missing.is_empty() {
-            return Err(hide(MissingParameters::new(&missing).into()));
-        }
+        missing_required(spec, &assigned, &names).map_err(|e| hide(e, show_mismatched))?;
         // 2. More path values than positional parameters.
         if too_many {
             return Err(HttpError::not_found(GENERIC_404));
         }
         // 3. A value from the path and one by name.
-        let mut twice: SmallVec<[&str; 2]> = SmallVec::new();
-        let mut twice_query = false;
-        for i in assigned.iter().flatten() {
-            let p = &spec[*i as usize];
-            if let Some(o) = names.origin(p.name) {
-                twice.push(p.name);
-                twice_query |= o != Origin::Body;
-            }
-        }
-        if !twice.is_empty() {
-            return Err(hide(MultipleValues::new(&twice, twice_query).into()));
-        }
-        // 4./5. Names no parameter takes, each once, in the order they came.
-        if !has_kwargs {
-            let mut query: SmallVec<[&str; 4]> = SmallVec::new();
-            let mut body: SmallVec<[&str; 4]> = SmallVec::new();
-            let mut path: SmallVec<[&str; 2]> = SmallVec::new();
-            for (i, (k, _, _)) in offered.named.iter().enumerate() {
-                let k: &str = k;
-                if spec.iter().any(|p| p.takes_values() && p.name == k) || !names.is_first(i) {
-                    continue;
-                }
-                match names.origin(k) {
-                    Some(Origin::Body) => body.push(k),
-                    Some(Origin::Path) => path.push(k),
-                    _ => query.push(k),
-                }
-            }
-            if !query.is_empty() {
-                return Err(hide(UnexpectedParameters::new(&query, true).into()));
-            }
-            if !path.is_empty() {
-                // Values a dispatch hook took from the path: a path problem, so a 404.
-                return Err(hide(HttpError::not_found(format!(
-                    "Unexpected path parameters: {}",
-                    path.join(", ")
-                ))));
-            }
-            if !body.is_empty() {
-                return Err(hide(UnexpectedParameters::new(&body, false).into()));
-            }
+        given_twice(spec, &assigned, &names).map_err(|e| hide(e, show_mismatched))?;
+        // 4./5. Names no parameter takes.
+        if !spec.iter().any(|p| p.kind == ParamKind::Kwargs) {
+            unexpected(spec, &names).map_err(|e| hide(e, show_mismatched))?;
         }
         drop(names);
         Ok(Self {
@@ -239,6 +161,127 @@ impl<'c> Bound<'c> {
             ParamError::Invalid => BadParameter::new(p.name, p.type_name, from_path).into(),
         }
     }
+}
+
+/// A mismatch's error as the client sees it: as is when `show_mismatched`, else with the
+/// generic message of its status.
+#[inline]
+fn hide(e: HttpError, show_mismatched: bool) -> HttpError {
+    if show_mismatched {
+        e
+    } else if e.status() == 404 {
+        e.with_message(GENERIC_404)
+    } else {
+        e.with_message(GENERIC_400)
+    }
+}
+
+/// Assigns `count` positional values to the `Value` parameters in order (`None`: the rest
+/// parameter); `true` when some value fills no parameter and there is no rest parameter.
+#[inline]
+fn assign_positional(
+    spec: &'static [ParamSpec],
+    count: usize,
+) -> (SmallVec<[Option<u16>; 4]>, bool) {
+    let has_rest = spec.iter().any(|p| p.kind == ParamKind::Rest);
+    let mut assigned: SmallVec<[Option<u16>; 4]> = SmallVec::new();
+    let mut slots = spec
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind == ParamKind::Value)
+        .map(|(i, _)| i as u16);
+    let mut too_many = false;
+    for _ in 0..count {
+        match slots.next() {
+            Some(i) => assigned.push(Some(i)),
+            None if has_rest => assigned.push(None),
+            None => {
+                too_many = true;
+                assigned.push(None);
+            }
+        }
+    }
+    (assigned, too_many)
+}
+
+/// Rule 1: the required parameters that got no value, neither from the path nor by name.
+#[inline]
+fn missing_required(
+    spec: &[ParamSpec],
+    assigned: &[Option<u16>],
+    names: &Names<'_, '_>,
+) -> Result<(), HttpError> {
+    let missing: SmallVec<[&str; 4]> = spec
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| {
+            p.required
+                && p.takes_values()
+                && !assigned.contains(&Some(*i as u16))
+                && names.origin(p.name).is_none()
+        })
+        .map(|(_, p)| p.name)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(MissingParameters::new(&missing).into())
+}
+
+/// Rule 3: the parameters filled from the path that are also given by name.
+#[inline]
+fn given_twice(
+    spec: &[ParamSpec],
+    assigned: &[Option<u16>],
+    names: &Names<'_, '_>,
+) -> Result<(), HttpError> {
+    let mut twice: SmallVec<[&str; 2]> = SmallVec::new();
+    let mut twice_query = false;
+    for i in assigned.iter().flatten() {
+        let p = &spec[*i as usize];
+        if let Some(o) = names.origin(p.name) {
+            twice.push(p.name);
+            twice_query |= o != Origin::Body;
+        }
+    }
+    if twice.is_empty() {
+        return Ok(());
+    }
+    Err(MultipleValues::new(&twice, twice_query).into())
+}
+
+/// Rules 4 and 5: the names no parameter takes, each once, in the order they came; those
+/// from the query first, then those a dispatch hook took from the path, then the body's.
+#[inline]
+fn unexpected(spec: &[ParamSpec], names: &Names<'_, '_>) -> Result<(), HttpError> {
+    let mut query: SmallVec<[&str; 4]> = SmallVec::new();
+    let mut body: SmallVec<[&str; 4]> = SmallVec::new();
+    let mut path: SmallVec<[&str; 2]> = SmallVec::new();
+    for (i, (k, _, _)) in names.named.iter().enumerate() {
+        let k: &str = k;
+        if spec.iter().any(|p| p.takes_values() && p.name == k) || !names.is_first(i) {
+            continue;
+        }
+        match names.origin(k) {
+            Some(Origin::Body) => body.push(k),
+            Some(Origin::Path) => path.push(k),
+            _ => query.push(k),
+        }
+    }
+    if !query.is_empty() {
+        return Err(UnexpectedParameters::new(&query, true).into());
+    }
+    if !path.is_empty() {
+        // Values a dispatch hook took from the path: a path problem, so a 404.
+        return Err(HttpError::not_found(format!(
+            "Unexpected path parameters: {}",
+            path.join(", ")
+        )));
+    }
+    if !body.is_empty() {
+        return Err(UnexpectedParameters::new(&body, false).into());
+    }
+    Ok(())
 }
 
 /// Up to this many named values, a name's origin is found by scanning them (no allocation);

@@ -45,6 +45,17 @@ enum Pos {
     Nothing,
 }
 
+/// The positions the walk reached, each with the segments consumed when it was reached.
+type Trail = SmallVec<[(Pos, usize); 16]>;
+
+/// How the descent down the tree ended.
+enum Descent {
+    /// It stopped; `true` when it looked up the final synthetic `index` as well.
+    Ended(bool),
+    /// A private name was asked of this node (see `NodeBuilder::private`).
+    Private(NodeId),
+}
+
 /// Walks `segs` down `tree`. Hooks may add named parameters to `params`.
 /// `Err(node)` is a miss, with the deepest node reached.
 pub(crate) fn walk(
@@ -53,18 +64,35 @@ pub(crate) fn walk(
     segs: &Segments,
     params: &mut HookParams,
 ) -> Result<Route, NodeId> {
-    let n = segs.len();
-    // (position, segments consumed when it was reached)
-    let mut trail: SmallVec<[(Pos, usize); 16]> = SmallVec::new();
+    let mut trail: Trail = SmallVec::new();
     trail.push((Pos::Node(0), 0));
+    match descend(tree, path, segs, params, &mut trail) {
+        Descent::Ended(complete) => choose(tree, segs, &trail, complete),
+        Descent::Private(id) => {
+            // A private name is answered here or nowhere (see `NodeBuilder::private`).
+            let vpath = trail.last().map_or(0, |(_, c)| *c)..segs.len();
+            node_route(tree, id, vpath, segs.trailing_slash, false).ok_or(id)
+        }
+    }
+}
+
+/// Looks each segment, then `index`, up from the root, running dispatch hooks on misses;
+/// pushes each position reached onto `trail`.
+#[inline]
+fn descend(
+    tree: &Tree,
+    path: &str,
+    segs: &Segments,
+    params: &mut HookParams,
+    trail: &mut Trail,
+) -> Descent {
+    let n = segs.len();
     let mut cur = Pos::Node(0);
     let mut i = 0usize;
-    let mut complete = true;
     while i <= n {
         let Pos::Node(id) = cur else {
             // Methods have no attributes: everything below is nothing.
-            complete = false;
-            break;
+            return Descent::Ended(false);
         };
         let node = &tree.nodes[id as usize];
         let name = if i < n {
@@ -81,43 +109,31 @@ pub(crate) fn walk(
                 cur = Pos::Node(c);
                 i += 1;
             }
-            None if i < n && node.is_private(name) => {
-                // A private name is answered here or nowhere (see `NodeBuilder::private`).
-                let vpath = trail.last().map_or(0, |(_, c)| *c)..n;
-                if let Some(d) = node.default {
-                    return Ok(Route {
-                        target: Target::Handler(d),
-                        vpath,
-                        is_index: segs.trailing_slash,
-                        node: id,
-                    });
-                }
-                if node.info.kind() == NodeKind::Resource {
-                    return Ok(Route {
-                        target: Target::Resource(id),
-                        vpath,
-                        is_index: false,
-                        node: id,
-                    });
-                }
-                return Err(id);
-            }
+            None if i < n && node.is_private(name) => return Descent::Private(id),
             None if i < n && node.hook.is_some() => {
                 let (next, taken) = run_hook(tree, id, path, &segs.list[i..], params);
                 cur = next;
                 i += taken.max(1);
             }
-            None => {
-                complete = false;
-                break;
-            }
+            None => return Descent::Ended(false),
         }
         trail.push((cur, i.min(n)));
         if matches!(cur, Pos::Nothing) {
-            complete = false;
-            break;
+            return Descent::Ended(false);
         }
     }
+    Descent::Ended(true)
+}
+
+/// Scans `trail` from the deepest position back to the root for the first that answers:
+/// a handler, a node's `default`, or a resource. `Err` holds the deepest node reached.
+#[inline]
+fn choose(
+    tree: &Tree,
+    segs: &Segments,
+    trail: &[(Pos, usize)],
+    complete: bool,
+) -> Result<Route, NodeId> {
     let last = trail.len() - 1;
     let deepest = trail
         .iter()
@@ -128,7 +144,7 @@ pub(crate) fn walk(
         })
         .unwrap_or(0);
     for (j, (pos, consumed)) in trail.iter().enumerate().rev() {
-        let vpath = *consumed..n;
+        let vpath = *consumed..segs.len();
         let final_index = complete && j == last;
         match *pos {
             Pos::Nothing => {}
@@ -141,27 +157,40 @@ pub(crate) fn walk(
                 });
             }
             Pos::Node(id) => {
-                let node = &tree.nodes[id as usize];
-                if let Some(d) = node.default {
-                    return Ok(Route {
-                        target: Target::Handler(d),
-                        vpath,
-                        is_index: segs.trailing_slash,
-                        node: id,
-                    });
-                }
-                if node.info.kind() == NodeKind::Resource {
-                    return Ok(Route {
-                        target: Target::Resource(id),
-                        vpath,
-                        is_index: final_index,
-                        node: id,
-                    });
+                if let Some(route) = node_route(tree, id, vpath, segs.trailing_slash, final_index) {
+                    return Ok(route);
                 }
             }
         }
     }
     Err(deepest)
+}
+
+/// The route node `id` answers with, if any: its `default` (an index when the path ends
+/// with `/`), else itself when it is a resource (an index when `is_index`).
+#[inline]
+fn node_route(
+    tree: &Tree,
+    id: NodeId,
+    vpath: Range<usize>,
+    trailing_slash: bool,
+    is_index: bool,
+) -> Option<Route> {
+    let node = &tree.nodes[id as usize];
+    if let Some(d) = node.default {
+        return Some(Route {
+            target: Target::Handler(d),
+            vpath,
+            is_index: trailing_slash,
+            node: id,
+        });
+    }
+    (node.info.kind() == NodeKind::Resource).then_some(Route {
+        target: Target::Resource(id),
+        vpath,
+        is_index,
+        node: id,
+    })
 }
 
 fn run_hook(

@@ -265,117 +265,169 @@ fn is_tchar(b: u8) -> bool {
 /// Reads every element of an `Accept` value in one pass over its bytes (quoted strings may
 /// hold commas). Empty elements are skipped (RFC 9110 §5.6.1).
 fn parse_all<'a>(accept: &'a str, out: &mut SmallVec<[Element<'a>; 12]>) -> Result<(), Malformed> {
-    let b = accept.as_bytes();
-    let n = b.len();
-    let mut i = 0;
-    let ows = |i: &mut usize| {
-        while *i < n && (b[*i] == b' ' || b[*i] == b'\t') {
-            *i += 1;
-        }
-    };
-    let token = |i: &mut usize| {
-        let s = *i;
-        while *i < n && is_tchar(b[*i]) {
-            *i += 1;
-        }
-        s
-    };
-    while i < n {
-        let start = i;
-        // Where this element ends, for the error message: the next comma outside quotes.
-        let fail = |from: usize| {
-            let mut j = from;
-            let mut quoted = false;
-            while j < n && (quoted || b[j] != b',') {
-                if b[j] == b'"' {
-                    quoted = !quoted;
-                }
-                j += 1;
-            }
-            Malformed {
-                element: trim_ows(&accept[start..j]).to_owned(),
-            }
-        };
-        ows(&mut i);
-        if i < n && b[i] == b',' {
-            i += 1;
+    let mut s = Scanner { accept, i: 0 };
+    while !s.done() {
+        let start = s.i;
+        s.ows();
+        if s.at(b',') {
+            s.i += 1;
             continue;
         }
-        if i == n {
+        if s.done() {
             break;
         }
-        let ts = token(&mut i);
-        let ty = &accept[ts..i];
-        if ty.is_empty() || i >= n || b[i] != b'/' {
-            return Err(fail(start));
-        }
-        i += 1;
-        let ss = token(&mut i);
-        let sub = &accept[ss..i];
-        if sub.is_empty() || (ty == "*" && sub != "*") {
-            return Err(fail(start));
-        }
-        let params_start = i;
-        let mut params_end = i;
-        let mut q = 1000u16;
-        let mut seen_q = false;
-        ows(&mut i);
-        while i < n && b[i] == b';' {
-            i += 1;
-            ows(&mut i);
-            if i < n && (b[i] == b';' || b[i] == b',') {
-                continue;
-            }
-            if i == n {
-                break;
-            }
-            let ns = token(&mut i);
-            let name = &accept[ns..i];
-            ows(&mut i);
-            if name.is_empty() || i >= n || b[i] != b'=' {
-                return Err(fail(start));
-            }
-            i += 1;
-            ows(&mut i);
-            let vs = i;
-            if i < n && b[i] == b'"' {
-                i += 1;
-                while i < n && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                if i >= n {
-                    return Err(fail(start));
-                }
-                i += 1;
-            } else {
-                token(&mut i);
-                if i == vs {
-                    return Err(fail(start));
-                }
-            }
-            let value = &accept[vs..i];
-            if !seen_q {
-                if name.eq_ignore_ascii_case("q") {
-                    q = parse_q(value).ok_or_else(|| fail(start))?;
-                    seen_q = true;
-                } else {
-                    params_end = i;
-                }
-            }
-            ows(&mut i);
-        }
-        if i < n && b[i] != b',' {
-            return Err(fail(start));
-        }
-        out.push(Element {
-            ty,
-            sub,
-            params: &accept[params_start..params_end],
-            q,
-        });
-        i += 1;
+        let Some(e) = s.element() else {
+            return Err(malformed(accept, start));
+        };
+        out.push(e);
+        // Past the comma that ends the element (or the end).
+        s.i += 1;
     }
     Ok(())
+}
+
+/// The error for the element that starts at `start`: its text up to the next comma outside
+/// quotes, trimmed.
+#[cold]
+fn malformed(accept: &str, start: usize) -> Malformed {
+    let b = accept.as_bytes();
+    let mut j = start;
+    let mut quoted = false;
+    while j < b.len() && (quoted || b[j] != b',') {
+        if b[j] == b'"' {
+            quoted = !quoted;
+        }
+        j += 1;
+    }
+    Malformed {
+        element: trim_ows(&accept[start..j]).to_owned(),
+    }
+}
+
+/// [`parse_all`]'s cursor: a position in an `Accept` value, read byte by byte.
+struct Scanner<'a> {
+    accept: &'a str,
+    i: usize,
+}
+
+impl<'a> Scanner<'a> {
+    /// Whether every byte has been read.
+    #[inline]
+    fn done(&self) -> bool {
+        self.i >= self.accept.len()
+    }
+
+    /// Whether the next byte is `c`.
+    #[inline]
+    fn at(&self, c: u8) -> bool {
+        self.accept.as_bytes().get(self.i) == Some(&c)
+    }
+
+    /// Skips optional whitespace (spaces and tabs).
+    #[inline]
+    fn ows(&mut self) {
+        let b = self.accept.as_bytes();
+        while self.i < b.len() && (b[self.i] == b' ' || b[self.i] == b'\t') {
+            self.i += 1;
+        }
+    }
+
+    /// Reads a token, empty when the next byte is not a `tchar`.
+    #[inline]
+    fn token(&mut self) -> &'a str {
+        let b = self.accept.as_bytes();
+        let start = self.i;
+        while self.i < b.len() && is_tchar(b[self.i]) {
+            self.i += 1;
+        }
+        &self.accept[start..self.i]
+    }
+
+    /// Reads one element, `type/subtype` and its parameters, up to the comma that ends it
+    /// (or the end); `None` when it is malformed.
+    #[inline]
+    fn element(&mut self) -> Option<Element<'a>> {
+        let ty = self.token();
+        if ty.is_empty() || !self.at(b'/') {
+            return None;
+        }
+        self.i += 1;
+        let sub = self.token();
+        if sub.is_empty() || (ty == "*" && sub != "*") {
+            return None;
+        }
+        let params_start = self.i;
+        let (params_end, q) = self.parameters()?;
+        if !self.done() && !self.at(b',') {
+            return None;
+        }
+        Some(Element {
+            ty,
+            sub,
+            params: &self.accept[params_start..params_end],
+            q,
+        })
+    }
+
+    /// Reads the parameters after a subtype: returns where the media-range parameters end
+    /// (those before `q`; the ones after it are ignored) and the quality in thousandths (1000
+    /// when absent); `None` when they are malformed.
+    #[inline]
+    fn parameters(&mut self) -> Option<(usize, u16)> {
+        let mut params_end = self.i;
+        let mut q = 1000u16;
+        let mut seen_q = false;
+        self.ows();
+        while self.at(b';') {
+            self.i += 1;
+            self.ows();
+            if self.at(b';') || self.at(b',') {
+                continue;
+            }
+            if self.done() {
+                break;
+            }
+            let name = self.token();
+            self.ows();
+            if name.is_empty() || !self.at(b'=') {
+                return None;
+            }
+            self.i += 1;
+            self.ows();
+            let value = self.value()?;
+            if !seen_q {
+                if name.eq_ignore_ascii_case("q") {
+                    q = parse_q(value)?;
+                    seen_q = true;
+                } else {
+                    params_end = self.i;
+                }
+            }
+            self.ows();
+        }
+        Some((params_end, q))
+    }
+
+    /// Reads a parameter's value: a token, or a quoted string (quotes kept); `None` when it
+    /// is empty or its quote is never closed.
+    #[inline]
+    fn value(&mut self) -> Option<&'a str> {
+        let b = self.accept.as_bytes();
+        let start = self.i;
+        if self.at(b'"') {
+            self.i += 1;
+            while self.i < b.len() && b[self.i] != b'"' {
+                self.i += if b[self.i] == b'\\' { 2 } else { 1 };
+            }
+            if self.i >= b.len() {
+                return None;
+            }
+            self.i += 1;
+        } else if self.token().is_empty() {
+            return None;
+        }
+        Some(&self.accept[start..self.i])
+    }
 }
 
 fn is_quoted(v: &str) -> bool {
