@@ -1,10 +1,14 @@
 //! What the output cache keeps of the photoblog: each write drops the cached copies of what
 //! it changed, on one instance and on two sharing PostgreSQL and Redis.
 
-use drupe::testing::{Part, TestClient};
+use drupe::testing::Part;
+#[cfg(unix)]
+use drupe::testing::TestClient;
 use serde_json::{Value, json};
 
-use crate::support::{blog_on, png, postgres_db, sqlite_client, temp_dir};
+#[cfg(unix)]
+use crate::support::{blog_on, postgres_db, temp_dir};
+use crate::support::{png, sqlite_client};
 
 #[actix_web::test]
 async fn writes_invalidate_what_they_change() {
