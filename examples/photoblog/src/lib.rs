@@ -31,6 +31,7 @@ mod seed;
 mod services;
 mod settings;
 mod shared;
+pub mod testing;
 mod views;
 
 pub use app::{build, run};

@@ -1,93 +1,12 @@
 //! What the tests share: a fresh folder and database for each, the photoblog built on them,
 //! pictures, a Redis server of their own, and the records `RELIABILITY.md` is made from.
 
-use std::io::Cursor;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use drupe::App;
-use drupe::testing::TestClient;
-use photoblog::{Settings, build};
-
-static N: AtomicUsize = AtomicUsize::new(0);
-
-/// A fresh folder for one test.
-pub(crate) fn temp_dir(what: &str) -> PathBuf {
-    let n = N.fetch_add(1, Ordering::SeqCst);
-    let d = std::env::temp_dir().join(format!("photoblog-{what}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-/// PostgreSQL for the tests: `DRUPE_TEST_POSTGRES` (the server's URL, `.ci/run` sets it),
-/// one fresh database per call.
-pub(crate) async fn postgres_db() -> String {
-    use sqlx::Connection;
-    let base = std::env::var("DRUPE_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432".to_owned());
-    let mut admin = sqlx::postgres::PgConnection::connect(&format!("{base}/postgres"))
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "PostgreSQL is not reachable at {base} ({e}): `bash .ci/run` installs and starts it"
-            )
-        });
-    let name = format!(
-        "photoblog_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    );
-    for sql in [
-        format!("DROP DATABASE IF EXISTS {name}"),
-        format!("CREATE DATABASE {name}"),
-    ] {
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-    }
-    format!("{base}/{name}")
-}
-
-/// The photoblog on `database` with the `cache` backend, its files under `dir`.
-pub(crate) async fn blog_on(database: &str, dir: &Path, cache: &str) -> App {
-    let settings = Settings {
-        database: database.to_owned(),
-        cache: cache.to_owned(),
-        data_dir: dir.join("photos"),
-        max_upload: 1 << 20,
-        ..Settings::default()
-    };
-    build(&settings).await.unwrap()
-}
-
-/// The photoblog on an in-memory SQLite database with the memory cache, its files in a fresh
-/// folder named after `what`.
-pub(crate) async fn sqlite_blog(what: &str) -> (App, PathBuf) {
-    let dir = temp_dir(what);
-    (blog_on("sqlite::memory:", &dir, "memory").await, dir)
-}
-
-/// [`sqlite_blog`] behind a client in process.
-pub(crate) async fn sqlite_client(what: &str) -> (TestClient, PathBuf) {
-    let (app, dir) = sqlite_blog(what).await;
-    (TestClient::new(app).await, dir)
-}
-
-/// A `w`×`h` PNG of bands of colour.
-pub(crate) fn png(w: u32, h: u32, seed: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([seed, (x % 255) as u8, (y % 255) as u8])
-    });
-    let mut out = Vec::new();
-    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
-        .unwrap();
-    out
-}
+pub(crate) use photoblog::testing::*;
 
 /// A port nothing listens on right now.
 pub(crate) fn free_port() -> u16 {
