@@ -4,7 +4,7 @@
 use drupe::cache::Invalidate;
 use drupe::{Body, Created, Negotiated, NoContent, State, resource};
 
-use super::input::{FilmIn, NewFilm};
+use super::input::{FilmIn, NewFilm, title};
 use super::{LISTS, album_tag, all, invalidate_album};
 use crate::error::AppError;
 use crate::shared::Photoblog;
@@ -55,7 +55,7 @@ impl Films {
         invalidate: Invalidate,
     ) -> Result<Created<FilmView>, AppError> {
         let f = body.into_inner();
-        let title = f.title()?;
+        let title = title(f.title)?;
         let album_id = f.album_id;
         let created = blog.db.create_film(album_id, &title).await?;
         let film = created.ok_or(AppError::NoAlbum(album_id))?;
@@ -90,7 +90,7 @@ impl FilmItem {
         blog: State<Photoblog>,
         invalidate: Invalidate,
     ) -> Result<Negotiated<FilmView>, AppError> {
-        let title = body.into_inner().title()?;
+        let title = title(body.into_inner().title)?;
         let updated = blog.db.update_film(film_id, &title).await?;
         let f = updated.ok_or(AppError::NoFilm(film_id))?;
         invalidate_album(&invalidate, f.album_id);

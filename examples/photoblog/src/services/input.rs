@@ -60,7 +60,7 @@ pub(crate) struct AlbumIn {
 impl AlbumIn {
     pub(crate) fn validated(self) -> Result<AlbumFields, AppError> {
         Ok(AlbumFields {
-            title: text("title", Some(self.title), true, 200)?,
+            title: title(self.title)?,
             author: text("author", self.author, false, 100)?,
             description: text("description", self.description, false, 2_000)?,
             content: text("content", self.content, false, 100_000)?,
@@ -85,13 +85,6 @@ pub(crate) struct NewFilm {
     pub(crate) album_id: i64,
 }
 
-impl NewFilm {
-    /// The title, checked (1–200 characters).
-    pub(crate) fn title(&self) -> Result<String, AppError> {
-        text("title", Some(self.title.clone()), true, 200)
-    }
-}
-
 /// A film's new title, as a client sends it (a film stays in its album).
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename = "film", deny_unknown_fields)]
@@ -107,11 +100,9 @@ pub(crate) struct FilmIn {
     pub(crate) title: String,
 }
 
-impl FilmIn {
-    /// The title, checked (1–200 characters).
-    pub(crate) fn title(self) -> Result<String, AppError> {
-        text("title", Some(self.title), true, 200)
-    }
+/// An album's or a film's title, checked (1–200 characters, trimmed).
+pub(crate) fn title(value: String) -> Result<String, AppError> {
+    text("title", Some(value), true, 200)
 }
 
 /// A photo's legend.
