@@ -52,6 +52,12 @@ pub async fn postgres_db() -> String {
     format!("{base}/{name}")
 }
 
+/// The URL sqlx's Any driver opens the SQLite file `file` by (created when missing), as the
+/// photoblog writes it: a Windows path's drive would otherwise read as a host.
+pub fn sqlite_driver_url(file: &Path) -> String {
+    crate::model::sqlite_file_url(&file.to_string_lossy())
+}
+
 /// The photoblog on `database` with the `cache` backend, its files under `dir`.
 pub async fn blog_on(database: &str, dir: &Path, cache: &str) -> App {
     let settings = Settings {

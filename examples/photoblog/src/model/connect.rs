@@ -22,6 +22,11 @@ fn url_path(path: &str) -> String {
     utf8_percent_encode(path, KEEP).to_string()
 }
 
+/// The driver's URL of the SQLite file at `path`, created when missing.
+pub(crate) fn sqlite_file_url(path: &str) -> String {
+    format!("sqlite://{}?mode=rwc", url_path(path))
+}
+
 /// The URL the driver is given, which database it is, and whether it lives in memory.
 fn driver_url(url: &str) -> Result<(String, Kind, bool)> {
     if url == "sqlite::memory:" || url == "sqlite://:memory:" {
@@ -35,8 +40,7 @@ fn driver_url(url: &str) -> Result<(String, Kind, bool)> {
         {
             std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
         }
-        let url = format!("sqlite://{}?mode=rwc", url_path(path));
-        return Ok((url, Kind::Sqlite, false));
+        return Ok((sqlite_file_url(path), Kind::Sqlite, false));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok((url.to_owned(), Kind::Postgres, false));

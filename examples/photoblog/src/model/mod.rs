@@ -12,7 +12,7 @@ mod photo;
 use sqlx::{AnyPool, FromRow};
 
 pub(crate) use album::{Album, AlbumFields};
-pub(crate) use connect::redacted;
+pub(crate) use connect::{redacted, sqlite_file_url};
 pub(crate) use film::Film;
 pub(crate) use photo::{Photo, PhotoFile};
 

@@ -87,15 +87,7 @@ fn a_database_that_cannot_be_reached_is_named_without_its_password() {
 async fn a_database_of_the_first_schema_keeps_its_rows_and_ids() {
     let dir = temp_dir("db-first-schema");
     let file = dir.join("pb.db");
-    // The Any driver reads `C:` of a Windows path as a host: the path percent-encoded, as
-    // the application itself writes it (src/model/connect.rs).
-    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'/')
-        .remove(b'.')
-        .remove(b'-')
-        .remove(b'_');
-    let path = percent_encoding::utf8_percent_encode(&file.to_string_lossy(), KEEP).to_string();
-    let driver_url = format!("sqlite://{path}?mode=rwc");
+    let driver_url = crate::support::sqlite_driver_url(&file);
     let app_url = format!("sqlite:{}", file.display());
     first_schema_is_migrated("sqlite", &driver_url, &app_url, &dir.join("sqlite")).await;
     let pg = crate::support::postgres_db().await;
