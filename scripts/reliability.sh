@@ -23,7 +23,7 @@ mkdir -p target/tmp
 DRUPE_SOAK_SECS=$SOAK_SECS cargo test --test it -- --skip ui:: --skip browser:: 2>&1 |
   tee target/tmp/reliability-tests.log | tail -25 >&2
 # The photoblog's tests (examples/photoblog/tests/) record their holes in the same folder.
-cargo test -p photoblog --test it 2>&1 |
+cargo test -p photoblog --test photoblog 2>&1 |
   tee target/tmp/reliability-photoblog.log | tail -5 >&2
 echo "== fuzzing (${FUZZ_SECONDS}s per target)" >&2
 SECONDS_PER_TARGET=$FUZZ_SECONDS bash scripts/fuzz.sh

@@ -7,8 +7,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 work="$(mktemp -d)"
-# No server yet, no kill: `kill 0` would signal this whole process group.
-trap '[ -z "${pid:-}" ] || kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+# No server yet, no kill: `kill 0` would signal this whole process group. The server writes
+# its profile as it exits, into $work: it is waited for before $work goes, or the removal can
+# meet a file being written ("Directory not empty") and fail the script.
+trap 'if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi; rm -rf "$work"' EXIT
 
 # The shared target directory: only the workspace's own crates differ, dependencies are reused.
 CARGO_TARGET_DIR="$root/target" bash scripts/line-coverage/run.sh build --example tour
