@@ -20,25 +20,31 @@ use crate::HttpError;
 pub(crate) struct Segment {
     start: u32,
     end: u32,
-    /// Decoded except `%2F` (for lookups), present only when the raw text had a `%`.
-    lookup: Option<Box<str>>,
-    /// Fully decoded (for values), present only when the raw text had a `%`.
-    value: Option<Box<str>>,
+    /// Present only when the raw text had a `%`: decoded except `%2F` (for lookups), and
+    /// fully decoded (for values). One box for both keeps a segment at 16 bytes: the
+    /// segments travel inline in every request's future, which is copied as it is built.
+    decoded: Option<Box<Decoded>>,
+}
+
+#[derive(Debug, Clone)]
+struct Decoded {
+    lookup: Box<str>,
+    value: Box<str>,
 }
 
 impl Segment {
     /// The text names are looked up with (`%2F` still encoded).
     pub(crate) fn lookup<'p>(&'p self, path: &'p str) -> &'p str {
-        match &self.lookup {
-            Some(s) => s,
+        match &self.decoded {
+            Some(d) => &d.lookup,
             None => &path[self.start as usize..self.end as usize],
         }
     }
 
     /// The decoded value handed to a handler.
     pub(crate) fn value<'p>(&'p self, path: &'p str) -> &'p str {
-        match &self.value {
-            Some(s) => s,
+        match &self.decoded {
+            Some(d) => &d.value,
             None => &path[self.start as usize..self.end as usize],
         }
     }
@@ -64,18 +70,18 @@ impl Segments {
             if i == bytes.len() || bytes[i] == b'/' {
                 if i > start {
                     let raw = &path[start..i];
-                    let (lookup, value) = if raw.contains('%') {
-                        let l = decode(raw, Mode::PathLookup)?.into_owned().into_boxed_str();
-                        let v = decode(raw, Mode::PathValue)?.into_owned().into_boxed_str();
-                        (Some(l), Some(v))
+                    let decoded = if raw.contains('%') {
+                        Some(Box::new(Decoded {
+                            lookup: decode(raw, Mode::PathLookup)?.into_owned().into_boxed_str(),
+                            value: decode(raw, Mode::PathValue)?.into_owned().into_boxed_str(),
+                        }))
                     } else {
-                        (None, None)
+                        None
                     };
                     list.push(Segment {
                         start: start as u32,
                         end: i as u32,
-                        lookup,
-                        value,
+                        decoded,
                     });
                 }
                 start = i + 1;

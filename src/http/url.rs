@@ -13,38 +13,37 @@ use actix_web::http::header;
 /// Whether a `Host` value is a syntactically valid `host[:port]` (RFC 3986 reg-name, IPv4 or
 /// bracketed IPv6), so it can be written into a URL without changing its meaning.
 pub(crate) fn valid_host(host: &str) -> bool {
-    if host.is_empty() || host.len() > 255 {
+    // By bytes, in one pass: this runs twice on every request (the head's check, the cache
+    // key's URL).
+    let b = host.as_bytes();
+    if b.is_empty() || b.len() > 255 {
         return false;
     }
-    let (name_ok, port) = if let Some(rest) = host.strip_prefix('[') {
-        let Some((v6, tail)) = rest.split_once(']') else {
+    let (name_ok, tail) = if b[0] == b'[' {
+        let Some(end) = b.iter().position(|&c| c == b']') else {
             return false;
         };
+        let v6 = &b[1..end];
         let ok = !v6.is_empty()
             && v6
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
-        let port = match tail {
-            "" => None,
-            t => match t.strip_prefix(':') {
-                Some(p) => Some(p),
-                None => return false,
-            },
-        };
-        (ok, port)
+                .iter()
+                .all(|&c| c.is_ascii_hexdigit() || c == b':' || c == b'.');
+        (ok, &b[end + 1..])
     } else {
-        let (n, p) = match host.split_once(':') {
-            Some((n, p)) => (n, Some(p)),
-            None => (host, None),
-        };
-        let ok = !n.is_empty()
-            && n.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
-        (ok, p)
+        let name = b
+            .iter()
+            .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_')))
+            .unwrap_or(b.len());
+        (name > 0, &b[name..])
     };
-    name_ok
-        && port
-            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+    let port_ok = match tail {
+        [] => true,
+        [b':', port @ ..] => {
+            !port.is_empty() && port.len() <= 5 && port.iter().all(u8::is_ascii_digit)
+        }
+        _ => false,
+    };
+    name_ok && port_ok
 }
 
 /// `scheme://host` of the request.

@@ -48,7 +48,9 @@ pub(super) async fn call(
     // does not take are reported (`Unexpected body parameters`). A handler whose extractor
     // reads the body, or `request.body.process = false`, leaves the body alone.
     let form = if request.body.process && !handler.info.extracts_body() && has_form_body(req) {
-        match read_form(req, &mut payload, limits).await {
+        // Boxed: its state (the multipart reader's) is large, and inline it would be copied
+        // with every request's future, forms or not.
+        match Box::pin(read_form(req, &mut payload, limits)).await {
             Ok(f) => Some(f),
             Err(e) => return HttpResponse::from_error(e),
         }

@@ -69,7 +69,23 @@ pub(crate) async fn handle(
         req.extensions_mut().insert(s.clone());
         s
     });
-    let mut res = respond(&app, req.clone(), payload, path_start, start).await;
+    // The head's checks, then an endpoint or the tree, here rather than in a function of
+    // their own: each async level is one more copy of the request's future.
+    let mut res = if let Err(e) = admit::check_head(&req, &app.context) {
+        error::render(&req, &e)
+    } else {
+        let path_start = path_start.min(req.path().len());
+        match app
+            .endpoints
+            .iter()
+            .find(|e| e.matches(&req.path()[path_start..]))
+        {
+            // Boxed: the operator pages are rare, and their future inline would be copied
+            // with every request's.
+            Some(e) => Box::pin(admit::endpoint(e, &app.context, req.clone(), payload)).await,
+            None => route::route(&app, req.clone(), payload, path_start, start).await,
+        }
+    };
     let mut close = track.as_ref().is_some_and(crate::net::ConnTrack::draining);
     if stalled.is_some_and(|s| s.get()) {
         // Whatever the reader made of the stall, the client hears 408, and the connection
@@ -87,27 +103,6 @@ pub(crate) async fn handle(
         res = head::without_body(res);
     }
     res
-}
-
-async fn respond(
-    app: &Compiled,
-    req: HttpRequest,
-    payload: Payload,
-    path_start: usize,
-    start: Instant,
-) -> HttpResponse {
-    if let Err(e) = admit::check_head(&req, &app.context) {
-        return error::render(&req, &e);
-    }
-    let path_start = path_start.min(req.path().len());
-    match app
-        .endpoints
-        .iter()
-        .find(|e| e.matches(&req.path()[path_start..]))
-    {
-        Some(e) => admit::endpoint(e, &app.context, req, payload).await,
-        None => route::route(app, req, payload, path_start, start).await,
-    }
 }
 
 /// Walks `path` and binds its values and `query` to the chosen handler's parameters, without

@@ -63,15 +63,21 @@ pub(super) async fn route(
                 vpath: found.vpath,
                 hook_params,
             };
-            match found.target {
-                Target::Handler(h) => {
-                    ex.handler = Some(h);
-                    run(app, &settings, &ex, payload, routed, h, None).await
-                }
+            // The method dispatcher chooses a resource's verb here, not in a future of its
+            // own: one level less of the request's future to build and move.
+            let chosen = match found.target {
+                Target::Handler(h) => Ok((h, None)),
                 Target::Resource(node) => {
                     ex.node = node;
-                    resource(app, &settings, &mut ex, payload, routed, node).await
+                    verb(app, &ex, node)
                 }
+            };
+            match chosen {
+                Ok((h, allow)) => {
+                    ex.handler = Some(h);
+                    run(app, &settings, &ex, payload, routed, h, allow).await
+                }
+                Err(res) => res,
             }
         }
     };
@@ -84,15 +90,13 @@ pub(super) async fn route(
     res
 }
 
-/// The method dispatcher for a resource node.
-async fn resource(
+/// The method dispatcher for a resource node: the handler of the request's method (HEAD
+/// answered by GET's) with the node's `Allow`, or the answer without one (OPTIONS, 405).
+fn verb(
     app: &Compiled,
-    settings: &Settings,
-    ex: &mut Exchange,
-    payload: Payload,
-    routed: Routed,
+    ex: &Exchange,
     node_id: NodeId,
-) -> HttpResponse {
+) -> Result<(HandlerId, Option<HeaderValue>), HttpResponse> {
     let node = &app.tree.nodes[node_id as usize];
     let allow = node.allow.clone();
     let method = ex.req.method();
@@ -113,10 +117,9 @@ async fn resource(
         if let Some(a) = allow {
             res.headers_mut().insert(header::ALLOW, a);
         }
-        return res;
+        return Err(res);
     };
-    ex.handler = Some(h);
-    run(app, settings, ex, payload, routed, h, allow).await
+    Ok((h, allow))
 }
 
 /// Negotiation, tools, the handler, finalization.
