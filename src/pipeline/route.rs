@@ -66,18 +66,18 @@ pub(super) async fn route(
             // The method dispatcher chooses a resource's verb here, not in a future of its
             // own: one level less of the request's future to build and move.
             let chosen = match found.target {
-                Target::Handler(h) => Ok((h, None)),
+                Target::Handler(h) => Verb::Handler(h, None),
                 Target::Resource(node) => {
                     ex.node = node;
                     verb(app, &ex, node)
                 }
             };
             match chosen {
-                Ok((h, allow)) => {
+                Verb::Handler(h, allow) => {
                     ex.handler = Some(h);
                     run(app, &settings, &ex, payload, routed, h, allow).await
                 }
-                Err(res) => res,
+                Verb::Answered(res) => res,
             }
         }
     };
@@ -90,13 +90,17 @@ pub(super) async fn route(
     res
 }
 
+/// What the method dispatcher chose for a request.
+enum Verb {
+    /// The handler of the request's method, with the resource's `Allow` (if it is one).
+    Handler(HandlerId, Option<HeaderValue>),
+    /// The answer without a handler: OPTIONS, or 405.
+    Answered(HttpResponse),
+}
+
 /// The method dispatcher for a resource node: the handler of the request's method (HEAD
-/// answered by GET's) with the node's `Allow`, or the answer without one (OPTIONS, 405).
-fn verb(
-    app: &Compiled,
-    ex: &Exchange,
-    node_id: NodeId,
-) -> Result<(HandlerId, Option<HeaderValue>), HttpResponse> {
+/// answered by GET's), or the answer without one.
+fn verb(app: &Compiled, ex: &Exchange, node_id: NodeId) -> Verb {
     let node = &app.tree.nodes[node_id as usize];
     let allow = node.allow.clone();
     let method = ex.req.method();
@@ -117,9 +121,9 @@ fn verb(
         if let Some(a) = allow {
             res.headers_mut().insert(header::ALLOW, a);
         }
-        return Err(res);
+        return Verb::Answered(res);
     };
-    Ok((h, allow))
+    Verb::Handler(h, allow)
 }
 
 /// Negotiation, tools, the handler, finalization.
