@@ -351,11 +351,15 @@ impl Backend for Redis {
                 .await
             {
                 Ok(mut keys) => {
-                    let mut n = 0u64;
+                    // SCAN may return a key more than once (when Redis resizes its table
+                    // during the walk): distinct keys are counted.
+                    let mut seen = std::collections::HashSet::new();
                     while let Some(k) = keys.next_item().await {
-                        n += u64::from(k.is_ok());
+                        if let Ok(k) = k {
+                            seen.insert(k);
+                        }
                     }
-                    Some(n)
+                    Some(seen.len() as u64)
                 }
                 Err(_) => None,
             };
