@@ -10,21 +10,7 @@ use futures_util::future::join_all;
 use serde_json::Value;
 
 use crate::rest::files_in;
-use crate::support::{blog_on, png, sqlite_client, temp_dir};
-
-/// A grey PNG of one shade: a few KB per million pixels on the wire, a byte per pixel once
-/// decoded (up to 8 for other pictures).
-fn one_colour_png(w: u32, h: u32, shade: u8) -> Vec<u8> {
-    use image::ImageEncoder;
-    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-    let pixels = vec![shade; w as usize * h as usize];
-    let mut out = Vec::new();
-    // The fastest settings: the test makes 64 megapixels.
-    PngEncoder::new_with_quality(&mut out, CompressionType::Level(1), FilterType::NoFilter)
-        .write_image(&pixels, w, h, image::ExtendedColorType::L8)
-        .unwrap();
-    out
-}
+use crate::support::{blog_on, one_colour_png, png, sqlite_client, temp_dir};
 
 /// Every file under `dir`, temporary ones included.
 fn files_under(dir: &Path) -> Vec<String> {
