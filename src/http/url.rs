@@ -124,6 +124,9 @@ mod tests {
             "host:123456",
             "a:b:c",
             "[::1]x",
+            ":80",
+            "[]",
+            "host:8a",
             "h\r\nx",
         ] {
             assert!(!valid_host(bad), "{bad}");
