@@ -65,6 +65,12 @@ impl Db {
         let mut options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(5))
             .max_connections(if kind == Kind::Sqlite { 4 } else { 10 });
+        if kind == Kind::Sqlite {
+            // A SQLite connection is a file in this process: it cannot drop like a socket, and
+            // the pool already pings it when it comes back. A second ping before each query
+            // would be one more round trip to the connection's thread per request.
+            options = options.test_before_acquire(false);
+        }
         if memory {
             // One connection, kept forever: an in-memory database lives as long as it does.
             options = options
@@ -72,6 +78,19 @@ impl Db {
                 .min_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None);
+        }
+        if kind == Kind::Sqlite && !memory {
+            // Write-ahead logging: a reader never waits for a writer (nor a writer for
+            // readers), and a read takes no lock on the database file. The mode stays with the
+            // file; copy `pb.db-wal` beside `pb.db` when backing it up while it is open.
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(conn)
+                        .await?;
+                    Ok(())
+                })
+            });
         }
         let pool = options.connect(&url).await?;
         Ok(Self { pool, kind })

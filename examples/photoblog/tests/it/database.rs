@@ -50,6 +50,45 @@ async fn a_write_locked_out_past_the_busy_timeout_is_a_503() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Another process holds SQLite's exclusive lock with a change of its own not yet committed:
+/// readers are not held up (the database is in write-ahead-log mode) and see what was
+/// committed, while the change is invisible until it is.
+#[actix_web::test]
+async fn a_reader_is_not_held_up_by_a_writer() {
+    let dir = temp_dir("db-reader");
+    let file = dir.join("pb.db");
+    let c =
+        TestClient::new(blog_on(&format!("sqlite:{}", file.display()), &dir, "off").await).await;
+    let title = |r: &drupe::testing::TestResponse| r.json::<Value>()["title"].clone();
+    let before = c.get("/services/rest/album/1").send().await;
+    before.assert_status(200);
+    let mut other =
+        sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE album SET title = 'Uncommitted' WHERE id = 1")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let during = c.get("/services/rest/album/1").send().await;
+    during.assert_status(200);
+    assert_eq!(title(&during), title(&before));
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the read waited {:?} for the writer",
+        started.elapsed()
+    );
+    sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+    let after = c.get("/services/rest/album/1").send().await;
+    assert_eq!(title(&after), json!("Uncommitted"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The photoblog cannot reach its database at start-up: it exits with 70 and says which
 /// server and database it tried, without the password that came in the URL.
 // Unix only, as every test of a photoblog process (CI runs the Windows build under Wine,
