@@ -52,21 +52,14 @@ fn logger(format: &str) -> Logger {
         .custom_request_replace("drupe_date", |_| clf_date(OffsetDateTime::now_utc()))
 }
 
-/// The access log as the configuration asks: on when `[global] server.access_log = true`
-/// (default: off), with the forwarded client's address when the request came through one of
+/// The access log as the settings ask: on when `[global] server.access_log = true` (default:
+/// off), with the forwarded client's address when the request came through one of
 /// `server.trusted_proxies`.
-pub(crate) fn configured_access_log(cfg: &crate::Config) -> Condition<Logger> {
-    let on = cfg
-        .global("server.access_log")
-        .and_then(toml::Value::as_bool)
-        .unwrap_or(false);
-    // The application refuses to build with a malformed list; here, none is trusted then.
-    let proxies = cfg
-        .global("server.trusted_proxies")
-        .and_then(toml::Value::as_array)
-        .map(|a| a.iter().filter_map(toml::Value::as_str).collect::<Vec<_>>())
-        .and_then(|entries| crate::http::client::TrustedProxies::parse(&entries).ok())
-        .unwrap_or_default();
+pub(crate) fn configured_access_log(server: &crate::ServerSettings) -> Condition<Logger> {
+    let on = server.access_log;
+    // The application was refused at build time if the list did not parse: none is left here.
+    let proxies =
+        crate::http::client::TrustedProxies::parse(&server.trusted_proxies).unwrap_or_default();
     let logger = if proxies.is_empty() {
         logger(ACCESS_LOG_FORMAT)
     } else {
@@ -181,12 +174,14 @@ mod tests {
             (true, vec!["10.0.0.1"], "/proxied"),
             (true, vec!["10.9.9.9"], "/untrusted"),
         ] {
-            let mut cfg = crate::Config::new();
-            cfg.set_global("server.access_log", access_log)
-                .set_global("server.trusted_proxies", proxies);
+            let server = crate::ServerSettings {
+                access_log,
+                trusted_proxies: proxies.into_iter().map(String::from).collect(),
+                ..crate::ServerSettings::default()
+            };
             let app = init_service(
                 actix_web::App::new()
-                    .wrap(configured_access_log(&cfg))
+                    .wrap(configured_access_log(&server))
                     .default_service(web::to(|| async { "ok" })),
             )
             .await;
