@@ -332,6 +332,7 @@ ratio_row() {
   ratio_row G I "the photoblog's cache hit against static bytes on its route" 0.91
   ratio_row H G "the coverage recorder's cost" 0.97
   ratio_row G P "the cached photoblog against CherryPy" 30
+  ratio_row F P "the photoblog's uncached read (SQLite) against CherryPy" 20
   echo
   echo "## Memory and the cache bound"
   echo
