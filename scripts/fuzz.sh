@@ -3,7 +3,7 @@
 # 600) from its checked-in corpus (fuzz/corpus/<target>/, which grows with what each run finds).
 # Stops at the first crash, with the reproducer's path.
 #
-#   bash scripts/fuzz.sh              # 30 s per target (what .ci/run does)
+#   bash scripts/fuzz.sh              # 30 s per target (.ci/run gives each 10)
 #   SECONDS_PER_TARGET=600 bash scripts/fuzz.sh
 #   bash scripts/fuzz.sh accept       # one target
 #
