@@ -62,36 +62,40 @@ impl Db {
         let (url, kind, memory) = driver_url(url)?;
         // A request waits up to 5 s for a connection: long enough to queue behind a burst,
         // short enough that a database gone away is a prompt 503 rather than a hung client.
-        let mut options = AnyPoolOptions::new()
-            .acquire_timeout(Duration::from_secs(5))
-            .max_connections(if kind == Kind::Sqlite { 4 } else { 10 });
-        if kind == Kind::Sqlite {
-            // A SQLite connection is a file in this process: it cannot drop like a socket, and
-            // the pool already pings it when it comes back. A second ping before each query
-            // would be one more round trip to the connection's thread per request.
-            options = options.test_before_acquire(false);
-        }
-        if memory {
-            // One connection, kept forever: an in-memory database lives as long as it does.
-            options = options
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None);
-        }
-        if kind == Kind::Sqlite && !memory {
-            // Write-ahead logging: a reader never waits for a writer (nor a writer for
-            // readers), and a read takes no lock on the database file. The mode stays with the
-            // file; copy `pb.db-wal` beside `pb.db` when backing it up while it is open.
-            options = options.after_connect(|conn, _| {
-                Box::pin(async move {
-                    sqlx::query("PRAGMA journal_mode = WAL")
-                        .execute(conn)
-                        .await?;
-                    Ok(())
-                })
-            });
-        }
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5));
+        let options = match kind {
+            Kind::Postgres => options.max_connections(10),
+            Kind::Sqlite => {
+                // A SQLite connection is a file in this process: it cannot drop like a socket,
+                // and the pool already pings it when it comes back. A second ping before each
+                // query would be one more round trip to the connection's thread per request.
+                let options = options.test_before_acquire(false);
+                if memory {
+                    // One connection, kept forever: an in-memory database lives as long as it
+                    // does.
+                    options
+                        .max_connections(1)
+                        .min_connections(1)
+                        .idle_timeout(None)
+                        .max_lifetime(None)
+                } else {
+                    // Write-ahead logging: a reader never waits for a writer (nor a writer for
+                    // readers), and a read takes no lock on the database file. The mode stays
+                    // with the file; copy `pb.db-wal` beside `pb.db` when backing it up while
+                    // it is open. A pragma as each connection opens, because the Any driver
+                    // is given a URL, and sqlx's SQLite URL has no journal-mode parameter
+                    // (`SqliteConnectOptions::journal_mode` is out of its reach).
+                    options.max_connections(4).after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::query("PRAGMA journal_mode = WAL")
+                                .execute(conn)
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                }
+            }
+        };
         let pool = options.connect(&url).await?;
         Ok(Self { pool, kind })
     }

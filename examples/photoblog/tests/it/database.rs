@@ -74,15 +74,10 @@ async fn a_reader_is_not_held_up_by_a_writer() {
         .execute(&mut other)
         .await
         .unwrap();
-    let started = Instant::now();
+    // Held up, the read would wait out the busy timeout and answer 503.
     let during = c.get("/services/rest/album/1").send().await;
     during.assert_status(200);
     assert_eq!(title(&during), title(&before));
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "the read waited {:?} for the writer",
-        started.elapsed()
-    );
     sqlx::query("COMMIT").execute(&mut other).await.unwrap();
     let after = c.get("/services/rest/album/1").send().await;
     assert_eq!(title(&after), json!("Uncommitted"));
