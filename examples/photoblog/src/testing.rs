@@ -70,11 +70,13 @@ pub async fn blog_on(database: &str, dir: &Path, cache: &str) -> App {
     build(&settings).await.unwrap()
 }
 
-/// The photoblog on an in-memory SQLite database with the memory cache, its files in a fresh
-/// folder named after `what`.
+/// The photoblog on a SQLite file with the memory cache, the file and the photos in a fresh
+/// folder named after `what` (a file, as the photoblog runs by default: its reads then run
+/// on the request's thread, as they do in production).
 pub async fn sqlite_blog(what: &str) -> (App, PathBuf) {
     let dir = temp_dir(what);
-    (blog_on("sqlite::memory:", &dir, "memory").await, dir)
+    let database = format!("sqlite:{}", dir.join("pb.db").display());
+    (blog_on(&database, &dir, "memory").await, dir)
 }
 
 /// [`sqlite_blog`] behind a client in process.

@@ -1,11 +1,9 @@
 //! Albums: the home page lists them, each holds films.
 
-use sqlx::FromRow;
-
-use super::{Db, Result, now, safe, slug};
+use super::{Arg, Columns, Db, FromColumns, Result, now, safe, slug};
 
 /// An album.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub(crate) struct Album {
     pub(crate) id: i64,
     pub(crate) uuid: String,
@@ -21,6 +19,23 @@ pub(crate) struct Album {
     /// The blog it belongs to (kept from CherryPy's photoblog schema; there is one blog).
     #[allow(dead_code)]
     pub(crate) blog_id: i64,
+}
+
+impl FromColumns for Album {
+    fn from_columns(row: &impl Columns) -> Result<Self> {
+        Ok(Self {
+            id: row.int("id")?,
+            uuid: row.text("uuid")?,
+            name: row.text("name")?,
+            title: row.text("title")?,
+            author: row.text("author")?,
+            description: row.text("description")?,
+            content: row.text("content")?,
+            created: row.int("created")?,
+            modified: row.int("modified")?,
+            blog_id: row.int("blog_id")?,
+        })
+    }
 }
 
 /// What creating or replacing an album takes.
@@ -40,30 +55,27 @@ pub(crate) const FIRST_FILMS: [&str; 2] = ["First film", "Second film"];
 
 impl Db {
     pub(crate) async fn album_count(&self) -> Result<i64> {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM album")
-            .fetch_one(&self.pool)
+        self.one("SELECT COUNT(*) AS n FROM album".into(), &[])
             .await
     }
 
     /// Albums in creation order, `start` inclusive, `end` exclusive.
     pub(crate) async fn albums_range(&self, start: i64, end: i64) -> Result<Vec<Album>> {
-        sqlx::query_as::<_, Album>(safe(format!(
-            "SELECT {COLUMNS} FROM album ORDER BY created, id LIMIT $1 OFFSET $2"
-        )))
-        .bind((end - start).max(0))
-        .bind(start)
-        .fetch_all(&self.pool)
+        self.all(
+            format!("SELECT {COLUMNS} FROM album ORDER BY created, id LIMIT $1 OFFSET $2"),
+            &[Arg::Int((end - start).max(0)), Arg::Int(start)],
+        )
         .await
     }
 
     /// Albums newest first, for the home page.
     pub(crate) async fn albums_newest(&self, offset: i64, limit: i64) -> Result<Vec<Album>> {
-        sqlx::query_as::<_, Album>(safe(format!(
-            "SELECT {COLUMNS} FROM album ORDER BY created DESC, id DESC LIMIT $1 OFFSET $2"
-        )))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
+        self.all(
+            format!(
+                "SELECT {COLUMNS} FROM album ORDER BY created DESC, id DESC LIMIT $1 OFFSET $2"
+            ),
+            &[Arg::Int(limit), Arg::Int(offset)],
+        )
         .await
     }
 
@@ -72,10 +84,11 @@ impl Db {
     }
 
     pub(crate) async fn album(&self, id: i64) -> Result<Option<Album>> {
-        sqlx::query_as::<_, Album>(safe(format!("SELECT {COLUMNS} FROM album WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+        self.optional(
+            format!("SELECT {COLUMNS} FROM album WHERE id = $1"),
+            &[Arg::Int(id)],
+        )
+        .await
     }
 
     /// Creates an album with its [`FIRST_FILMS`] in one transaction.
@@ -83,7 +96,7 @@ impl Db {
         let blog = self.blog().await?;
         let mut tx = self.write().await?;
         let t = now();
-        let album = sqlx::query_as::<_, Album>(safe(format!(
+        let album = sqlx::query(safe(format!(
             "INSERT INTO album (uuid, name, title, author, description, content, created, \
              modified, blog_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
         )))
@@ -96,6 +109,7 @@ impl Db {
         .bind(t)
         .bind(t)
         .bind(blog.id)
+        .try_map(Album::from_any)
         .fetch_one(&mut *tx)
         .await?;
         for title in FIRST_FILMS {
@@ -118,7 +132,7 @@ impl Db {
     /// Replaces an album's fields; `None` when there is no such album (nothing is created).
     pub(crate) async fn update_album(&self, id: i64, f: &AlbumFields) -> Result<Option<Album>> {
         let mut tx = self.write().await?;
-        let album = sqlx::query_as::<_, Album>(safe(format!(
+        let album = sqlx::query(safe(format!(
             "UPDATE album SET title = $1, name = $2, author = $3, description = $4, content = $5, \
              modified = $6 WHERE id = $7 RETURNING {COLUMNS}"
         )))
@@ -129,6 +143,7 @@ impl Db {
         .bind(&f.content)
         .bind(now())
         .bind(id)
+        .try_map(Album::from_any)
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;

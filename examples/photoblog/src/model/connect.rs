@@ -1,10 +1,12 @@
 //! Opening the database from its URL: `sqlite:PATH` (the file and its folder created when
 //! missing), `sqlite::memory:`, `postgres://…`.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 
+use super::local::Local;
 use super::{Db, Kind, Result};
 
 /// A file path as the path of a `sqlite://` URL. The Any driver parses the URL before SQLite
@@ -27,10 +29,10 @@ pub(crate) fn sqlite_file_url(path: &str) -> String {
     format!("sqlite://{}?mode=rwc", url_path(path))
 }
 
-/// The URL the driver is given, which database it is, and whether it lives in memory.
-fn driver_url(url: &str) -> Result<(String, Kind, bool)> {
+/// The URL the driver is given, which database it is, and the SQLite file it is if one.
+fn driver_url(url: &str) -> Result<(String, Kind, Option<PathBuf>)> {
     if url == "sqlite::memory:" || url == "sqlite://:memory:" {
-        return Ok(("sqlite::memory:".to_owned(), Kind::Sqlite, true));
+        return Ok(("sqlite::memory:".to_owned(), Kind::Sqlite, None));
     }
     if let Some(path) = url.strip_prefix("sqlite:") {
         let path = path.trim_start_matches("//");
@@ -40,10 +42,10 @@ fn driver_url(url: &str) -> Result<(String, Kind, bool)> {
         {
             std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
         }
-        return Ok((sqlite_file_url(path), Kind::Sqlite, false));
+        return Ok((sqlite_file_url(path), Kind::Sqlite, Some(path.into())));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok((url.to_owned(), Kind::Postgres, false));
+        return Ok((url.to_owned(), Kind::Postgres, None));
     }
     Err(sqlx::Error::Configuration(
         format!(
@@ -59,7 +61,7 @@ impl Db {
     /// folder are created when missing.
     pub(crate) async fn connect(url: &str) -> Result<Self> {
         install_default_drivers();
-        let (url, kind, memory) = driver_url(url)?;
+        let (url, kind, file) = driver_url(url)?;
         // A request waits up to 5 s for a connection: long enough to queue behind a burst,
         // short enough that a database gone away is a prompt 503 rather than a hung client.
         let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5));
@@ -70,7 +72,7 @@ impl Db {
                 // and the pool already pings it when it comes back. A second ping before each
                 // query would be one more round trip to the connection's thread per request.
                 let options = options.test_before_acquire(false);
-                if memory {
+                if file.is_none() {
                     // One connection, kept forever: an in-memory database lives as long as it
                     // does.
                     options
@@ -97,7 +99,8 @@ impl Db {
             }
         };
         let pool = options.connect(&url).await?;
-        Ok(Self { pool, kind })
+        let local = file.map(Local::new);
+        Ok(Self { pool, kind, local })
     }
 }
 

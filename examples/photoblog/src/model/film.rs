@@ -1,11 +1,9 @@
 //! Films: an album's rolls of photos.
 
-use sqlx::FromRow;
-
-use super::{Db, Result, now, safe, slug};
+use super::{Arg, Columns, Db, FromColumns, Result, now, safe, slug};
 
 /// A film of an album.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub(crate) struct Film {
     pub(crate) id: i64,
     /// The title's slug (kept from CherryPy's photoblog schema; no page shows it).
@@ -17,6 +15,19 @@ pub(crate) struct Film {
     pub(crate) album_id: i64,
 }
 
+impl FromColumns for Film {
+    fn from_columns(row: &impl Columns) -> Result<Self> {
+        Ok(Self {
+            id: row.int("id")?,
+            name: row.text("name")?,
+            title: row.text("title")?,
+            created: row.int("created")?,
+            modified: row.int("modified")?,
+            album_id: row.int("album_id")?,
+        })
+    }
+}
+
 const COLUMNS: &str = "id, name, title, created, modified, album_id";
 
 impl Db {
@@ -24,28 +35,28 @@ impl Db {
     pub(crate) async fn films(&self, album_id: Option<i64>) -> Result<Vec<Film>> {
         match album_id {
             Some(a) => {
-                sqlx::query_as::<_, Film>(safe(format!(
-                    "SELECT {COLUMNS} FROM film WHERE album_id = $1 ORDER BY created, id"
-                )))
-                .bind(a)
-                .fetch_all(&self.pool)
+                self.all(
+                    format!("SELECT {COLUMNS} FROM film WHERE album_id = $1 ORDER BY created, id"),
+                    &[Arg::Int(a)],
+                )
                 .await
             }
             None => {
-                sqlx::query_as::<_, Film>(safe(format!(
-                    "SELECT {COLUMNS} FROM film ORDER BY created, id"
-                )))
-                .fetch_all(&self.pool)
+                self.all(
+                    format!("SELECT {COLUMNS} FROM film ORDER BY created, id"),
+                    &[],
+                )
                 .await
             }
         }
     }
 
     pub(crate) async fn film(&self, id: i64) -> Result<Option<Film>> {
-        sqlx::query_as::<_, Film>(safe(format!("SELECT {COLUMNS} FROM film WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+        self.optional(
+            format!("SELECT {COLUMNS} FROM film WHERE id = $1"),
+            &[Arg::Int(id)],
+        )
+        .await
     }
 
     /// Creates a film; `None` when the album does not exist.
@@ -59,7 +70,7 @@ impl Db {
             return Ok(None);
         }
         let t = now();
-        let film = sqlx::query_as::<_, Film>(safe(format!(
+        let film = sqlx::query(safe(format!(
             "INSERT INTO film (name, title, created, modified, album_id) \
              VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
         )))
@@ -68,6 +79,7 @@ impl Db {
         .bind(t)
         .bind(t)
         .bind(album_id)
+        .try_map(Film::from_any)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -77,7 +89,7 @@ impl Db {
     /// Renames a film; `None` when there is no such film.
     pub(crate) async fn update_film(&self, id: i64, title: &str) -> Result<Option<Film>> {
         let mut tx = self.write().await?;
-        let film = sqlx::query_as::<_, Film>(safe(format!(
+        let film = sqlx::query(safe(format!(
             "UPDATE film SET title = $1, name = $2, modified = $3 WHERE id = $4 \
              RETURNING {COLUMNS}"
         )))
@@ -85,6 +97,7 @@ impl Db {
         .bind(slug(title))
         .bind(now())
         .bind(id)
+        .try_map(Film::from_any)
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -94,11 +107,11 @@ impl Db {
     /// Deletes a film and its photos; returns their files, or `None` when there was no film.
     pub(crate) async fn delete_film(&self, id: i64) -> Result<Option<(Film, Vec<String>)>> {
         let mut tx = self.write().await?;
-        let film =
-            sqlx::query_as::<_, Film>(safe(format!("SELECT {COLUMNS} FROM film WHERE id = $1")))
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let film = sqlx::query(safe(format!("SELECT {COLUMNS} FROM film WHERE id = $1")))
+            .bind(id)
+            .try_map(Film::from_any)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(film) = film else {
             return Ok(None);
         };

@@ -1,5 +1,6 @@
 //! The photoblog's data: a blog, its albums, their films, their photos, in
-//! SQLite or PostgreSQL through sqlx's `Any` driver. Ids are assigned by the database and
+//! SQLite or PostgreSQL through sqlx's `Any` driver (on a SQLite file, reads run on the
+//! request's thread: see `read.rs`). Ids are assigned by the database and
 //! every write runs in a transaction. On SQLite a write transaction takes the write lock when
 //! it begins (`BEGIN IMMEDIATE`), so concurrent writers wait their turn instead of failing.
 //! What a failure means to a client is in `error.rs`.
@@ -7,21 +8,32 @@
 mod album;
 mod connect;
 mod film;
+mod local;
 mod photo;
+mod read;
 
-use sqlx::{AnyPool, FromRow};
+use std::sync::Arc;
+
+use sqlx::AnyPool;
 
 pub(crate) use album::{Album, AlbumFields};
 pub(crate) use connect::{redacted, sqlite_file_url};
 pub(crate) use film::Film;
 pub(crate) use photo::{Photo, PhotoFile};
+use read::{Arg, Columns, FromColumns};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
 
 /// The blog: the row every album belongs to.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub(crate) struct Blog {
     pub(crate) id: i64,
+}
+
+impl FromColumns for Blog {
+    fn from_columns(row: &impl Columns) -> Result<Self> {
+        Ok(Self { id: row.int("id")? })
+    }
 }
 
 /// Which database.
@@ -31,11 +43,13 @@ pub(crate) enum Kind {
     Postgres,
 }
 
-/// The database: a pool of connections to SQLite or PostgreSQL.
+/// The database: a pool of connections to SQLite or PostgreSQL, and for a SQLite file the
+/// connections reads take on their own thread.
 #[derive(Clone)]
 pub(crate) struct Db {
     pool: AnyPool,
     kind: Kind,
+    local: Option<Arc<local::Local>>,
 }
 
 /// Now, in Unix seconds (how times are stored).
@@ -89,34 +103,34 @@ impl Db {
 
     /// The blog (the first one), created when missing.
     pub(crate) async fn blog(&self) -> Result<Blog> {
-        let first = sqlx::query_as::<_, Blog>("SELECT id FROM photoblog ORDER BY id LIMIT 1")
-            .fetch_optional(&self.pool)
+        let first = self
+            .optional("SELECT id FROM photoblog ORDER BY id LIMIT 1".into(), &[])
             .await?;
         if let Some(b) = first {
             return Ok(b);
         }
-        sqlx::query_as::<_, Blog>(
-            "INSERT INTO photoblog (name, title) VALUES ($1, $2) RETURNING id",
-        )
-        .bind("photoblog")
-        .bind("A drupe photoblog")
-        .fetch_one(&self.pool)
-        .await
+        sqlx::query("INSERT INTO photoblog (name, title) VALUES ($1, $2) RETURNING id")
+            .bind("photoblog")
+            .bind("A drupe photoblog")
+            .try_map(Blog::from_any)
+            .fetch_one(&self.pool)
+            .await
     }
 
     /// Whether a stored file is still some photo's.
     pub(crate) async fn file_in_use(&self, filename: &str) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM photo WHERE filename = $1")
-            .bind(filename)
-            .fetch_one(&self.pool)
+        let n: i64 = self
+            .one(
+                "SELECT COUNT(*) AS n FROM photo WHERE filename = $1".into(),
+                &[Arg::Text(filename)],
+            )
             .await?;
         Ok(n > 0)
     }
 
     /// Every stored file some photo refers to.
     pub(crate) async fn filenames(&self) -> Result<Vec<String>> {
-        sqlx::query_scalar("SELECT DISTINCT filename FROM photo")
-            .fetch_all(&self.pool)
+        self.all("SELECT DISTINCT filename FROM photo".into(), &[])
             .await
     }
 }

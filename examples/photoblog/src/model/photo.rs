@@ -1,11 +1,9 @@
 //! Photos: a film's pictures, each with its stored file.
 
-use sqlx::FromRow;
-
-use super::{Db, Result, now, safe, slug};
+use super::{Arg, Columns, Db, FromColumns, Result, now, safe, slug};
 
 /// A photo of a film.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub(crate) struct Photo {
     pub(crate) id: i64,
     /// The legend's slug (kept from CherryPy's photoblog schema; no page shows it).
@@ -20,6 +18,24 @@ pub(crate) struct Photo {
     pub(crate) created: i64,
     pub(crate) modified: i64,
     pub(crate) film_id: i64,
+}
+
+impl FromColumns for Photo {
+    fn from_columns(row: &impl Columns) -> Result<Self> {
+        Ok(Self {
+            id: row.int("id")?,
+            name: row.text("name")?,
+            legend: row.text("legend")?,
+            filename: row.text("filename")?,
+            media_type: row.text("media_type")?,
+            filesize: row.int("filesize")?,
+            width: row.int("width")?,
+            height: row.int("height")?,
+            created: row.int("created")?,
+            modified: row.int("modified")?,
+            film_id: row.int("film_id")?,
+        })
+    }
 }
 
 /// A photo's stored file, ready to be recorded.
@@ -56,18 +72,17 @@ impl Db {
     pub(crate) async fn photos(&self, film_id: Option<i64>) -> Result<Vec<Photo>> {
         match film_id {
             Some(f) => {
-                sqlx::query_as::<_, Photo>(safe(format!(
-                    "SELECT {COLUMNS} FROM photo WHERE film_id = $1 ORDER BY created, id"
-                )))
-                .bind(f)
-                .fetch_all(&self.pool)
+                self.all(
+                    format!("SELECT {COLUMNS} FROM photo WHERE film_id = $1 ORDER BY created, id"),
+                    &[Arg::Int(f)],
+                )
                 .await
             }
             None => {
-                sqlx::query_as::<_, Photo>(safe(format!(
-                    "SELECT {COLUMNS} FROM photo ORDER BY created, id"
-                )))
-                .fetch_all(&self.pool)
+                self.all(
+                    format!("SELECT {COLUMNS} FROM photo ORDER BY created, id"),
+                    &[],
+                )
                 .await
             }
         }
@@ -75,21 +90,23 @@ impl Db {
 
     /// The photos of every film of an album, in creation order.
     pub(crate) async fn photos_of_album(&self, album_id: i64) -> Result<Vec<Photo>> {
-        sqlx::query_as::<_, Photo>(safe(format!(
-            "SELECT p.{} FROM photo p JOIN film f ON p.film_id = f.id WHERE f.album_id = $1 \
-             ORDER BY p.created, p.id",
-            COLUMNS.replace(", ", ", p.")
-        )))
-        .bind(album_id)
-        .fetch_all(&self.pool)
+        self.all(
+            format!(
+                "SELECT p.{} FROM photo p JOIN film f ON p.film_id = f.id WHERE f.album_id = $1 \
+                 ORDER BY p.created, p.id",
+                COLUMNS.replace(", ", ", p.")
+            ),
+            &[Arg::Int(album_id)],
+        )
         .await
     }
 
     pub(crate) async fn photo(&self, id: i64) -> Result<Option<Photo>> {
-        sqlx::query_as::<_, Photo>(safe(format!("SELECT {COLUMNS} FROM photo WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+        self.optional(
+            format!("SELECT {COLUMNS} FROM photo WHERE id = $1"),
+            &[Arg::Int(id)],
+        )
+        .await
     }
 
     /// Records a photo whose file is stored; `before_commit` runs inside the transaction (it
@@ -111,7 +128,7 @@ impl Db {
             return Ok(None);
         };
         let t = now();
-        let photo = sqlx::query_as::<_, Photo>(safe(format!(
+        let photo = sqlx::query(safe(format!(
             "INSERT INTO photo (name, legend, filename, media_type, filesize, width, height, \
              created, modified, film_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              RETURNING {COLUMNS}"
@@ -126,6 +143,7 @@ impl Db {
         .bind(t)
         .bind(t)
         .bind(film_id)
+        .try_map(Photo::from_any)
         .fetch_one(&mut *tx)
         .await?;
         before_commit().map_err(sqlx::Error::Io)?;
@@ -137,7 +155,7 @@ impl Db {
     /// such photo.
     pub(crate) async fn update_photo(&self, id: i64, legend: &str) -> Result<Option<(Photo, i64)>> {
         let mut tx = self.write().await?;
-        let photo = sqlx::query_as::<_, Photo>(safe(format!(
+        let photo = sqlx::query(safe(format!(
             "UPDATE photo SET legend = $1, name = $2, modified = $3 WHERE id = $4 \
              RETURNING {COLUMNS}"
         )))
@@ -145,6 +163,7 @@ impl Db {
         .bind(slug(legend))
         .bind(now())
         .bind(id)
+        .try_map(Photo::from_any)
         .fetch_optional(&mut *tx)
         .await?;
         let changed = with_album(&mut tx, photo).await?;
@@ -155,10 +174,11 @@ impl Db {
     /// Deletes a photo; returns it and its album, or `None` when there was no such photo.
     pub(crate) async fn delete_photo(&self, id: i64) -> Result<Option<(Photo, i64)>> {
         let mut tx = self.write().await?;
-        let photo = sqlx::query_as::<_, Photo>(safe(format!(
+        let photo = sqlx::query(safe(format!(
             "DELETE FROM photo WHERE id = $1 RETURNING {COLUMNS}"
         )))
         .bind(id)
+        .try_map(Photo::from_any)
         .fetch_optional(&mut *tx)
         .await?;
         let gone = with_album(&mut tx, photo).await?;
