@@ -76,6 +76,59 @@ fn slug(title: &str) -> String {
     s.trim_end_matches('-').chars().take(80).collect()
 }
 
+/// The migrations of a kind of database (`migrations/sqlite/`, `migrations/postgres/`: the
+/// same schema, each in its own dialect), built into the program as `sqlx::migrate!` would
+/// read them: version and description from the file name, no transaction for a file that
+/// starts with `-- no-transaction`. Listed by hand, a line per file, because the macro
+/// compiles sqlx's SQLite and PostgreSQL drivers (and SQLite's C source) a second time, for
+/// the compiler.
+fn migrator(kind: Kind) -> sqlx::migrate::Migrator {
+    use sqlx::SqlSafeStr;
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+    let files: [(i64, &str, &'static str); 2] = match kind {
+        Kind::Sqlite => [
+            (
+                1,
+                "init",
+                include_str!("../../migrations/sqlite/0001_init.sql"),
+            ),
+            (
+                2,
+                "ids from the database",
+                include_str!("../../migrations/sqlite/0002_ids_from_the_database.sql"),
+            ),
+        ],
+        Kind::Postgres => [
+            (
+                1,
+                "init",
+                include_str!("../../migrations/postgres/0001_init.sql"),
+            ),
+            (
+                2,
+                "ids from the database",
+                include_str!("../../migrations/postgres/0002_ids_from_the_database.sql"),
+            ),
+        ],
+    };
+    Migrator::with_migrations(
+        files
+            .into_iter()
+            .map(|(version, description, sql)| {
+                let no_tx = sql.starts_with("-- no-transaction");
+                let sql = sql.into_sql_str();
+                Migration::new(
+                    version,
+                    description.into(),
+                    MigrationType::Simple,
+                    sql,
+                    no_tx,
+                )
+            })
+            .collect(),
+    )
+}
+
 impl Db {
     /// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the write lock
     /// first, so a second writer waits for it (up to the busy timeout, 5 s). A plain `BEGIN`
@@ -88,17 +141,9 @@ impl Db {
         }
     }
 
-    /// Applies the migrations of this kind of database (`migrations/sqlite/`,
-    /// `migrations/postgres/`: the same schema, each in its own dialect).
+    /// Applies the migrations of this kind of database (see [`migrator`]).
     pub(crate) async fn migrate(&self) -> std::result::Result<(), sqlx::migrate::MigrateError> {
-        match self.kind {
-            Kind::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await,
-            Kind::Postgres => {
-                sqlx::migrate!("./migrations/postgres")
-                    .run(&self.pool)
-                    .await
-            }
-        }
+        migrator(self.kind).run(&self.pool).await
     }
 
     /// The blog (the first one), created when missing.
