@@ -3,7 +3,12 @@
 # 600) from its checked-in corpus (fuzz/corpus/<target>/, which grows with what each run finds).
 # Stops at the first crash, with the reproducer's path.
 #
-#   bash scripts/fuzz.sh              # 30 s per target (.ci/run gives each 10)
+#   bash scripts/fuzz.sh              # 30 s per target
+#
+# The targets' bodies are the library of fuzz/ (drupe-fuzz, a workspace member); the workspace's
+# tests replay every corpus input through them (fuzz/tests/replay.rs, in .ci/run). Fuzzing for
+# new inputs needs the instrumented build below: its own target directory
+# (target/<host triple>/), every dependency instrumented.
 #   SECONDS_PER_TARGET=600 bash scripts/fuzz.sh
 #   bash scripts/fuzz.sh accept       # one target
 #
@@ -21,7 +26,8 @@ targets=("$@")
 
 # cargo-fuzz's flags for `--sanitizer none` (its project.rs): libFuzzer's coverage counters,
 # comparisons traced, `cfg(fuzzing)`, debug assertions and overflow checks on. `--target`
-# keeps them off build scripts and proc-macros. Release, with the default codegen units
+# keeps them off build scripts and proc-macros (and the instrumented build apart from the
+# workspace's). Release, with the default codegen units
 # (cargo-fuzz forces one, which triples the build on two cores for a faster fuzzer);
 # FUZZ_PROFILE=dev builds unoptimised: a shorter build for short runs (CI's).
 triple=$(rustc -vV | sed -n 's/^host: //p')
@@ -31,10 +37,10 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
 [[ $triple == *-linux-* ]] && RUSTFLAGS+=" -Cllvm-args=-sanitizer-coverage-stack-depth"
 : "${FUZZ_PROFILE:=release}"
-cargo build --quiet --profile "$FUZZ_PROFILE" --manifest-path fuzz/Cargo.toml --target "$triple" \
+cargo build --quiet --profile "$FUZZ_PROFILE" -p drupe-fuzz --features libfuzzer --target "$triple" \
   --bins
 unset RUSTFLAGS
-bins="fuzz/target/$triple/$([ "$FUZZ_PROFILE" = dev ] && echo debug || echo "$FUZZ_PROFILE")"
+bins="target/$triple/$([ "$FUZZ_PROFILE" = dev ] && echo debug || echo "$FUZZ_PROFILE")"
 mkdir -p target/fuzz
 declare -A what=(
   [accept]="Accept parsing and selection"

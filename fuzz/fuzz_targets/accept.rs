@@ -1,28 +1,4 @@
-//! `Accept` parsing and selection: any header value, against the produce lists drupe's
-//! representations make. Selection never panics, picks an index in range, and the bare-type
-//! shortcut agrees with the general parse.
 #![no_main]
+//! The `accept` target: [`drupe_fuzz::accept`].
 
-use std::sync::LazyLock;
-
-use drupe::negotiate::MediaRange;
-use libfuzzer_sys::fuzz_target;
-
-static SETS: LazyLock<Vec<Vec<MediaRange>>> = LazyLock::new(|| {
-    [
-        &["application/json", "text/json", "text/x-json", "application/xml", "text/xml"][..],
-        &["text/html; charset=utf-8", "application/atom+xml", "application/json"],
-        &["image/png", "image/jpeg", "image/webp"],
-        &["application/problem+json", "text/plain; charset=utf-8"],
-    ]
-    .iter()
-    .map(|set| set.iter().map(|m| MediaRange::parse(m).unwrap()).collect())
-    .collect()
-});
-
-fuzz_target!(|data: &[u8]| {
-    let accept = String::from_utf8_lossy(data);
-    for set in SETS.iter() {
-        drupe::fuzzing::accept(&accept, set);
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| drupe_fuzz::accept::run(data));

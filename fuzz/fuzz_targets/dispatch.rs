@@ -1,25 +1,4 @@
-//! Path → dispatch → argument binding: any path and query on the tour's tree (default and
-//! method dispatchers, hooks, virtual segments, typed parameters), with any method, headers
-//! and body. No panic, no 5xx; and the walk alone (`resolve_and_bind`) never panics.
 #![no_main]
+//! The `dispatch` target: [`drupe_fuzz::dispatch`].
 
-use libfuzzer_sys::fuzz_target;
-
-mod common;
-#[path = "../../examples/tour/tree.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod tour;
-
-fuzz_target!(|r: common::FuzzRequest| {
-    let (path, query) = r.path.split_once('?').unwrap_or((&r.path, ""));
-    let app = common_app();
-    let _ = drupe::dev::resolve_and_bind(app, path, query, |_| {});
-    let target = if r.path.starts_with('/') { r.path.clone() } else { format!("/{}", r.path) };
-    common::check(&target, &r);
-});
-
-fn common_app() -> &'static drupe::App {
-    use std::sync::OnceLock;
-    static APP: OnceLock<drupe::App> = OnceLock::new();
-    APP.get_or_init(tour::app)
-}
+libfuzzer_sys::fuzz_target!(|data: &[u8]| drupe_fuzz::dispatch::run(data));

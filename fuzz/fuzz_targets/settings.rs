@@ -1,15 +1,4 @@
-//! The per-path settings lookup: any configured paths and any request path. A request gets
-//! the settings of the deepest configured section whose segments equal its own under the
-//! dispatcher's translation (punctuation reads as `_`), checked against a plain reading of
-//! that rule (`drupe::fuzzing::settings_lookup`).
 #![no_main]
+//! The `settings` target: [`drupe_fuzz::settings`].
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|input: (Vec<String>, String)| {
-    let (configured, request) = input;
-    if configured.len() > 16 {
-        return;
-    }
-    drupe::fuzzing::settings_lookup(&configured, &format!("/{request}"));
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| drupe_fuzz::settings::run(data));

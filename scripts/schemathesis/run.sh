@@ -6,6 +6,7 @@
 #
 #   bash scripts/schemathesis/run.sh            # both, 30 examples per operation
 #   EXAMPLES=200 bash scripts/schemathesis/run.sh tour
+#   bash scripts/schemathesis/run.sh --install  # only installs Schemathesis (.ci/run, early)
 #
 # Two checks are left out, each for a reason that is the protocol's, not a bug's:
 # - unsupported_method: the default dispatcher answers an exposed handler for any method, as
@@ -23,6 +24,7 @@ if [ ! -x "$venv/bin/st" ]; then
     python3 -m venv "$venv" >/dev/null
     "$venv/bin/pip" install --quiet --disable-pip-version-check 'schemathesis==4.32.5'
 fi
+[ "${apps[0]}" != --install ] || exit 0
 cargo build --quiet --examples
 
 work=$(mktemp -d)

@@ -17,14 +17,14 @@ thread_local! {
 /// A request built from fuzzed parts; parts the HTTP layer would refuse before drupe saw
 /// them (an invalid URI, header name or value) make `send` return without a request.
 #[derive(Debug, arbitrary::Arbitrary)]
-pub struct FuzzRequest {
-    pub method: u8,
+pub(crate) struct FuzzRequest {
+    pub(crate) method: u8,
     /// Only the dispatch target sends it; the others choose their own paths.
     #[allow(dead_code)]
-    pub path: String,
-    pub headers: Vec<(String, String)>,
-    pub content_type: Option<String>,
-    pub body: Vec<u8>,
+    pub(crate) path: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) body: Vec<u8>,
 }
 
 const METHODS: [&str; 9] = [
@@ -32,7 +32,7 @@ const METHODS: [&str; 9] = [
 ];
 
 /// Sends `r` to the tour; returns its status, or `None` when the request was not valid HTTP.
-pub fn send(path: &str, r: &FuzzRequest) -> Option<u16> {
+pub(crate) fn send(path: &str, r: &FuzzRequest) -> Option<u16> {
     Uri::try_from(path).ok()?;
     for (n, v) in &r.headers {
         HeaderName::from_bytes(n.as_bytes()).ok()?;
@@ -62,7 +62,7 @@ pub fn send(path: &str, r: &FuzzRequest) -> Option<u16> {
 }
 
 /// The promise: whatever came in, the answer is not a server error.
-pub fn check(path: &str, r: &FuzzRequest) {
+pub(crate) fn check(path: &str, r: &FuzzRequest) {
     if let Some(status) = send(path, r) {
         assert!(status < 500, "{status} for {path:?} {r:?}");
     }
