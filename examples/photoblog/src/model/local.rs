@@ -1,7 +1,7 @@
 //! The SQLite connections reads run on (see `read.rs` for why): one per thread and database
-//! file, opened by the thread's first read and closed when the thread ends or the database
-//! is dropped, through rusqlite (sqlx's SQLite connections live on threads of their own and
-//! offer no way to run a statement on the caller's).
+//! file, opened by the thread's first read, closed when the thread ends (or at its next read
+//! once the database is dropped), through rusqlite (sqlx's SQLite connections live on threads
+//! of their own and offer no way to run a statement on the caller's).
 //!
 //! Each connection only reads (`PRAGMA query_only`), never waits for a lock (busy timeout 0:
 //! in write-ahead-log mode a read takes none, and the rare busy moment — another process

@@ -7,7 +7,7 @@
 //! connection thread that sqlx gives every SQLite connection (two thread switches a query, and
 //! two more for the check the pool runs as the connection comes back). Measured on the album
 //! read (`GET /services/rest/album/1`, `--cache off`, one worker): 7,000 requests/s and 131 µs
-//! of CPU a request through the pool, 24,700 and 40 µs on the thread. Writes, reads inside a
+//! of CPU a request through the pool, 20,000 and 49 µs on the thread. Writes, reads inside a
 //! write's transaction, PostgreSQL and `sqlite::memory:` go through the pool.
 
 use sqlx::Row;
