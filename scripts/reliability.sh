@@ -5,7 +5,7 @@
 # compiler's and the browser's, and the photoblog's own), and every fuzz target.
 #
 #   bash scripts/reliability.sh                          # soak 60 s, fuzz 10 min per target
-#   SOAK_SECS=10 FUZZ_SECONDS=30 bash scripts/reliability.sh   # the bounded form CI runs
+#   SOAK_SECS=10 FUZZ_SECONDS=30 bash scripts/reliability.sh   # a short run
 #
 # Needs what .ci/run installs: Redis, PostgreSQL (DRUPE_TEST_POSTGRES), a C++ compiler (libFuzzer).
 set -euo pipefail

@@ -30,7 +30,7 @@ def main(records, fuzz_dir):
       % (os.environ.get("SOAK_SECS", "?"), os.environ.get("FUZZ_SECONDS", "?"),
          datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), commit,
          platform.platform(), os.cpu_count()))
-    w("The same checks run in `.ci/run` in a bounded form (soak 10 s, fuzzing 30 s per target).")
+    w("The same checks run in `.ci/run` in a bounded form (soak 10 s; the fuzz targets replay their corpora).")
     w("")
     w("## What was lost")
     w("")
