@@ -113,6 +113,12 @@ impl App {
         &self.inner.settings
     }
 
+    /// What every request of it is given: the trusted proxies, templates, limits and state,
+    /// as parsed when it was built.
+    pub(crate) fn context(&self) -> &crate::context::Context {
+        &self.inner.pipeline.context
+    }
+
     /// The registered tool of type `T` (the one the application runs, settings applied).
     ///
     /// ```

@@ -78,7 +78,10 @@ pub(crate) fn serve(app: &App, listener: Listener, settings: Settings) -> io::Re
             actix_web::rt::System::new().block_on(async move {
                 let server = actix_web::HttpServer::new(move || {
                     actix_web::App::new()
-                        .wrap(super::configured_access_log(&app.settings().server))
+                        .wrap(super::configured_access_log(
+                            app.settings().server.access_log,
+                            app.context().proxies.clone(),
+                        ))
                         .configure(app.configure())
                 })
                 .workers(settings.workers)

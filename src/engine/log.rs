@@ -13,6 +13,8 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
+use crate::http::client::TrustedProxies;
+
 /// The `tracing` target of access lines.
 pub const ACCESS_TARGET: &str = "drupe::access";
 
@@ -54,12 +56,8 @@ fn logger(format: &str) -> Logger {
 
 /// The access log as the settings ask: on when `[global] server.access_log = true` (default:
 /// off), with the forwarded client's address when the request came through one of
-/// `server.trusted_proxies`.
-pub(crate) fn configured_access_log(server: &crate::ServerSettings) -> Condition<Logger> {
-    let on = server.access_log;
-    // The application was refused at build time if the list did not parse: none is left here.
-    let proxies =
-        crate::http::client::TrustedProxies::parse(&server.trusted_proxies).unwrap_or_default();
+/// `server.trusted_proxies` (as the application parsed them when it was built).
+pub(crate) fn configured_access_log(on: bool, proxies: TrustedProxies) -> Condition<Logger> {
     let logger = if proxies.is_empty() {
         logger(ACCESS_LOG_FORMAT)
     } else {
@@ -174,14 +172,10 @@ mod tests {
             (true, vec!["10.0.0.1"], "/proxied"),
             (true, vec!["10.9.9.9"], "/untrusted"),
         ] {
-            let server = crate::ServerSettings {
-                access_log,
-                trusted_proxies: proxies.into_iter().map(String::from).collect(),
-                ..crate::ServerSettings::default()
-            };
+            let proxies = TrustedProxies::parse(&proxies).unwrap();
             let app = init_service(
                 actix_web::App::new()
-                    .wrap(configured_access_log(&server))
+                    .wrap(configured_access_log(access_log, proxies))
                     .default_service(web::to(|| async { "ok" })),
             )
             .await;
