@@ -76,57 +76,51 @@ fn slug(title: &str) -> String {
     s.trim_end_matches('-').chars().take(80).collect()
 }
 
-/// The migrations of a kind of database (`migrations/sqlite/`, `migrations/postgres/`: the
-/// same schema, each in its own dialect), built into the program as `sqlx::migrate!` would
-/// read them: version and description from the file name, no transaction for a file that
-/// starts with `-- no-transaction`. Listed by hand, a line per file, because the macro
-/// compiles sqlx's SQLite and PostgreSQL drivers (and SQLite's C source) a second time, for
-/// the compiler.
+/// A dialect's migration files (`migrations/<dir>/`), each name with its text.
+macro_rules! migration_files {
+    ($dir:literal: $($file:literal),+ $(,)?) => {
+        &[$(($file, include_str!(concat!("../../migrations/", $dir, "/", $file)))),+]
+    };
+}
+
+/// The migration files of each kind of database (the same schema, each in its own dialect),
+/// built into the program. Listed by hand rather than found by `sqlx::migrate!`, whose macro
+/// compiles sqlx's SQLite and PostgreSQL drivers (and SQLite's C source) a second time, for the
+/// compiler; a test checks that the lists name every file of the folders.
+fn migration_files(kind: Kind) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        Kind::Sqlite => {
+            migration_files!("sqlite": "0001_init.sql", "0002_ids_from_the_database.sql")
+        }
+        Kind::Postgres => {
+            migration_files!("postgres": "0001_init.sql", "0002_ids_from_the_database.sql")
+        }
+    }
+}
+
+/// The migrations of a kind of database, read as `sqlx::migrate!` reads its folder: the
+/// version and description from the file name (`0002_ids_from_the_database.sql` is version 2,
+/// "ids from the database"), no transaction for a file that starts with `-- no-transaction`.
 fn migrator(kind: Kind) -> sqlx::migrate::Migrator {
     use sqlx::SqlSafeStr;
     use sqlx::migrate::{Migration, MigrationType, Migrator};
-    let files: [(i64, &str, &'static str); 2] = match kind {
-        Kind::Sqlite => [
-            (
-                1,
-                "init",
-                include_str!("../../migrations/sqlite/0001_init.sql"),
-            ),
-            (
-                2,
-                "ids from the database",
-                include_str!("../../migrations/sqlite/0002_ids_from_the_database.sql"),
-            ),
-        ],
-        Kind::Postgres => [
-            (
-                1,
-                "init",
-                include_str!("../../migrations/postgres/0001_init.sql"),
-            ),
-            (
-                2,
-                "ids from the database",
-                include_str!("../../migrations/postgres/0002_ids_from_the_database.sql"),
-            ),
-        ],
-    };
-    Migrator::with_migrations(
-        files
-            .into_iter()
-            .map(|(version, description, sql)| {
-                let no_tx = sql.starts_with("-- no-transaction");
-                let sql = sql.into_sql_str();
-                Migration::new(
-                    version,
-                    description.into(),
-                    MigrationType::Simple,
-                    sql,
-                    no_tx,
-                )
-            })
-            .collect(),
-    )
+    let migrations = migration_files(kind).iter().map(|&(name, sql)| {
+        let (version, description) = name
+            .strip_suffix(".sql")
+            .and_then(|stem| stem.split_once('_'))
+            .and_then(|(v, d)| Some((v.parse().ok()?, d.replace('_', " "))))
+            .expect("migration files are named <version>_<description>.sql");
+        let no_tx = sql.starts_with("-- no-transaction");
+        let sql = sql.into_sql_str();
+        Migration::new(
+            version,
+            description.into(),
+            MigrationType::Simple,
+            sql,
+            no_tx,
+        )
+    });
+    Migrator::with_migrations(migrations.collect())
 }
 
 impl Db {
@@ -182,6 +176,43 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
+    use super::Kind;
+
+    /// The migrations built in are the folders' files, each read as sqlx reads its folder.
+    #[test]
+    fn every_migration_file_is_built_in() {
+        for (kind, dir) in [(Kind::Sqlite, "sqlite"), (Kind::Postgres, "postgres")] {
+            let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(dir);
+            let mut on_disk: Vec<String> = std::fs::read_dir(&folder)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            on_disk.sort();
+            let built_in: Vec<&str> = super::migration_files(kind).iter().map(|f| f.0).collect();
+            assert_eq!(
+                on_disk, built_in,
+                "{dir}: add the new file to migration_files"
+            );
+            let read = sqlx::migrate::resolve_blocking(&folder).unwrap();
+            let migrator = super::migrator(kind);
+            assert_eq!(read.len(), migrator.migrations.len(), "{dir}");
+            for ((expected, _), m) in read.iter().zip(migrator.migrations.iter()) {
+                assert_eq!(
+                    (m.version, &m.description, &m.checksum, m.no_tx),
+                    (
+                        expected.version,
+                        &expected.description,
+                        &expected.checksum,
+                        expected.no_tx
+                    ),
+                    "{dir}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn slugs() {
         assert_eq!(super::slug("Autumn in the Park!"), "autumn-in-the-park");
