@@ -3,7 +3,7 @@
 //! server and the database, never the password); a read beside writers that hold every pooled connection; and a
 //! database of the first schema, migrated in place.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use drupe::testing::TestClient;
@@ -12,22 +12,30 @@ use sqlx::Connection;
 
 use crate::support::{blog_on, temp_dir};
 
+/// The photoblog on a SQLite file in a fresh folder named after `what`, with the `cache`
+/// backend: its client, the folder and the file.
+async fn file_blog(what: &str, cache: &str) -> (TestClient, PathBuf, PathBuf) {
+    let dir = temp_dir(what);
+    let file = dir.join("pb.db");
+    let app = blog_on(&format!("sqlite:{}", file.display()), &dir, cache).await;
+    (TestClient::new(app).await, dir, file)
+}
+
+/// Another connection to `file` (another process, as far as SQLite can tell) that has begun
+/// `begin` (`BEGIN IMMEDIATE`: the write lock; `BEGIN EXCLUSIVE`).
+async fn holding(file: &Path, begin: &'static str) -> sqlx::sqlite::SqliteConnection {
+    let url = format!("sqlite://{}", file.display());
+    let mut other = sqlx::sqlite::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query(begin).execute(&mut other).await.unwrap();
+    other
+}
+
 /// Another process holds SQLite's write lock longer than the busy timeout (5 s): a write is
 /// answered 503 with `Retry-After`, and goes through once the lock is released.
 #[actix_web::test]
 async fn a_write_locked_out_past_the_busy_timeout_is_a_503() {
-    let dir = temp_dir("db-locked");
-    let file = dir.join("pb.db");
-    let c =
-        TestClient::new(blog_on(&format!("sqlite:{}", file.display()), &dir, "memory").await).await;
-    let mut other =
-        sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
-            .await
-            .unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .unwrap();
+    let (c, dir, file) = file_blog("db-locked", "memory").await;
+    let mut other = holding(&file, "BEGIN IMMEDIATE").await;
     let started = Instant::now();
     let r = c
         .post("/services/rest/album/")
@@ -55,21 +63,11 @@ async fn a_write_locked_out_past_the_busy_timeout_is_a_503() {
 /// committed, while the change is invisible until it is.
 #[actix_web::test]
 async fn a_reader_is_not_held_up_by_a_writer() {
-    let dir = temp_dir("db-reader");
-    let file = dir.join("pb.db");
-    let c =
-        TestClient::new(blog_on(&format!("sqlite:{}", file.display()), &dir, "off").await).await;
+    let (c, dir, file) = file_blog("db-reader", "off").await;
     let title = |r: &drupe::testing::TestResponse| r.json::<Value>()["title"].clone();
     let before = c.get("/services/rest/album/1").send().await;
     before.assert_status(200);
-    let mut other =
-        sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
-            .await
-            .unwrap();
-    sqlx::query("BEGIN EXCLUSIVE")
-        .execute(&mut other)
-        .await
-        .unwrap();
+    let mut other = holding(&file, "BEGIN EXCLUSIVE").await;
     sqlx::query("UPDATE album SET title = 'Uncommitted' WHERE id = 1")
         .execute(&mut other)
         .await
@@ -91,18 +89,8 @@ async fn a_reader_is_not_held_up_by_a_writer() {
 #[actix_web::test]
 async fn a_read_does_not_queue_behind_writers_holding_the_pool() {
     use futures_util::future::{Either, join_all, select};
-    let dir = temp_dir("db-read-beside-writers");
-    let file = dir.join("pb.db");
-    let c =
-        TestClient::new(blog_on(&format!("sqlite:{}", file.display()), &dir, "off").await).await;
-    let mut other =
-        sqlx::sqlite::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
-            .await
-            .unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .unwrap();
+    let (c, dir, file) = file_blog("db-read-beside-writers", "off").await;
+    let mut other = holding(&file, "BEGIN IMMEDIATE").await;
     let writes = join_all((0..5).map(|i| {
         c.post("/services/rest/album/")
             .json(&json!({ "title": format!("Waiting {i}") }))
