@@ -68,6 +68,7 @@ pub mod coverage;
 mod dispatch;
 pub mod engine;
 mod error;
+pub mod files;
 mod http;
 pub mod net;
 pub mod openapi;
@@ -97,6 +98,7 @@ pub use error::{
     MultipleValues, NotAcceptable, NotFound, UnexpectedParameters,
 };
 pub use http::client::TrustedProxies;
+pub use http::encoding;
 pub use http::negotiate;
 pub use represent::html::Page;
 pub use represent::{Collection, Created, Negotiated, NoContent};

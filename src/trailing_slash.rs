@@ -75,6 +75,10 @@ impl Tool for TrailingSlash {
     }
 
     fn before_handler<'a>(&'a self, cfg: &'a TrailingSlashConfig, ex: &'a Exchange) -> Before<'a> {
+        if ex.handler().is_none() {
+            // A path the tree does not have: nothing canonical to redirect to.
+            return Before::Continue;
+        }
         let req = ex.request();
         let path = req.path();
         let target = if ex.is_index() && !path.ends_with('/') && cfg.missing {

@@ -14,6 +14,7 @@
 //! | `/blog/post/2024/hello-world` | `{"year":2024,"slug":"hello-world"}` |
 //! | `/blog/search?q=rust&page=2` (or a POSTed form) | `{"q":"rust","page":2}` |
 //! | `/archive/2024/05/` | `{"year":2024,"month":5}` through a dispatch hook |
+//! | `/static/`, `/static/hello.txt`, `/static/lorem.txt` | the files of `examples/tour/static/` (`tools.staticdir`) |
 
 use clap::Parser;
 

@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLock, RwLockWriteGuard};
 
 use actix_web::web::Json;
 use drupe::cache::Invalidate;
+use drupe::files::StaticDir;
 use drupe::represent::RenderContext;
 use drupe::represent::atom::{AtomEntry, Content, Entry, Link};
 use drupe::{
@@ -304,6 +305,12 @@ pub(crate) fn builder_with_cache(cache: drupe::cache::Caching) -> drupe::AppBuil
         // The feed and the users are cached; writes invalidate what they change.
         .set("/feed", "tools.caching.on", true)
         .set("/users", "tools.caching.on", true)
+        // The files of examples/tour/static/ at /static/ (`/static/` answers its index.html).
+        .tool_at(
+            "/static",
+            StaticDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/tour/static"))
+                .index("index.html"),
+        )
         // The coverage report at /_coverage/ (loopback clients only).
         .set("/", "tools.coverage.on", true)
         // Settings follow the dispatcher's names: `/translate.html` and `/translate-html`

@@ -9,8 +9,9 @@ use crate::tools::{Erased, ErasedTool};
 
 /// The trailing-slash redirect (on), the output cache (off until `tools.caching.on`; its
 /// backend from `[global] cache.*`), the coverage recorder (off until `tools.coverage.on`),
-/// the OpenAPI document (`[global] openapi.*`) and the response headers (off until
-/// `tools.response_headers.on`).
+/// the OpenAPI document (`[global] openapi.*`), the response headers (off until
+/// `tools.response_headers.on`) and the static files (off until `tools.staticdir.on`,
+/// `tools.staticfile.on`).
 pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
     vec![
         Arc::new(Erased(crate::trailing_slash::TrailingSlash)),
@@ -18,5 +19,7 @@ pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
         Arc::new(Erased(crate::coverage::Coverage::new())),
         Arc::new(Erased(crate::openapi::ApiDocs)),
         Arc::new(Erased(crate::response_headers::ResponseHeaders::new())),
+        Arc::new(Erased(crate::files::StaticDir::default())),
+        Arc::new(Erased(crate::files::StaticFile::default())),
     ]
 }

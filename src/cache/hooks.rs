@@ -256,6 +256,10 @@ impl Tool for Caching {
     }
 
     fn before_handler<'a>(&'a self, cfg: &'a CachingConfig, ex: &'a Exchange) -> Before<'a> {
+        if ex.handler().is_none() {
+            // A path the tree does not have (answered by another tool, or 404): not cached.
+            return Before::Continue;
+        }
         let req = ex.request();
         let method = req.method();
         let uri = request_uri(ex);

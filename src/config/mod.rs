@@ -169,6 +169,16 @@ impl Config {
         found.map(|(_, v)| v)
     }
 
+    /// The section that sets `key` for `path`: the deepest of those covering it that has the
+    /// key itself (`/static` for `/static/css` when only `/static` sets it).
+    pub(crate) fn declared_at(&self, path: &str, key: &str) -> Option<&str> {
+        self.paths
+            .iter()
+            .filter(|(p, t)| is_prefix(p, path) && get_dotted(t, key).is_some())
+            .max_by_key(|(p, _)| depth_of(p))
+            .map(|(p, _)| p.as_str())
+    }
+
     /// A global value.
     pub fn global(&self, key: &str) -> Option<&Value> {
         get_dotted(&self.global, key)

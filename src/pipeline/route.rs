@@ -48,11 +48,12 @@ pub(super) async fn route(
         is_index: false,
         start,
         behind_proxy: app.context.proxies.trusts_peer(&req),
+        path_start,
     };
     let mut res = match found {
         Err(node) => {
             ex.node = node;
-            error::render(&req, &NotFound::path(req.path()).into())
+            unfound(&settings, &ex).await
         }
         Ok(found) => {
             ex.node = found.node;
@@ -142,29 +143,48 @@ async fn run(
     if negotiated && let Err(e) = negotiate_for(req, info) {
         return finalize(req, error::render(req, &e), allow, true);
     }
-    let mut answered = None;
+    let (answered, ran) = before(settings, ex).await;
+    let res = match answered {
+        Some(r) => r,
+        None => call(app, settings, req, payload, routed, h).await,
+    };
+    after(settings, ex, finalize(req, res, allow, negotiated), ran).await
+}
+
+/// A path the tree does not have: the tools' before-hooks may still answer it (the static
+/// files, as CherryPy's run before its `NotFound` handler); else 404.
+async fn unfound(settings: &Settings, ex: &Exchange) -> HttpResponse {
+    let req = &ex.req;
+    let (answered, ran) = before(settings, ex).await;
+    let res = answered.unwrap_or_else(|| error::render(req, &NotFound::path(req.path()).into()));
+    after(settings, ex, finalize(req, res, None, false), ran).await
+}
+
+/// The before-hooks, in order, until one answers: its answer, and how many ran.
+async fn before(settings: &Settings, ex: &Exchange) -> (Option<HttpResponse>, usize) {
     let mut ran = 0;
     for (k, t) in settings.tools.iter().enumerate() {
         ran = k + 1;
         match t.tool.before_handler(&*t.config, ex) {
             Before::Continue => {}
-            Before::Respond(r) => {
-                answered = Some(r);
-                break;
-            }
+            Before::Respond(r) => return (Some(r), ran),
             Before::Pending(f) => {
                 if let Some(r) = f.await {
-                    answered = Some(r);
-                    break;
+                    return (Some(r), ran);
                 }
             }
         }
     }
-    let res = match answered {
-        Some(r) => r,
-        None => call(app, settings, req, payload, routed, h).await,
-    };
-    let mut res = finalize(req, res, allow, negotiated);
+    (None, ran)
+}
+
+/// The after-hooks of the tools whose before-hook ran, in order.
+async fn after(
+    settings: &Settings,
+    ex: &Exchange,
+    mut res: HttpResponse,
+    ran: usize,
+) -> HttpResponse {
     for t in &settings.tools[..ran] {
         res = match t.tool.after_handler(&*t.config, ex, res) {
             After::Done(r) => r,

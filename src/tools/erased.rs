@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use actix_web::HttpResponse;
 
-use super::{After, Before, Build, Exchange, Tool};
+use super::{After, Before, Build, Exchange, Placement, Tool};
 use crate::config::{Config, ConfigError};
 
 /// A tool with its configuration type erased. Method names are [`Tool`]'s.
@@ -16,13 +16,15 @@ pub(crate) trait ErasedTool: Send + Sync {
     fn name(&self) -> &'static str;
     fn on_by_default(&self) -> bool;
     fn priority(&self) -> i32;
-    /// Reads a path's `tools.<name>.*` table (`key` names it in errors).
+    /// Reads a path's `tools.<name>.*` table (`key` names it in errors) and lets the tool
+    /// prepare it for the path (`on`: whether it is on there).
     fn configure(
         &self,
         config: &Config,
         path: &str,
         key: &str,
         section: toml::Table,
+        on: bool,
     ) -> Result<Arc<dyn Any + Send + Sync>, ConfigError>;
     fn before_handler<'a>(
         &'a self,
@@ -73,8 +75,16 @@ impl<T: Tool> ErasedTool for Erased<T> {
         path: &str,
         key: &str,
         section: toml::Table,
+        on: bool,
     ) -> Result<Arc<dyn Any + Send + Sync>, ConfigError> {
-        let cfg: T::Config = config.read(path, key, toml::Value::Table(section))?;
+        let mut cfg: T::Config = config.read(path, key, toml::Value::Table(section))?;
+        let placement = Placement {
+            config,
+            path,
+            tool: T::NAME,
+            on,
+        };
+        self.0.prepare(&mut cfg, &placement)?;
         Ok(Arc::new(cfg))
     }
     fn before_handler<'a>(

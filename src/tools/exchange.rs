@@ -16,6 +16,8 @@ pub struct Exchange {
     pub(crate) is_index: bool,
     pub(crate) start: Instant,
     pub(crate) behind_proxy: bool,
+    /// Where the application's mount prefix ends in the raw path.
+    pub(crate) path_start: usize,
 }
 
 impl Exchange {
@@ -43,7 +45,14 @@ impl Exchange {
         &self.req
     }
 
-    /// The handler the dispatcher chose (none for a 404 of the walk).
+    /// The request's path below the application's mount prefix, as sent (percent-encoded).
+    pub fn path(&self) -> &str {
+        let path = self.req.path();
+        path.get(self.path_start.min(path.len())..).unwrap_or(path)
+    }
+
+    /// The handler the dispatcher chose: none for a path the tree does not have (the
+    /// before-hooks still run, so that a tool such as the static files may answer it).
     pub fn handler(&self) -> Option<&HandlerInfo> {
         self.handler.map(|h| self.tree.handler(h))
     }

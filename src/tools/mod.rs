@@ -37,6 +37,41 @@ pub use exchange::Exchange;
 pub use observe::{CacheOutcome, cache_outcome};
 pub use settings::{BodySettings, RequestSettings};
 
+/// Where a tool's settings were read, for [`Tool::prepare`].
+pub struct Placement<'a> {
+    pub(crate) config: &'a crate::config::Config,
+    pub(crate) path: &'a str,
+    pub(crate) tool: &'static str,
+    pub(crate) on: bool,
+}
+
+impl Placement<'_> {
+    /// The configured path (`/static`).
+    pub fn path(&self) -> &str {
+        self.path
+    }
+
+    /// Whether the tool is on at this path.
+    pub fn is_on(&self) -> bool {
+        self.on
+    }
+
+    /// The section that sets `tools.<NAME>.<key>` for this path: the path itself or the
+    /// nearest enclosing section that sets it (CherryPy's `tools.staticdir.section`).
+    pub fn declared_at(&self, key: &str) -> Option<&str> {
+        self.config
+            .declared_at(self.path, &format!("tools.{}.{key}", self.tool))
+    }
+
+    /// An error about `tools.<NAME>.<key>` at the section that sets it (at this path if none
+    /// does), with its line when it came from a file.
+    pub fn error(&self, key: &str, message: impl Into<String>) -> crate::ConfigError {
+        let section = self.declared_at(key).unwrap_or(self.path);
+        self.config
+            .error(section, &format!("tools.{}.{key}", self.tool), message)
+    }
+}
+
 /// The per-path settings of a tool that has none (`tools.<name>.on` only).
 #[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,6 +185,19 @@ pub trait Tool: Send + Sync + 'static {
     fn responses(&self, config: &Self::Config, method: &str) -> Vec<(u16, &'static str)> {
         let _ = (config, method);
         Vec::new()
+    }
+
+    /// Once for every configured path, after its `tools.<NAME>.*` settings were read: checks
+    /// them and completes them with what only the path tells — where a key was set
+    /// ([`Placement::declared_at`]: the static files' directory is mapped at the section that
+    /// names it), whether the tool is on there. An error stops the build and names the key.
+    fn prepare(
+        &self,
+        config: &mut Self::Config,
+        at: &Placement<'_>,
+    ) -> Result<(), crate::ConfigError> {
+        let _ = (config, at);
+        Ok(())
     }
 
     /// The `tools.<NAME>.*` settings this value carries for the path it is registered at with

@@ -241,7 +241,7 @@ fn compile(
             }
         };
         // Read even where the tool is off: a typo is an error anywhere.
-        let cfg = tool.configure(config, path, &key, section)?;
+        let cfg = tool.configure(config, path, &key, section, on)?;
         if on {
             active.push(ActiveTool {
                 tool: tool.clone(),

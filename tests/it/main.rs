@@ -20,6 +20,7 @@ mod coverage;
 mod dispatch;
 mod engine;
 mod faults;
+mod files;
 mod limits;
 mod methods;
 mod mismatch;
