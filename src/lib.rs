@@ -66,6 +66,7 @@ mod config;
 mod context;
 pub mod coverage;
 mod dispatch;
+pub mod encode;
 pub mod engine;
 mod error;
 pub mod files;

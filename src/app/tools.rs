@@ -10,8 +10,8 @@ use crate::tools::{Erased, ErasedTool};
 /// The trailing-slash redirect (on), the output cache (off until `tools.caching.on`; its
 /// backend from `[global] cache.*`), the coverage recorder (off until `tools.coverage.on`),
 /// the OpenAPI document (`[global] openapi.*`), the response headers (off until
-/// `tools.response_headers.on`) and the static files (off until `tools.staticdir.on`,
-/// `tools.staticfile.on`).
+/// `tools.response_headers.on`), the static files (off until `tools.staticdir.on`,
+/// `tools.staticfile.on`) and compression (on: `tools.encode`).
 pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
     vec![
         Arc::new(Erased(crate::trailing_slash::TrailingSlash)),
@@ -21,5 +21,6 @@ pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
         Arc::new(Erased(crate::response_headers::ResponseHeaders::new())),
         Arc::new(Erased(crate::files::StaticDir::default())),
         Arc::new(Erased(crate::files::StaticFile::default())),
+        Arc::new(Erased(crate::encode::Encode)),
     ]
 }

@@ -18,6 +18,7 @@ mod capture;
 mod controllers;
 mod coverage;
 mod dispatch;
+mod encode;
 mod engine;
 mod faults;
 mod files;
