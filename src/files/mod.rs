@@ -79,6 +79,12 @@ impl StaticDir {
         self.settings.insert("listing".into(), on.into());
         self
     }
+
+    /// A `Cache-Control` for its files (`tools.staticdir.cache_control`).
+    pub fn cache_control(mut self, value: &str) -> Self {
+        self.settings.insert("cache_control".into(), value.into());
+        self
+    }
 }
 
 /// The settings of `tools.staticdir` at a path.

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::process::ExitCode;
 
 use drupe::cache::Caching;
+use drupe::files::StaticDir;
 use drupe::{App, AppBuilder, ResponseHeaders, Templates};
 
 use crate::error::AppError;
@@ -119,6 +120,12 @@ fn configure(builder: AppBuilder, cache: Caching, settings: &Settings) -> AppBui
                 .header("x-content-type-options", "nosniff")
                 .header("content-security-policy", CONTENT_SECURITY_POLICY)
                 .header("referrer-policy", "same-origin"),
+        )
+        // The stylesheet and the icon.
+        .tool_at(
+            "/static",
+            StaticDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
+                .cache_control("public, max-age=300"),
         )
         // Ranges and the photo files are not kept by the output cache.
         .set("/services/rest/albums", "tools.caching.on", false)

@@ -9,12 +9,11 @@
 //! | `/photo/<id>` | a photo |
 //! | `/album/new`, `/album/<id>/edit`, `/album/<id>/delete`, `/album/<id>/upload` | forms (CSRF-protected) |
 //! | `/feed`, `/feed/album/<id>` | Atom: the albums; an album's photos |
-//! | `/static/style.css`, `/static/favicon.svg`, `/photos/<file>`, `/photos/thumbs/<file>` | files |
+//! | `/static/style.css`, `/static/favicon.svg` (`tools.staticdir`), `/photos/<file>`, `/photos/thumbs/<file>` | files |
 
 mod albums;
 mod csrf;
 
-use actix_web::HttpResponse;
 use drupe::represent::RenderContext;
 use drupe::represent::atom::{AtomDocument, Link};
 use drupe::{Collection, HttpError, Negotiated, Page, State, controller};
@@ -27,6 +26,7 @@ use crate::shared::{PER_PAGE, Photoblog};
 use crate::views::{AlbumView, PhotoView, at, book_date};
 use albums::AlbumPages;
 use drupe::cache::Tags;
+use drupe::files::ServeFile;
 
 /// A page of the site: the template with `site` in its context.
 fn render(template: &str, ctx: Value) -> Page {
@@ -184,31 +184,17 @@ impl Site {
         }
     }
 
-    /// The stylesheet and the icon: a fixed list, so no request names another file.
-    #[expose]
-    fn r#static(&self, name: String) -> Result<HttpResponse, HttpError> {
-        let (file, media_type) = match name.as_str() {
-            "style.css" => ("style.css", "text/css; charset=utf-8"),
-            "favicon.svg" => ("favicon.svg", "image/svg+xml"),
-            _ => return Err(HttpError::not_found(format!("No static file {name}."))),
-        };
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
-        let bytes = std::fs::read(format!("{dir}/{file}")).map_err(HttpError::internal)?;
-        Ok(HttpResponse::Ok()
-            .content_type(media_type)
-            .insert_header(("cache-control", "public, max-age=300"))
-            .body(bytes))
-    }
-
     /// Photo files (`/photos/<file>`) and thumbnails (`/photos/thumbs/<file>`): only stored
-    /// names are ever read.
+    /// names are ever read. A stored name is its content's hash, so the file never changes:
+    /// clients keep it for a year (`immutable`), and ranges and validators are
+    /// [`ServeFile`]'s.
     #[expose]
     async fn photos(
         &self,
         file: String,
         thumbnail: Option<String>,
         blog: State<Photoblog>,
-    ) -> Result<HttpResponse, HttpError> {
+    ) -> Result<ServeFile, HttpError> {
         let store = &blog.store;
         let (path, media) = match (file.as_str(), thumbnail.as_deref()) {
             ("thumbs", Some(name)) => (store.thumbnail(name), "image/jpeg"),
@@ -218,16 +204,8 @@ impl Site {
         let Some(path) = path else {
             return Err(HttpError::not_found("No such photo file."));
         };
-        let bytes = actix_web::web::block(move || std::fs::read(path))
-            .await
-            .map_err(HttpError::internal)?
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => HttpError::not_found("No such photo file."),
-                _ => HttpError::internal(format!("reading a photo file: {e}")),
-            })?;
-        Ok(HttpResponse::Ok()
+        Ok(ServeFile::new(path)
             .content_type(media)
-            .insert_header(("cache-control", "public, max-age=31536000, immutable"))
-            .body(bytes))
+            .cache_control("public, max-age=31536000, immutable"))
     }
 }

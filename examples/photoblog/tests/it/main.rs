@@ -4,6 +4,7 @@
 
 mod cache;
 mod database;
+mod files;
 mod forms;
 mod pages;
 mod rest;
