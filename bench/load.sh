@@ -12,6 +12,9 @@
 #   F photoblog album, uncached (SQLite)   G cached   H cached with the coverage recorder on
 #   I raw actix-web answering G's body as static bytes on G's route (/services/rest/album/{id})
 #   P CherryPy 18, MethodDispatcher album resource from memory, default thread pool
+#   S drupe's tools.staticdir, a 64 KiB file   T actix-files' Files, same   N nginx, same
+#   U V O: S T N answering a 1 MiB range of a 4 MiB file (206)
+#   K a 4 KiB HTML page from the output cache (identity)   Z the same hit, gzip-encoded
 #
 # A to I run ROUNDS times, interleaved (the order reversed every other round), and the table
 # keeps each one's median; each ratio is the median of the ratios within a round, where the
@@ -50,6 +53,7 @@ fi
 
 echo "== tools" >&2
 ensure_command wrk
+ensure_command nginx
 ensure_cherrypy_venv bench/venv
 cherrypy_version=$(bench/venv/bin/python -c 'import cherrypy; print(cherrypy.__version__)')
 
@@ -59,6 +63,31 @@ bin=$root/target/release/examples
 
 data=$(mktemp -d)
 trap 'stop_server; rm -rf "$data"' EXIT
+
+# The static files S, T, N (and U, V, O) serve: the same directory for all three.
+mkdir -p "$data/site/static"
+head -c 65536 /dev/urandom >"$data/site/static/f64k.bin"
+head -c 4194304 /dev/urandom >"$data/site/static/big.bin"
+cat >"$data/nginx.conf" <<NGINX
+# One process answering (no master), as the other servers run one worker.
+master_process off;
+daemon off;
+worker_processes 1;
+pid $data/nginx.pid;
+error_log $data/nginx.error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  client_body_temp_path $data/nginx-body;
+  proxy_temp_path $data/nginx-proxy;
+  fastcgi_temp_path $data/nginx-fastcgi;
+  uwsgi_temp_path $data/nginx-uwsgi;
+  scgi_temp_path $data/nginx-scgi;
+  types { application/octet-stream bin; }
+  server { listen 127.0.0.1:$PORT; root $data/site; }
+}
+NGINX
 
 server_pid=""
 stop_server() {
@@ -86,15 +115,16 @@ photoblog() {
 # CPU time (user + system, in clock ticks) the server process has used, all threads.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# measure NAME URL CONNS DURATION -> "NAME rps p50 p99 errors rss_kb cpu_percent"
+# measure NAME URL CONNS DURATION [WRK ARGS...] -> "NAME rps p50 p99 errors rss_kb cpu_percent"
 # cpu_percent is the server's CPU time over the measured seconds: near 100 per worker means
 # the server was the bottleneck; well under it, the load generator or the network was.
 measure() {
   local name=$1 url=$2 conns=$3 duration=$4
-  "${wrk_cpu[@]}" wrk -d "$WARMUP" -c "$conns" -t 1 -s bench/wrk.lua "$url" >/dev/null 2>&1
+  shift 4
+  "${wrk_cpu[@]}" wrk -d "$WARMUP" -c "$conns" -t 1 -s bench/wrk.lua "$@" "$url" >/dev/null 2>&1
   local line before after
   before=$(cpu_ticks "$server_pid")
-  line=$(run_wrk_pinned "$name" "$url" "${duration}s" "$conns" 1 -s bench/wrk.lua 2>/dev/null) || {
+  line=$(run_wrk_pinned "$name" "$url" "${duration}s" "$conns" 1 -s bench/wrk.lua "$@" 2>/dev/null) || {
     echo "measure: wrk failed for $name (output in $raw_dir/$name.txt)" >&2
     return 1
   }
@@ -115,8 +145,9 @@ run_one() {
   local name=$1 url=$2
   shift 2
   start_server "$name" "$@"
-  local line
-  line=$(measure "$name" "$url" "$CONNS" "$DURATION")
+  local line extra=()
+  read -r -a extra <<<"$(server_wrk_args "$name")"
+  line=$(measure "$name" "$url" "$CONNS" "$DURATION" "${extra[@]}")
   stop_server
   printf '%s\n' "$line" | awk '{printf "%-2s %10s req/s  p50 %8s ms  p99 %8s ms  errors %s  peak RSS %s kB  CPU %s%%\n", $1, $2, $3, $4, $5, $6, $7}' >&2
   runs[$name]+="${line#* }"$'\n'
@@ -134,12 +165,26 @@ server_cmd() {
     G) photoblog "$WORKERS" "--no-coverage" ;;
     H) photoblog "$WORKERS" "" ;;
     P) echo "bench/venv/bin/python bench/cherrypy_album.py 127.0.0.1 $PORT" ;;
+    S | U) echo "$bin/load_servers --variant files --dir $data/site/static --bind 127.0.0.1:$PORT --workers $WORKERS" ;;
+    T | V) echo "$bin/load_servers --variant actix-files --dir $data/site/static --bind 127.0.0.1:$PORT --workers $WORKERS" ;;
+    N | O) echo "nginx -p $data -c $data/nginx.conf" ;;
+    K | Z) echo "$bin/load_servers --variant page --bind 127.0.0.1:$PORT --workers $WORKERS" ;;
+  esac
+}
+# The extra request headers of a server's load (word-split on purpose: no spaces inside).
+server_wrk_args() {
+  case $1 in
+    U | V | O) echo "-H Range:bytes=1048576-2097151" ;;
+    Z) echo "-H Accept-Encoding:gzip" ;;
   esac
 }
 server_url() {
   case $1 in
     A | B) echo "$item" ;;
     C | D | E) echo "$items" ;;
+    S | T | N) echo "http://127.0.0.1:$PORT/static/f64k.bin" ;;
+    U | V | O) echo "http://127.0.0.1:$PORT/static/big.bin" ;;
+    K | Z) echo "http://127.0.0.1:$PORT/page" ;;
     *) echo "$album" ;;
   esac
 }
@@ -150,8 +195,8 @@ curl -sf "$album" -o "$data/album.json"
 stop_server
 for round in $(seq 1 "$ROUNDS"); do
   echo "-- round $round" >&2
-  order="A B C E D G I H F"
-  [ $((round % 2)) = 1 ] || order="C B A D E H I G F"
+  order="A B C E D G I H F S T N U V O K Z"
+  [ $((round % 2)) = 1 ] || order="C B A D E H I G F N T S O V U Z K"
   for n in $order; do
     # shellcheck disable=SC2046
     run_one "$n" "$(server_url "$n")" $(server_cmd "$n")
@@ -171,7 +216,7 @@ median() {
 # The median of each column over the rounds.
 declare -A rps p50 p99 errs rss cpu
 median_of() { printf '%s' "${runs[$1]}" | awk -v c="$2" 'NF { print $c }' | median; }
-for n in A B C D E F G H I P; do
+for n in A B C D E F G H I P S T N U V O K Z; do
   rps[$n]=$(median_of "$n" 1) p50[$n]=$(median_of "$n" 2) p99[$n]=$(median_of "$n" 3)
   errs[$n]=$(printf '%s' "${runs[$n]}" | awk 'NF { s += $4 } END { print s + 0 }')
   rss[$n]=$(median_of "$n" 5) cpu[$n]=$(median_of "$n" 6)
@@ -302,7 +347,7 @@ ratio_row() {
   echo
   echo "| | server | requests/s | p50 ms | p99 ms | errors | peak RSS MB | server CPU | CPU µs/request | instructions/request |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-  for n in A B C D E F G H I P; do
+  for n in A B C D E F G H I P S T N U V O K Z; do
     case $n in
       A) what="raw actix-web, JSON from 2 typed path args" ;;
       B) what="drupe default dispatcher, same handler" ;;
@@ -314,6 +359,14 @@ ratio_row() {
       H) what="G with the coverage recorder on" ;;
       I) what="raw actix-web, G's body as static bytes on G's route" ;;
       P) what="CherryPy $cherrypy_version MethodDispatcher album" ;;
+      S) what="drupe tools.staticdir, a 64 KiB file" ;;
+      T) what="actix-files, the same file" ;;
+      N) what="nginx $(nginx -v 2>&1 | sed 's|.*nginx/||'), the same file (sendfile)" ;;
+      U) what="drupe tools.staticdir, a 1 MiB range of a 4 MiB file" ;;
+      V) what="actix-files, the same range" ;;
+      O) what="nginx, the same range (sendfile)" ;;
+      K) what="a 4 KiB HTML page from the output cache" ;;
+      Z) what="K's hit for a gzip client (the stored gzip variant)" ;;
     esac
     awk -v n="$n" -v w="$what" -v r="${rps[$n]}" -v a="${p50[$n]}" -v b="${p99[$n]}" \
       -v e="${errs[$n]}" -v m="${rss[$n]}" -v c="${cpu[$n]}" -v i="${ir[$n]:-–}" \
@@ -333,6 +386,11 @@ ratio_row() {
   ratio_row H G "the coverage recorder's cost" 0.97
   ratio_row G P "the cached photoblog against CherryPy" 30
   ratio_row F P "the photoblog's uncached read (SQLite) against CherryPy" 20
+  ratio_row S T "a static file against actix-files" 0.90
+  ratio_row U V "a 1 MiB range against actix-files" 0.90
+  ratio_row S N "a static file against nginx (no target: for scale)" 0
+  ratio_row U O "a 1 MiB range against nginx (no target: for scale)" 0
+  ratio_row Z K "an encoded cache hit against the identity hit" 0.90
   echo
   echo "## Memory and the cache bound"
   echo

@@ -8,6 +8,9 @@
 //! | `c` | a `#[resource]` with negotiation (JSON, XML) | `/items/7/3` |
 //! | `d` | `c` behind the output cache (a hit after the first request) | `/items/7/3` |
 //! | `e` | raw actix-web answering `d`'s body as static bytes | `/items/7/3` |
+//! | `files` | drupe's `tools.staticdir` serving `--dir` at `/static/` | `/static/<file>` |
+//! | `actix-files` | actix-files' `Files` serving `--dir` at `/static/` | `/static/<file>` |
+//! | `page` | a 4 KiB HTML page behind the output cache, compressed for a client that accepts it | `/page` |
 //! | `album` | raw actix-web answering the bytes of `--body-file` (the photoblog's album JSON) as static bytes, on the photoblog's route shape | `/services/rest/album/1` |
 //!
 //! ```text
@@ -28,6 +31,9 @@ enum Variant {
     C,
     D,
     E,
+    Files,
+    ActixFiles,
+    Page,
     Album,
 }
 
@@ -43,6 +49,9 @@ struct Args {
     /// The body variant `album` answers.
     #[arg(long)]
     body_file: Option<std::path::PathBuf>,
+    /// The directory `files` and `actix-files` serve.
+    #[arg(long)]
+    dir: Option<std::path::PathBuf>,
 }
 
 /// The small JSON object every variant answers.
@@ -85,6 +94,17 @@ impl Root {
     fn items(&self) -> &Items {
         &self.items
     }
+
+    /// A page of 4 KiB of HTML.
+    #[expose]
+    fn page(&self) -> HttpResponse {
+        let rows: String = (0..64)
+            .map(|i| format!("<li><a href=\"/item/{i}/1\">item {i:02}</a> of the list</li>\n"))
+            .collect();
+        HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(format!("<!DOCTYPE html>\n<ul>\n{rows}</ul>\n"))
+    }
 }
 
 /// The method-dispatched resource of variants `c` and `d`.
@@ -108,6 +128,27 @@ fn drupe_app(args: &Args, cached: bool) -> Result<App, drupe::BuildError> {
 
 /// The photoblog's album route, answering fixed bytes as the photoblog's cache hit does:
 /// the baseline of its hit, with the same route shape and body.
+fn files_app(args: &Args, dir: &std::path::Path) -> Result<App, drupe::BuildError> {
+    App::builder(Root { items: Items })
+        .tool_at("/static", drupe::files::StaticDir::new(dir))
+        .set_global("server.workers", args.workers as i64)
+        .build()
+}
+
+fn raw_files(args: &Args, dir: std::path::PathBuf) -> std::io::Result<()> {
+    let bind = args.bind.clone();
+    let workers = args.workers;
+    actix_web::rt::System::new().block_on(async move {
+        HttpServer::new(move || {
+            actix_web::App::new().service(actix_files::Files::new("/static", dir.clone()))
+        })
+        .workers(workers)
+        .bind(&bind)?
+        .run()
+        .await
+    })
+}
+
 fn raw_album(args: &Args, body: web::Bytes) -> std::io::Result<()> {
     let bind = args.bind.clone();
     let workers = args.workers;
@@ -172,8 +213,23 @@ fn main() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
-        Variant::B | Variant::C | Variant::D => {
-            return match drupe_app(&args, matches!(args.variant, Variant::D)) {
+        Variant::ActixFiles => match args.dir.clone() {
+            Some(dir) => raw_files(&args, dir),
+            None => {
+                eprintln!("--variant actix-files needs --dir");
+                return ExitCode::FAILURE;
+            }
+        },
+        Variant::B | Variant::C | Variant::D | Variant::Files | Variant::Page => {
+            let app = match (args.variant, &args.dir) {
+                (Variant::Files, Some(dir)) => files_app(&args, dir),
+                (Variant::Files, None) => {
+                    eprintln!("--variant files needs --dir");
+                    return ExitCode::FAILURE;
+                }
+                (v, _) => drupe_app(&args, matches!(v, Variant::D | Variant::Page)),
+            };
+            return match app {
                 Ok(app) => app.serve(&args.bind),
                 Err(e) => {
                     eprintln!("{e}");
