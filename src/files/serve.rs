@@ -84,8 +84,9 @@ impl ServeFile {
         self
     }
 
-    /// Looks for precompressed siblings (`name.br`, `name.zst`, `name.gz`) and answers with
-    /// one the client accepts, with its `Content-Encoding` (off by default).
+    /// Looks for precompressed siblings (`name.br`, `name.zst`, `name.gz`, regular files, not
+    /// links) and answers with one the client accepts, with its `Content-Encoding` (off by
+    /// default).
     pub fn precompressed(mut self, on: bool) -> Self {
         self.precompressed = on;
         self
@@ -117,7 +118,9 @@ impl ServeFile {
             let mut name = self.path.clone().into_os_string();
             name.push(c.suffix());
             let p = PathBuf::from(name);
-            if p.is_file() {
+            // A regular file, not a link: the original was checked to be inside its
+            // directory, and a link beside it could lead anywhere.
+            if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_file()) {
                 present.push((c, p));
             }
         }

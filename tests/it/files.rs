@@ -37,6 +37,7 @@ fn site() -> tempfile::TempDir {
     std::fs::write(r.join("static/data.bin"), vec![7u8; 100]).unwrap();
     #[cfg(unix)]
     {
+        std::os::unix::fs::symlink(r.join("secret.txt"), r.join("static/hello.txt.gz")).unwrap();
         std::os::unix::fs::symlink(r.join("secret.txt"), r.join("static/out.txt")).unwrap();
         std::os::unix::fs::symlink(r.join("static/hello.txt"), r.join("static/in.txt")).unwrap();
     }
@@ -401,11 +402,20 @@ async fn no_path_leaves_the_directory() {
         );
         assert!(!answer.contains("TOP SECRET"), "{path}: {answer}");
     }
-    // What is inside is served, a symlink inside the directory included.
+    // What is inside is served, a symlink inside the directory included; a precompressed
+    // "sibling" that is a link leading out is not one.
     let ok = s.raw(get("/static/hello.txt").as_bytes());
     assert!(
         ok.starts_with("HTTP/1.1 200") && ok.ends_with("hello static\n"),
         "{ok}"
+    );
+    let gz = s.raw(
+        b"GET /static/hello.txt HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\
+          Connection: close\r\n\r\n",
+    );
+    assert!(
+        gz.ends_with("hello static\n") && !gz.contains("TOP SECRET"),
+        "{gz}"
     );
     #[cfg(unix)]
     {
