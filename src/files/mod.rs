@@ -3,8 +3,9 @@
 //! This module owns serving files from disk. [`StaticDir`] maps a directory at the path
 //! section that names it (`/static/css/site.css` → `<dir>/css/site.css`), [`StaticFile`] one
 //! file at its path; both run before the handler (priority 50, as CherryPy's), for GET and
-//! HEAD only, and also where the tree has no handler, and decline — leaving the handler or
-//! the 404 — when there is no such file. A path is resolved segment by segment and nothing
+//! HEAD only, also where the tree has no handler. A `GET` the directory cannot answer is a 404
+//! (CherryPy declines and lets the handler answer: `tools.staticdir.fall_through = true`);
+//! other methods go to the tree. A path is resolved segment by segment and nothing
 //! outside the directory is ever opened ([`resolve`]); the response is [`ServeFile`]'s:
 //! validators, preconditions, ranges, precompressed siblings, streamed from disk.
 //!
@@ -113,6 +114,10 @@ pub struct StaticDirConfig {
     pub content_types: BTreeMap<String, String>,
     /// A `Cache-Control` for the files (none by default).
     pub cache_control: Option<String>,
+    /// What a `GET` or `HEAD` the directory cannot answer (no such file, a refused name, a
+    /// directory without an index) gets: false, a 404; true, the tree's handler, as CherryPy
+    /// does (a `default` handler above the section then answers for missing files).
+    pub fall_through: bool,
     #[serde(skip)]
     mapped: Option<Mapped>,
 }
@@ -138,6 +143,7 @@ impl Default for StaticDirConfig {
             precompressed: true,
             content_types: BTreeMap::new(),
             cache_control: None,
+            fall_through: false,
             mapped: None,
         }
     }
@@ -191,7 +197,10 @@ impl Tool for StaticDir {
         };
         match directory(cfg, mapped, ex) {
             Some(res) => Before::Respond(res),
-            None => Before::Continue,
+            None if cfg.fall_through => Before::Continue,
+            None => Before::Respond(HttpResponse::from_error(crate::HttpError::from(
+                crate::NotFound::path(ex.request().path()),
+            ))),
         }
     }
 
@@ -221,6 +230,7 @@ fn file_responses(method: &str) -> Vec<(u16, &'static str)> {
             "A precondition failed (`If-Match`, `If-Unmodified-Since`)",
         ),
         (416, "The range is not within the file"),
+        (404, "No such file"),
     ]
 }
 

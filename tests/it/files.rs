@@ -88,6 +88,54 @@ async fn the_tour_serves_its_static_folder() {
         .await
         .assert_status(200)
         .assert_contains("<h1>Static files</h1>");
+    // What the folder does not have is a 404, though the tour's root has a `default`
+    // handler that answers every other unknown path.
+    for missing in [
+        "/static/nope.txt",
+        "/static/..%2f..%2fCargo.toml",
+        "/static/.hidden",
+    ] {
+        c.get(missing).send().await.assert_status(404);
+    }
+    c.get("/elsewhere")
+        .send()
+        .await
+        .assert_json(serde_json::json!(["elsewhere"]));
+}
+
+struct WithDefault;
+
+#[controller]
+impl WithDefault {
+    #[expose]
+    fn default(&self, rest: drupe::VirtualPath) -> String {
+        format!("the handler: {}", rest.0.join("/"))
+    }
+}
+
+/// CherryPy's behaviour on request: what the directory lacks goes to the handler.
+#[actix_web::test]
+async fn fall_through_lets_the_handler_answer() {
+    let site = site();
+    let app = App::builder(WithDefault)
+        .tool_at("/static", StaticDir::new(site.path().join("static")))
+        .set("/static", "tools.staticdir.fall_through", true)
+        .build()
+        .unwrap();
+    let s = TestServer::start(app).await;
+    let c = s.client();
+    c.get("/static/hello.txt")
+        .send()
+        .await
+        .assert_text("hello static\n");
+    c.get("/static/nope.txt")
+        .send()
+        .await
+        .assert_text("the handler: static/nope.txt");
+    c.get("/static/.env")
+        .send()
+        .await
+        .assert_text("the handler: static/.env");
 }
 
 /// RFC 9110 §8.8: the validators, and §13.1: each precondition, in §13.2.2's order.
