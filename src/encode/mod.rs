@@ -32,6 +32,11 @@ use crate::tools::{After, Exchange, Tool};
 
 mod codec;
 
+/// The largest body in memory compressed whole (then stored by the output cache if it may);
+/// a larger one is compressed as it is written, a chunk at a time, so that one big answer
+/// does not hold up the other requests of its worker.
+const WHOLE_MAX: usize = 256 * 1024;
+
 /// The `encode` tool (on by default).
 ///
 /// ```
@@ -207,7 +212,7 @@ impl Tool for Encode {
             return After::Done(not_modified(res));
         }
         match body.try_into_bytes() {
-            Ok(bytes) => After::Pending(Box::pin(async move {
+            Ok(bytes) if bytes.len() <= WHOLE_MAX => After::Pending(Box::pin(async move {
                 match codec::whole(coding, level, &bytes).await {
                     Ok(encoded) => res.set_body(BoxBody::new(Bytes::from(encoded))),
                     Err(e) => {
@@ -218,6 +223,9 @@ impl Tool for Encode {
                     }
                 }
             })),
+            Ok(bytes) => {
+                After::Done(res.set_body(codec::streamed(coding, level, BoxBody::new(bytes))))
+            }
             Err(body) => {
                 // A stream can no longer answer a range of its encoded bytes.
                 res.headers_mut().remove(header::ACCEPT_RANGES);

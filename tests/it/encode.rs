@@ -23,6 +23,11 @@ impl Root {
     }
 
     #[expose]
+    fn big(&self) -> String {
+        long_text().repeat(200)
+    }
+
+    #[expose]
     fn short(&self) -> &'static str {
         "short"
     }
@@ -123,6 +128,11 @@ async fn the_coding_the_client_weighs_highest_rfc_9110_section_12_5_3() {
             assert!(len < long_text().len() / 5, "{accept:?}: {len}");
         }
     }
+    // A body too big to compress whole is compressed as it is written.
+    let big = c.get("/big").header("accept-encoding", "gzip").send().await;
+    big.assert_header("content-encoding", "gzip")
+        .assert_header("transfer-encoding", "chunked");
+    assert_eq!(decode(&big).await, long_text().repeat(200));
     let plain = c.get("/text").send().await;
     plain.assert_no_header("content-encoding");
     assert!(vary_has(&plain, "accept-encoding"));
