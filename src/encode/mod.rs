@@ -280,21 +280,13 @@ fn still_valid(req: &actix_web::HttpRequest, res: &HttpResponse<()>) -> bool {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return false;
     }
-    let Some(tag) = res
-        .headers()
+    res.headers()
         .get(header::ETAG)
         .and_then(|v| v.to_str().ok())
         .and_then(|t| t.parse::<EntityTag>().ok())
-    else {
-        return false;
-    };
-    req.headers().get_all(header::IF_NONE_MATCH).any(|v| {
-        v.to_str().is_ok_and(|s| {
-            s.split(',')
-                .filter_map(|t| t.trim().parse::<EntityTag>().ok())
-                .any(|t| t.weak_eq(&tag))
+        .is_some_and(|tag| {
+            crate::http::tag_listed(req.headers(), header::IF_NONE_MATCH, &tag, false)
         })
-    })
 }
 
 /// A 304 with the response's validators and caching headers (RFC 9110 §15.4.5).

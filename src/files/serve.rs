@@ -25,6 +25,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, Responder};
 
 use crate::http::encoding::{self, Choice, Coding};
+use crate::http::tag_listed;
 
 /// The codings a precompressed sibling may have, in the order preferred on a tie.
 const SIBLINGS: [Coding; 3] = [Coding::Brotli, Coding::Zstd, Coding::Gzip];
@@ -311,7 +312,7 @@ fn decide(
             .and_then(|s| s.parse::<httpdate::HttpDate>().ok())
     };
     if h.contains_key(header::IF_MATCH) {
-        if !tag_list_matches(req, header::IF_MATCH, etag, true) {
+        if !tag_listed(h, header::IF_MATCH, etag, true) {
             return Outcome::Failed;
         }
     } else if let (Some(since), Some(m)) = (date(header::IF_UNMODIFIED_SINCE), modified)
@@ -321,7 +322,7 @@ fn decide(
     }
     let safe = matches!(*req.method(), Method::GET | Method::HEAD);
     if h.contains_key(header::IF_NONE_MATCH) {
-        if tag_list_matches(req, header::IF_NONE_MATCH, etag, false) {
+        if tag_listed(h, header::IF_NONE_MATCH, etag, false) {
             return if safe {
                 Outcome::NotModified
             } else {
@@ -358,31 +359,6 @@ fn decide(
         }
     }
     ranges(range, len)
-}
-
-/// Whether `If-Match`/`If-None-Match` lists the current tag (`*` always does: the file
-/// exists). `If-Match` compares strongly, `If-None-Match` weakly (§13.1.1, §13.1.2).
-fn tag_list_matches(
-    req: &HttpRequest,
-    name: header::HeaderName,
-    etag: &EntityTag,
-    strong: bool,
-) -> bool {
-    req.headers().get_all(name).any(|v| {
-        let Ok(s) = v.to_str() else {
-            return false;
-        };
-        s.split(',').map(str::trim).any(|item| {
-            item == "*"
-                || item.parse::<EntityTag>().is_ok_and(|t| {
-                    if strong {
-                        t.strong_eq(etag)
-                    } else {
-                        t.weak_eq(etag)
-                    }
-                })
-        })
-    })
 }
 
 /// The answer to `Range: <range>` for a file of `len` bytes.

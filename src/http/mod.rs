@@ -4,7 +4,7 @@
 //! This module owns what is about HTTP itself rather than about drupe: absolute URLs of a
 //! request ([`url`]), `Accept` negotiation ([`negotiate`]), who the client is behind trusted
 //! proxies ([`client`]), which content coding a client prefers ([`encoding`]), and the one copy of the small things several layers write: `Vary`
-//! values ([`add_vary`]), HTML escaping ([`escape_html`]) and reason phrases ([`reason`]).
+//! values ([`add_vary`]), validator lists ([`tag_listed`]), HTML escaping ([`escape_html`]) and reason phrases ([`reason`]).
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -27,6 +27,31 @@ pub(crate) fn add_vary(res: &mut HttpResponse, name: &str) {
     if !present && let Ok(v) = HeaderValue::from_str(name) {
         res.headers_mut().append(header::VARY, v);
     }
+}
+
+/// Whether a request's `If-Match` (`strong`: RFC 9110 §13.1.1's strong comparison) or
+/// `If-None-Match` (weak, §13.1.2) lists `etag`; `*` lists any current representation.
+pub(crate) fn tag_listed(
+    headers: &header::HeaderMap,
+    name: header::HeaderName,
+    etag: &header::EntityTag,
+    strong: bool,
+) -> bool {
+    headers.get_all(name).any(|v| {
+        let Ok(s) = v.to_str() else {
+            return false;
+        };
+        s.split(',').map(str::trim).any(|item| {
+            item == "*"
+                || item.parse::<header::EntityTag>().is_ok_and(|t| {
+                    if strong {
+                        t.strong_eq(etag)
+                    } else {
+                        t.weak_eq(etag)
+                    }
+                })
+        })
+    })
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
