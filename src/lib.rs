@@ -82,7 +82,10 @@ pub mod tools;
 pub mod trailing_slash;
 
 pub use app::{App, AppBuilder, BuildError};
-pub use body::{BODY_TYPES, Body, DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_FIELDS, Upload};
+pub use body::{
+    BODY_TYPES, Body, DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_FIELDS, DEFAULT_SPOOL_ABOVE, Upload,
+    UploadReader,
+};
 pub use config::{
     Config, ConfigError, DEFAULT_MAX_BODY, EngineSettings, GlobalSettings, Seconds, ServerSettings,
     Size, TemplatesSettings,

@@ -25,7 +25,7 @@ impl Root {
 
     #[expose]
     fn upload(&self, file: Upload, legend: Option<String>) -> String {
-        format!("{} {}", file.bytes().len(), legend.unwrap_or_default())
+        format!("{} {}", file.len(), legend.unwrap_or_default())
     }
 
     #[expose]

@@ -28,7 +28,7 @@ use crate::tools::{Build, Erased, ErasedTool, Tool};
 ///     }
 ///     #[expose]
 ///     fn upload(&self, file: drupe::Upload) -> String {
-///         file.bytes().len().to_string()
+///         file.len().to_string()
 ///     }
 /// }
 ///

@@ -3,8 +3,9 @@
 //! This module owns the reading of `application/x-www-form-urlencoded` and
 //! `multipart/form-data` bodies. Both stop at `request.max_fields` values (413 naming the
 //! limit) and `request.body.max_size` bytes (413). A multipart body is parsed as it arrives
-//! (actix-multipart reads the payload stream): a part's bytes are copied once, from the
-//! parser's buffer into the value, and a part that arrives in one chunk not at all.
+//! (actix-multipart reads the payload stream): a text part's bytes are copied once, from the
+//! parser's buffer into the value, and a part that arrives in one chunk not at all; a file
+//! part goes to an [`Upload`], in memory or spooled to disk (see [`super::spool`]).
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -12,10 +13,10 @@ use std::rc::Rc;
 use actix_web::HttpRequest;
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
-use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
 use super::limits::{BodyLimits, declared_over, read_bytes, too_large, too_many_fields};
+use super::spool::{PartError, read_file, read_text};
 use super::{BodyKind, Upload, body_kind};
 use crate::HttpError;
 use crate::dispatch::path::decode_form_component;
@@ -31,7 +32,7 @@ pub(crate) struct FormData {
 pub(crate) async fn read_form(
     req: &HttpRequest,
     payload: &mut Payload,
-    limits: BodyLimits,
+    limits: &BodyLimits,
 ) -> Result<FormData, HttpError> {
     match body_kind(req) {
         Some(BodyKind::UrlEncoded) => {
@@ -73,7 +74,7 @@ pub(crate) fn parse_urlencoded(
 pub(crate) async fn read_multipart(
     req: &HttpRequest,
     payload: Payload,
-    limits: BodyLimits,
+    limits: &BodyLimits,
 ) -> Result<FormData, HttpError> {
     if declared_over(req, limits.bytes) {
         return Err(too_large(limits.bytes));
@@ -119,11 +120,17 @@ pub(crate) async fn read_multipart(
             .and_then(|cd| cd.get_filename())
             .map(str::to_owned);
         let content_type = field.content_type().cloned();
-        let data = collect(field).await.map_err(bad)?;
         if filename.is_some() {
+            let content = read_file(field, &limits.spool).await.map_err(|e| match e {
+                PartError::Multipart(e) => bad(e),
+                PartError::Spool(e) => {
+                    HttpError::internal(format!("cannot spool the upload '{name}': {e}"))
+                }
+            })?;
             form.files
-                .push((name, Upload::new(filename, content_type, data)));
+                .push((name, Upload::with_content(filename, content_type, content)));
         } else {
+            let data = read_text(field).await.map_err(bad)?;
             let text = String::from_utf8(Vec::from(data)).map_err(|_| {
                 HttpError::bad_request(format!("Form field '{name}' is not valid UTF-8."))
             })?;
@@ -131,25 +138,6 @@ pub(crate) async fn read_multipart(
         }
     }
     Ok(form)
-}
-
-/// A part's bytes: the one chunk as it is, or several joined once.
-async fn collect(
-    mut field: actix_multipart::Field,
-) -> Result<Bytes, actix_multipart::MultipartError> {
-    let Some(first) = field.next().await.transpose()? else {
-        return Ok(Bytes::new());
-    };
-    let Some(second) = field.next().await.transpose()? else {
-        return Ok(first);
-    };
-    let mut all = BytesMut::with_capacity(first.len() + second.len());
-    all.extend_from_slice(&first);
-    all.extend_from_slice(&second);
-    while let Some(chunk) = field.next().await {
-        all.extend_from_slice(&chunk?);
-    }
-    Ok(all.freeze())
 }
 
 #[cfg(test)]

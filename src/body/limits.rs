@@ -3,9 +3,10 @@
 //! This module owns the limits the pipeline puts on every body before anything reads it:
 //! `request.body.max_size` (bytes, 413 beyond), `request.max_fields` (form fields and
 //! multipart parts, 413 beyond) — both per path, carried to extractors in the request's
-//! extensions as [`BodyLimits`] — and `[global] server.body_timeout`: a body that stalls
-//! longer than it between two chunks ends the request with 408 and closes the connection,
-//! so a client that declares 1000 bytes and sends 9 cannot hold a worker's connection.
+//! extensions as [`BodyLimits`], beside where large files go (see [`super::spool`]) — and
+//! `[global] server.body_timeout`: a body that stalls longer than it between two chunks ends
+//! the request with 408 and closes the connection, so a client that declares 1000 bytes and
+//! sends 9 cannot hold a worker's connection.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -18,6 +19,7 @@ use actix_web::{HttpMessage, HttpRequest};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
+use super::spool::Spool;
 use crate::HttpError;
 
 /// The default number of form fields or multipart parts a request may send.
@@ -29,13 +31,16 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default request body limit (`request.body.max_size`): 1 MiB.
 pub const DEFAULT_MAX_BODY: usize = 1 << 20;
 
-/// The limits in force for a request's body (set by the dispatcher from the path's settings).
-#[derive(Debug, Clone, Copy)]
+/// The limits in force for a request's body, and where its large files go (compiled once
+/// per path from its settings, set on each request by the dispatcher).
+#[derive(Debug, Clone)]
 pub(crate) struct BodyLimits {
     /// `request.body.max_size`.
     pub(crate) bytes: usize,
     /// `request.max_fields`.
     pub(crate) fields: usize,
+    /// `request.body.spool_above` and `request.body.spool_dir`.
+    pub(crate) spool: Spool,
 }
 
 impl Default for BodyLimits {
@@ -43,6 +48,7 @@ impl Default for BodyLimits {
         Self {
             bytes: super::DEFAULT_MAX_BODY,
             fields: DEFAULT_MAX_FIELDS,
+            spool: Spool::default(),
         }
     }
 }
@@ -51,7 +57,7 @@ impl Default for BodyLimits {
 pub(crate) fn limits_of(req: &HttpRequest) -> BodyLimits {
     req.extensions()
         .get::<BodyLimits>()
-        .copied()
+        .cloned()
         .unwrap_or_default()
 }
 

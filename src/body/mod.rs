@@ -2,111 +2,37 @@
 //!
 //! This module owns everything read from a request body. For `POST`, `PUT` and `PATCH`, a
 //! `application/x-www-form-urlencoded` or `multipart/form-data` body is parsed into named
-//! parameters (CherryPy's body params), files becoming [`Upload`] values. [`Body<T>`] reads one
-//! typed value from JSON, XML, a urlencoded or a multipart form, chosen by `Content-Type`
-//! (415 for anything else). Every read is bounded (see [`limits`]): `request.body.max_size`
-//! bytes (1 MiB by default, per subtree) and `request.max_fields` fields or parts (1000),
-//! beyond which the answer is 413, and `server.body_timeout` of silence (10 s), after which it
-//! is 408; a malformed body is a 400 whose message says where the error is.
-
-use std::fmt;
+//! parameters (CherryPy's body params), files becoming [`Upload`] values: in memory up to
+//! `request.body.spool_above` bytes (256 KiB), written to a temporary file as they arrive
+//! beyond (see [`spool`] and [`upload`]). [`Body<T>`] reads one typed value from JSON, XML, a
+//! urlencoded or a multipart form, chosen by `Content-Type` (415 for anything else). Every
+//! read is bounded (see [`limits`]): `request.body.max_size` bytes (1 MiB by default, per
+//! subtree) and `request.max_fields` fields or parts (1000), beyond which the answer is 413,
+//! and `server.body_timeout` of silence (10 s), after which it is 408; a malformed body is a
+//! 400 whose message says where the error is.
 
 use actix_web::dev::Payload;
 use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest};
-use bytes::Bytes;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 use crate::HttpError;
-use crate::dispatch::param::{FromParam, ParamError, ParamInput, ParamSchema, Value};
 
 mod form;
 mod limits;
+mod spool;
+mod upload;
 
 pub(crate) use form::{FormData, read_form};
 pub(crate) use limits::{BodyLimits, Stalled, guard, has_body, read_bytes, stalled_error};
 pub use limits::{DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_FIELDS};
+pub use spool::DEFAULT_SPOOL_ABOVE;
+pub(crate) use spool::Spool;
+pub use upload::{Upload, UploadReader};
 
 use form::{parse_urlencoded, read_multipart};
 use limits::limits_of;
-
-/// A file from a `multipart/form-data` body.
-///
-/// As a handler parameter it takes the file field of the same name:
-///
-/// ```
-/// use drupe::{controller, Upload};
-/// struct Photos;
-/// #[controller]
-/// impl Photos {
-///     #[expose]
-///     fn upload(&self, file: Upload, legend: Option<String>) -> String {
-///         format!("{} bytes, {:?}", file.bytes().len(), legend)
-///     }
-/// }
-/// ```
-#[derive(Clone)]
-pub struct Upload {
-    filename: Option<String>,
-    content_type: Option<mime::Mime>,
-    bytes: Bytes,
-}
-
-impl Upload {
-    /// A file as a multipart form would carry it (for tests and code that makes uploads).
-    ///
-    /// ```
-    /// let u = drupe::Upload::new(Some("a.png".into()), Some(mime::IMAGE_PNG), "x".into());
-    /// assert_eq!(u.filename(), Some("a.png"));
-    /// assert_eq!(u.bytes().as_ref(), b"x");
-    /// ```
-    pub fn new(filename: Option<String>, content_type: Option<mime::Mime>, bytes: Bytes) -> Self {
-        Self {
-            filename,
-            content_type,
-            bytes,
-        }
-    }
-
-    /// The file name the client gave (never use it as a path).
-    pub fn filename(&self) -> Option<&str> {
-        self.filename.as_deref()
-    }
-
-    /// The content type the client claimed (check the bytes, not this).
-    pub fn content_type(&self) -> Option<&mime::Mime> {
-        self.content_type.as_ref()
-    }
-
-    /// The content.
-    pub fn bytes(&self) -> &Bytes {
-        &self.bytes
-    }
-}
-
-impl fmt::Debug for Upload {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Upload")
-            .field("filename", &self.filename)
-            .field("content_type", &self.content_type)
-            .field("len", &self.bytes.len())
-            .finish()
-    }
-}
-
-impl FromParam for Upload {
-    const TYPE_NAME: &'static str = "file";
-    fn schema() -> ParamSchema {
-        ParamSchema::Binary
-    }
-    fn from_param(input: &ParamInput<'_>) -> Result<Self, ParamError> {
-        match input.single()? {
-            Value::File(f) => Ok(f.clone()),
-            Value::Text(_) => Err(ParamError::Invalid),
-        }
-    }
-}
 
 /// The kinds of body drupe reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,7 +137,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
                     from_pairs(&parse_urlencoded(&bytes, limits.fields)?)?
                 }
                 BodyKind::Multipart => {
-                    from_pairs(&read_multipart(&req, payload, limits).await?.fields)?
+                    from_pairs(&read_multipart(&req, payload, &limits).await?.fields)?
                 }
                 BodyKind::Json => {
                     let bytes = read_bytes(&req, &mut payload, limit).await?;

@@ -8,7 +8,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use futures_util::FutureExt;
 
 use super::Compiled;
-use crate::body::{BodyLimits, Stalled, guard, has_form_body, read_form};
+use crate::body::{Stalled, guard, has_form_body, read_form};
 use crate::dispatch::Call;
 use crate::dispatch::hook::HookParams;
 use crate::dispatch::path::Segments;
@@ -35,11 +35,7 @@ pub(super) async fn call(
 ) -> HttpResponse {
     let handler = &app.tree.handlers[h as usize];
     let request = &settings.request;
-    let limits = BodyLimits {
-        bytes: request.body.max_size.get(),
-        fields: request.max_fields,
-    };
-    req.extensions_mut().insert(limits);
+    req.extensions_mut().insert(settings.body.clone());
     if let Some(stalled) = req.extensions().get::<Stalled>() {
         // Every reader of the body, drupe's or an extractor's, meets the stall timeout.
         payload = guard(payload, app.context.body_timeout, stalled);
@@ -50,7 +46,7 @@ pub(super) async fn call(
     let form = if request.body.process && !handler.info.extracts_body() && has_form_body(req) {
         // Boxed: its state (the multipart reader's) is large, and inline it would be copied
         // with every request's future, forms or not.
-        match Box::pin(read_form(req, &mut payload, limits)).await {
+        match Box::pin(read_form(req, &mut payload, &settings.body)).await {
             Ok(f) => Some(f),
             Err(e) => return HttpResponse::from_error(e),
         }

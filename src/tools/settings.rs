@@ -7,12 +7,14 @@
 //! [`RequestSettings`], both refusing keys they do not know, so a misspelt key is a start-up
 //! error naming it (and its line, for a file).
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Deserialize;
 use toml::{Table, Value};
 
 use super::erased::{ActiveTool, ErasedTool};
+use crate::body::{BodyLimits, Spool};
 use crate::config::{Config, ConfigError, Size, depth_of};
 
 /// A path's `request.*` settings.
@@ -20,6 +22,8 @@ use crate::config::{Config, ConfigError, Size, depth_of};
 /// ```toml
 /// ["/upload"]
 /// request.body.max_size = "10 MiB"
+/// request.body.spool_above = "1 MiB"
+/// request.body.spool_dir = "/var/spool/myapp"
 /// request.max_fields = 50
 /// request.show_mismatched_params = false
 /// ```
@@ -47,6 +51,12 @@ pub struct BodySettings {
     pub max_size: Size,
     /// Whether form bodies become named arguments (true).
     pub process: bool,
+    /// Uploaded files larger than this are written to a temporary file as they arrive
+    /// instead of being held in memory (256 KiB).
+    pub spool_above: Size,
+    /// The folder of those temporary files (none: the system's temporary folder). It must
+    /// exist when the application is built.
+    pub spool_dir: Option<PathBuf>,
 }
 
 /// `request.max_fields`: a count above 0, whatever the wrong value's type.
@@ -89,6 +99,8 @@ impl Default for BodySettings {
         Self {
             max_size: Size::bytes(crate::config::DEFAULT_MAX_BODY),
             process: true,
+            spool_above: Size::bytes(crate::body::DEFAULT_SPOOL_ABOVE),
+            spool_dir: None,
         }
     }
 }
@@ -99,6 +111,8 @@ pub(crate) struct Settings {
     pub(crate) tools: Vec<ActiveTool>,
     /// `request.*`.
     pub(crate) request: RequestSettings,
+    /// What bounds a body here, and where its large files go, from `request.*`.
+    pub(crate) body: BodyLimits,
 }
 
 /// Per-path settings as a trie keyed by translated path segments.
@@ -254,8 +268,25 @@ fn compile(
         .remove("request")
         .unwrap_or_else(|| Value::Table(Table::new()));
     let request: RequestSettings = config.read(path, "request", request)?;
+    let spool_dir = request.body.spool_dir.as_deref();
+    if let Some(dir) = spool_dir.filter(|d| !d.is_dir()) {
+        return Err(config.error(
+            path,
+            "request.body.spool_dir",
+            format!("{} is not a folder", dir.display()),
+        ));
+    }
+    let body = BodyLimits {
+        bytes: request.body.max_size.get(),
+        fields: request.max_fields,
+        spool: Spool {
+            above: request.body.spool_above.get(),
+            dir: spool_dir.map(Arc::<Path>::from),
+        },
+    };
     Ok(Settings {
         tools: active,
         request,
+        body,
     })
 }

@@ -38,6 +38,7 @@ mod tools;
 mod tour_api;
 mod tour_tests;
 mod ui;
+mod uploads;
 
 /// Tests that load the whole machine — a 200-connection soak, a compiler run, a browser, a
 /// thousand panics, timed slow clients — take this lock in turn: each bounds or measures time,

@@ -51,7 +51,7 @@ impl Root {
         web::Json(json!({
             "filename": file.filename(),
             "type": file.content_type().map(|m| m.to_string()),
-            "len": file.bytes().len(),
+            "len": file.len(),
             "legend": legend,
         }))
     }

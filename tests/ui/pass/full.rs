@@ -50,7 +50,7 @@ impl Root {
 
     #[expose]
     fn upload(&self, file: Upload, #[extract] req: HttpRequest) -> String {
-        format!("{} {}", file.bytes().len(), req.path())
+        format!("{} {}", file.len(), req.path())
     }
 
     #[mount]

@@ -361,7 +361,7 @@ impl UploadPhoto {
         invalidate: Invalidate,
     ) -> Result<HttpResponse, AppError> {
         check_csrf(&req, csrf.as_deref())?;
-        let Some(file) = file.filter(|f| !f.bytes().is_empty()) else {
+        let Some(file) = file.filter(|f| !f.is_empty()) else {
             let errors = vec!["Choose a photo to upload.".into()];
             return upload_form(&req, &blog, album_id, errors, StatusCode::BAD_REQUEST).await;
         };
