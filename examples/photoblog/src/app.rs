@@ -3,6 +3,7 @@
 //! `main` serves what [`build`] returns; the tests build it the same way.
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::process::ExitCode;
 
 use drupe::cache::Caching;
@@ -26,9 +27,15 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; img-src 'self'; style
 pub async fn build(settings: &Settings) -> Result<App, AppError> {
     let cache = cache(settings)?;
     let blog = open(settings).await?;
-    configure(App::builder(Site::default()).state(blog), cache, settings)
-        .build()
-        .map_err(|e| AppError::Start(e.to_string()))
+    let spool = blog.store.spool_dir();
+    configure(
+        App::builder(Site::default()).state(blog),
+        cache,
+        settings,
+        &spool,
+    )
+    .build()
+    .map_err(|e| AppError::Start(e.to_string()))
 }
 
 /// Builds the photoblog and serves it until a signal stops it; the process's exit status
@@ -101,9 +108,10 @@ fn cache(settings: &Settings) -> Result<Caching, AppError> {
     }
 }
 
-/// The tools and the settings of the tree.
-fn configure(builder: AppBuilder, cache: Caching, settings: &Settings) -> AppBuilder {
+/// The tools and the settings of the tree; uploads too large for memory go to `spool`.
+fn configure(builder: AppBuilder, cache: Caching, settings: &Settings, spool: &Path) -> AppBuilder {
     let max_upload = usize::try_from(settings.max_upload).unwrap_or(usize::MAX);
+    let spool = spool.to_string_lossy().into_owned();
     let mut builder = builder
         .tool(cache)
         .templates(Templates::from_dir(concat!(
@@ -131,7 +139,13 @@ fn configure(builder: AppBuilder, cache: Caching, settings: &Settings) -> AppBui
         .set("/services/rest/albums", "tools.caching.on", false)
         .set("/photos", "tools.caching.on", false)
         .body_limit("/services/rest/photo", max_upload)
-        .body_limit("/album", max_upload);
+        .body_limit("/album", max_upload)
+        .set(
+            "/services/rest/photo",
+            "request.body.spool_dir",
+            spool.clone(),
+        )
+        .set("/album", "request.body.spool_dir", spool);
     if let Some(n) = settings.workers {
         builder = builder.set_global("server.workers", n as i64);
     }

@@ -5,21 +5,25 @@
 //! its width × height at most the configured number of pixels (else 413, naming both), so a
 //! small file that would decode into gigabytes is refused before a byte of it is decoded. Then
 //! it is decoded (within a memory budget that follows from the pixel limit) to prove it is an
-//! image and to make its thumbnail, written to a temporary file in the photo folder, and
-//! renamed into place only inside the database transaction that records it: a failed upload
-//! leaves no file and no row.
+//! image and to make its thumbnail, hashed as it is read, moved to a temporary name in the
+//! photo folder, and renamed into place only inside the database transaction that records it:
+//! a failed upload leaves no file and no row. A large upload never sits whole in memory: drupe
+//! spools it as it arrives into the folder's `spool/` (`request.body.spool_dir`), on the same
+//! filesystem as the photos, so moving it is a link or a rename, not a copy.
 //!
-//! At start-up, what crashed uploads left is removed: temporary files (`tmp-…`) and files no
-//! row refers to (a crash between the rename and the commit) — but only those last modified
-//! more than a grace period ago (one hour by default, `--sweep-grace`). Several instances may
-//! share the folder (two on one PostgreSQL and one Redis is a documented set-up): a younger
-//! file may be another instance's upload in flight, written or renamed and not yet committed.
+//! At start-up, what crashed uploads left is removed: temporary and spooled files (`tmp-…`,
+//! `spool/…`) and files no row refers to (a crash between the rename and the commit) — but
+//! only those last modified more than a grace period ago (one hour by default,
+//! `--sweep-grace`). Several instances may share the folder (two on one PostgreSQL and one
+//! Redis is a documented set-up): a younger file may be another instance's upload in flight,
+//! spooled, written or renamed and not yet committed.
 
 use std::collections::HashSet;
-use std::io::{Cursor, Write};
+use std::io::{BufRead, Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use drupe::Upload;
 use image::{ImageFormat, ImageReader, Limits};
 
 use crate::error::AppError;
@@ -84,7 +88,14 @@ impl PhotoStore {
     pub(crate) fn new(dir: impl Into<PathBuf>, max_pixels: u64) -> std::io::Result<Self> {
         let dir = dir.into();
         std::fs::create_dir_all(dir.join("thumbs"))?;
+        std::fs::create_dir_all(dir.join("spool"))?;
         Ok(Self { dir, max_pixels })
+    }
+
+    /// Where uploads too large to hold in memory are written as they arrive: in the store's
+    /// folder, so that storing one moves it instead of copying it.
+    pub(crate) fn spool_dir(&self) -> PathBuf {
+        self.dir.join("spool")
     }
 
     /// The largest picture accepted, in pixels.
@@ -107,9 +118,10 @@ impl PhotoStore {
     /// JPEG, GIF or WebP image (415), a header that cannot be read (422), and a picture of more
     /// pixels than the store accepts (413, naming its size and the limit). No pixel is decoded:
     /// it takes microseconds whatever the picture's size.
-    pub(crate) fn read_header(&self, bytes: &[u8]) -> Result<Header, AppError> {
+    pub(crate) fn read_header(&self, file: &Upload) -> Result<Header, AppError> {
+        let mut reader = ImageReader::new(file.reader()?).with_guessed_format()?;
         // Not a format the image crate knows, or not one of these four: the same 415.
-        let format = image::guess_format(bytes).ok().filter(|f| {
+        let format = reader.format().filter(|f| {
             matches!(
                 f,
                 ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP
@@ -118,7 +130,6 @@ impl PhotoStore {
         let Some(format) = format else {
             return Err(AppError::NotAnImage);
         };
-        let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
         reader.limits(limits(self.max_pixels));
         let (width, height) = reader
             .into_dimensions()
@@ -139,14 +150,15 @@ impl PhotoStore {
     }
 
     /// Decodes an upload whose header was read (its pixels: CPU time and up to 8 bytes a pixel;
-    /// run it on a blocking thread), makes its thumbnail, and writes both to temporary files.
-    pub(crate) fn prepare(&self, bytes: &[u8], header: Header) -> Result<Prepared, AppError> {
+    /// run it on a blocking thread), makes its thumbnail, and puts both under temporary names:
+    /// the upload's own file is moved there, read only in pieces for its hash.
+    pub(crate) fn prepare(&self, file: Upload, header: Header) -> Result<Prepared, AppError> {
         let format = header.format;
         let mut limits = limits(self.max_pixels);
         // The decoder may not find a larger picture than its header announced.
         limits.max_image_width = Some(header.width);
         limits.max_image_height = Some(header.height);
-        let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+        let mut reader = ImageReader::with_format(file.reader()?, format);
         reader.limits(limits);
         let img = reader.decode().map_err(|e| match e {
             image::ImageError::Limits(_) => AppError::Unreadable(format!(
@@ -160,7 +172,7 @@ impl PhotoStore {
         })?;
         // `png`, `jpg`, `gif`, `webp`: the first extension of each format.
         let ext = format.extensions_str()[0];
-        let hash = xxhash_rust::xxh3::xxh3_128(bytes);
+        let hash = content_hash(&file)?;
         let name = format!("{hash:032x}.{ext}");
         let thumb = img.thumbnail(THUMB, THUMB).to_rgb8();
         let mut thumb_bytes = Vec::new();
@@ -170,8 +182,9 @@ impl PhotoStore {
         let tag = uuid::Uuid::new_v4().simple().to_string();
         let tmp_original = self.dir.join(format!("tmp-{tag}"));
         let tmp_thumb = self.dir.join("thumbs").join(format!("tmp-{tag}"));
-        write_synced(&tmp_original, bytes)?;
-        if let Err(e) = write_synced(&tmp_thumb, &thumb_bytes) {
+        let filesize = i64::try_from(file.len()).unwrap_or(i64::MAX);
+        file.persist_noclobber(&tmp_original)?;
+        if let Err(e) = sync(&tmp_original).and_then(|()| write_synced(&tmp_thumb, &thumb_bytes)) {
             discard(&tmp_original);
             return Err(e.into());
         }
@@ -179,7 +192,7 @@ impl PhotoStore {
             file: PhotoFile {
                 filename: name.clone(),
                 media_type: format.to_mime_type().to_owned(),
-                filesize: bytes.len() as i64,
+                filesize,
                 width: i64::from(img.width()),
                 height: i64::from(img.height()),
             },
@@ -198,12 +211,12 @@ impl PhotoStore {
         }
     }
 
-    /// Removes temporary files and files no photo refers to, when they were last modified
-    /// more than `grace` ago: younger ones may be another instance's uploads in flight.
+    /// Removes temporary and spooled files and files no photo refers to, when they were last
+    /// modified more than `grace` ago: younger ones may be another instance's uploads in flight.
     /// Returns how many went; what cannot be read or removed is logged and left.
     pub(crate) fn sweep(&self, in_use: &HashSet<String>, grace: Duration) -> usize {
         let mut removed = 0;
-        for dir in [self.dir.clone(), self.dir.join("thumbs")] {
+        for dir in [self.dir.clone(), self.dir.join("thumbs"), self.spool_dir()] {
             let entries = match std::fs::read_dir(&dir) {
                 Ok(entries) => entries,
                 Err(e) => {
@@ -276,6 +289,30 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = std::fs::File::create(path)?;
     f.write_all(bytes)?;
     f.sync_all()
+}
+
+/// Makes a file moved into the folder durable before a row refers to it.
+fn sync(path: &Path) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)?
+        .sync_all()
+}
+
+/// The hash that names an upload's file, read in pieces: a spooled upload is never whole in
+/// memory for it.
+fn content_hash(file: &Upload) -> std::io::Result<u128> {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut reader = file.reader()?;
+    loop {
+        let piece = reader.fill_buf()?;
+        if piece.is_empty() {
+            return Ok(hasher.digest128());
+        }
+        hasher.update(piece);
+        let n = piece.len();
+        reader.consume(n);
+    }
 }
 
 /// Moves `tmp` to `dest`, or drops it when `dest` holds the same content already. Either

@@ -114,9 +114,8 @@ impl Photoblog {
         // The header says how many pixels the picture has: one of too many is refused here,
         // before it waits for a decoder or anything is allocated for its pixels. (Read on a
         // blocking thread too: JPEG's header reader copies the whole file first.)
-        let bytes = blocking(move || Ok(file.read_all()?)).await?;
-        let (store, header_bytes) = (self.store.clone(), bytes.clone());
-        let header = blocking(move || store.read_header(&header_bytes)).await?;
+        let (store, upload) = (self.store.clone(), file.clone());
+        let header = blocking(move || store.read_header(&upload)).await?;
         // A decode takes a core and up to 8 bytes a pixel: one at a time per core. Other
         // uploads wait for a permit (their clients wait; they are not refused).
         let permit = self.decoders.clone().acquire_owned().await;
@@ -125,7 +124,7 @@ impl Photoblog {
         let prepared = blocking(move || {
             // Held until the decode ends, even when the client has gone away meanwhile.
             let _permit = permit;
-            store.prepare(&bytes, header)
+            store.prepare(file, header)
         })
         .await?;
         let recorded = self

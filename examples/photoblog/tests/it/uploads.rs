@@ -142,7 +142,8 @@ async fn concurrent_large_uploads_wait_their_turn_and_all_succeed() {
 
 /// Two instances share the photo folder (and the database). The second one starts while the
 /// first is in the middle of an upload: its start-up sweep leaves the first one's files alone
-/// — temporary ones, and one renamed into place whose row is not committed yet — and removes
+/// — spooled and temporary ones, and one renamed into place whose row is not committed yet —
+/// and removes
 /// the same kinds of files left by a crash an hour and a half ago.
 #[actix_web::test]
 async fn the_start_up_sweep_spares_another_instances_uploads_in_flight() {
@@ -157,6 +158,8 @@ async fn the_start_up_sweep_spares_another_instances_uploads_in_flight() {
             photos.join("thumbs").join(format!("tmp-{tag}")),
             photos.join(format!("{hash:032x}.png")),
             photos.join("thumbs").join(format!("{hash:032x}.png.jpg")),
+            // An upload drupe is spooling, or spooled before a crash.
+            photos.join("spool").join(format!(".upload-{tag}")),
         ]
     };
     let in_flight = files("0123456789abcdef0123456789abcdef", 1);
@@ -346,4 +349,74 @@ async fn count(c: &TestClient) -> usize {
         .await
         .json::<Vec<Value>>()
         .len()
+}
+
+/// A `w`×`h` PNG of noise: it does not compress, so its size on the wire is about 3 bytes a
+/// pixel.
+fn noise_png(w: u32, h: u32, seed: u32) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(2_654_435_761) | 1;
+    let img = image::RgbImage::from_fn(w, h, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let [r, g, b, _] = state.to_le_bytes();
+        image::Rgb([r, g, b])
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+/// Photos larger than drupe keeps in memory (256 KiB), from the REST service and from the
+/// upload form: spooled into the photo folder's `spool/` as they arrive, then stored under the
+/// hash of their bytes — which read back the same — leaving nothing in the spool.
+#[actix_web::test]
+async fn large_photos_are_stored_from_their_spooled_files() {
+    let (c, dir) = sqlite_client("upload-spooled").await;
+    let (photos, spool) = (dir.join("photos"), dir.join("photos").join("spool"));
+    assert!(spool.is_dir());
+    let before = photo_count(&c).await;
+    let token = "0123456789abcdef0123456789abcdef";
+    for (i, by_form) in [(1, false), (2, true)] {
+        let png = noise_png(340, 340, i);
+        assert!(
+            png.len() > 256 << 10 && png.len() < 1 << 20,
+            "{}",
+            png.len()
+        );
+        let r = if by_form {
+            c.post("/album/1/upload")
+                .header("cookie", &format!("photoblog_csrf={token}"))
+                .multipart(&[
+                    Part::text("csrf", token),
+                    Part::text("film_id", "1"),
+                    Part::file("file", "noise.png", "image/png", png.clone()),
+                ])
+                .send()
+                .await
+        } else {
+            c.post("/services/rest/photo/")
+                .multipart(&[
+                    Part::file("file", "noise.png", "image/png", png.clone()),
+                    Part::text("film_id", "1"),
+                ])
+                .send()
+                .await
+        };
+        r.assert_status(if by_form { 303 } else { 201 });
+        let name = format!("{:032x}.png", xxhash_rust::xxh3::xxh3_128(&png));
+        assert_eq!(std::fs::read(photos.join(&name)).unwrap(), png, "{name}");
+        let served = c.get(&format!("/photos/{name}")).send().await;
+        served.assert_status(200);
+        assert_eq!(served.body().as_ref(), png.as_slice());
+        assert!(photos.join("thumbs").join(format!("{name}.jpg")).exists());
+        assert_eq!(
+            files_under(&spool),
+            Vec::<String>::new(),
+            "the spool is empty"
+        );
+    }
+    assert_eq!(photo_count(&c).await, before + 2);
+    let _ = std::fs::remove_dir_all(&dir);
 }
