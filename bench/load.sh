@@ -15,6 +15,8 @@
 #   S drupe's tools.staticdir, a 64 KiB file   T actix-files' Files, same   N nginx, same
 #   U V O: S T N answering a 1 MiB range of a 4 MiB file (206)
 #   K a 4 KiB HTML page from the output cache (identity)   Z the same hit, gzip-encoded
+# and, for memory, the photoblog after a million requests, the cache under distinct URIs, and
+# 20 uploads of 20 MiB at once (bench/upload_memory.sh, which also runs alone).
 #
 # A to I run ROUNDS times, interleaved (the order reversed every other round), and the table
 # keeps each one's median; each ratio is the median of the ratios within a round, where the
@@ -274,6 +276,11 @@ print(b["bytes"], b["max_bytes"], b["entries"], b["evictions"])' "$stats")
 read -r cache_bytes cache_max cache_entries cache_evictions <<<"$backend"
 echo "$bound_requests distinct URIs: $cache_entries entries, $cache_bytes of $cache_max bytes" >&2
 
+echo "== memory under 20 uploads of 20 MiB at once" >&2
+read -r upload_answered upload_hwm upload_left < <(BUILD=0 PORT=$PORT WORKERS=$WORKERS \
+  BIN="$bin/load_servers" bash bench/upload_memory.sh)
+echo "$upload_answered of 20 answered, server peak RSS $upload_hwm kB, $upload_left files left" >&2
+
 echo "== scaling: B and G, 1 and 2 workers, 16/64/256 connections" >&2
 scale_rows=""
 saved_server_cpu=("${server_cpu[@]}") saved_wrk_cpu=("${wrk_cpu[@]}")
@@ -400,6 +407,9 @@ ratio_row() {
   awk -v n="$bound_requests" -v e="$cache_entries" -v b="$cache_bytes" -v m="$cache_max" -v x="$cache_evictions" 'BEGIN {
     printf "- %d requests for distinct URIs with a %d-byte cache: %d entries, %d bytes stored, %d evictions (%s).\n",
       n, m, e, b, x, (b <= m ? "within the bound" : "OVER the bound") }'
+  awk -v a="$upload_answered" -v h="$upload_hwm" -v l="$upload_left" 'BEGIN {
+    printf "- 20 uploads of 20 MiB at once (load_servers --variant upload, bodies up to 32 MiB, files past 256 KiB spooled to disk): %d of 20 answered, %d files left in the spool, server peak RSS %.1f MB (target: under 60 MB, %s).\n",
+      a, l, h / 1024, (h < 60 * 1024 && a == 20 ? "holds" : "misses") }'
   echo
   echo "## Scaling (nothing pinned; ${SCALE_DURATION} s per point)"
   echo

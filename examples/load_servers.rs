@@ -12,6 +12,7 @@
 //! | `actix-files` | actix-files' `Files` serving `--dir` at `/static/` | `/static/<file>` |
 //! | `page` | a 4 KiB HTML page behind the output cache, compressed for a client that accepts it | `/page` |
 //! | `album` | raw actix-web answering the bytes of `--body-file` (the photoblog's album JSON) as static bytes, on the photoblog's route shape | `/services/rest/album/1` |
+//! | `upload` | drupe taking a multipart file (bodies up to 32 MiB, files past 256 KiB spooled to `--spool-dir`), answering its length | `POST /upload` |
 //!
 //! ```text
 //! cargo run --release --example load_servers -- --variant b --bind 127.0.0.1:8091 --workers 1
@@ -21,7 +22,7 @@ use std::process::ExitCode;
 
 use actix_web::{HttpResponse, HttpServer, web};
 use clap::{Parser, ValueEnum};
-use drupe::{App, Negotiated, controller, resource};
+use drupe::{App, Negotiated, Upload, controller, resource};
 use serde::Serialize;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -35,6 +36,7 @@ enum Variant {
     ActixFiles,
     Page,
     Album,
+    Upload,
 }
 
 #[derive(Parser)]
@@ -52,6 +54,9 @@ struct Args {
     /// The directory `files` and `actix-files` serve.
     #[arg(long)]
     dir: Option<std::path::PathBuf>,
+    /// Where variant `upload` spools files (default: the system's temporary folder).
+    #[arg(long)]
+    spool_dir: Option<std::path::PathBuf>,
 }
 
 /// The small JSON object every variant answers.
@@ -117,6 +122,32 @@ impl Items {
     fn get(&self, id: u32, n: u32) -> Negotiated<Item> {
         Negotiated::new(Item::new(id, n))
     }
+}
+
+/// Variant `upload`: a file in, its length out.
+struct Uploads;
+
+#[controller]
+impl Uploads {
+    /// `/upload`: the length of the multipart field `file`.
+    #[expose]
+    fn upload(&self, file: Upload) -> String {
+        file.len().to_string()
+    }
+}
+
+/// The largest body variant `upload` takes: 32 MiB.
+const MAX_UPLOAD: usize = 32 << 20;
+
+fn upload_app(args: &Args) -> Result<App, drupe::BuildError> {
+    let mut builder = App::builder(Uploads)
+        .body_limit("/", MAX_UPLOAD)
+        .set_global("server.workers", args.workers as i64);
+    if let Some(dir) = &args.spool_dir {
+        let dir = dir.to_string_lossy().into_owned();
+        builder = builder.set("/", "request.body.spool_dir", dir);
+    }
+    builder.build()
 }
 
 fn drupe_app(args: &Args, cached: bool) -> Result<App, drupe::BuildError> {
@@ -220,13 +251,14 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         },
-        Variant::B | Variant::C | Variant::D | Variant::Files | Variant::Page => {
+        Variant::B | Variant::C | Variant::D | Variant::Files | Variant::Page | Variant::Upload => {
             let app = match (args.variant, &args.dir) {
                 (Variant::Files, Some(dir)) => files_app(&args, dir),
                 (Variant::Files, None) => {
                     eprintln!("--variant files needs --dir");
                     return ExitCode::FAILURE;
                 }
+                (Variant::Upload, _) => upload_app(&args),
                 (v, _) => drupe_app(&args, matches!(v, Variant::D | Variant::Page)),
             };
             return match app {
