@@ -284,6 +284,19 @@ pub(crate) fn app_with_cache(cache: drupe::cache::Caching) -> App {
         .expect("the tour's tree is valid")
 }
 
+/// `examples/tour/static/`, beside this file. `file!()` is relative to the workspace's root,
+/// the crate's manifest is in it or below it (the fuzz targets compile this file too): the
+/// root is the manifest's first ancestor that has this file.
+fn static_dir() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let this = manifest
+        .ancestors()
+        .map(|root| root.join(file!()))
+        .find(|f| f.is_file())
+        .unwrap_or_else(|| manifest.join("examples/tour/tree.rs"));
+    this.with_file_name("static")
+}
+
 /// The tour's configured builder, for tests that change a setting before building.
 pub(crate) fn builder_with_cache(cache: drupe::cache::Caching) -> drupe::AppBuilder {
     let store = Store::seeded();
@@ -306,11 +319,7 @@ pub(crate) fn builder_with_cache(cache: drupe::cache::Caching) -> drupe::AppBuil
         .set("/feed", "tools.caching.on", true)
         .set("/users", "tools.caching.on", true)
         // The files of examples/tour/static/ at /static/ (`/static/` answers its index.html).
-        .tool_at(
-            "/static",
-            StaticDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/tour/static"))
-                .index("index.html"),
-        )
+        .tool_at("/static", StaticDir::new(static_dir()).index("index.html"))
         // The coverage report at /_coverage/ (loopback clients only).
         .set("/", "tools.coverage.on", true)
         // Settings follow the dispatcher's names: `/translate.html` and `/translate-html`
