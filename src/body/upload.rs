@@ -18,6 +18,24 @@ use tempfile::TempPath;
 
 use crate::dispatch::param::{FromParam, ParamError, ParamInput, ParamSchema, Value};
 
+/// Opens a spooled file for reading. On Windows a file cannot be deleted while a handle
+/// without `FILE_SHARE_DELETE` is open on it: readers share deletion, so the temporary file
+/// still goes when the last clone of its upload drops while a reader is open (the name goes
+/// at once, the bytes when the reader closes, as on Unix).
+fn open_shared(path: &Path) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        use windows_sys::Win32::Storage::FileSystem::{
+            FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
+        };
+        options.share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE);
+    }
+    options.open(path)
+}
+
 /// The prefix of the temporary files drupe makes for uploads.
 pub(super) const TEMP_PREFIX: &str = ".upload-";
 
@@ -154,7 +172,7 @@ impl Upload {
     pub fn reader(&self) -> io::Result<UploadReader> {
         Ok(UploadReader(match &self.content {
             Content::Memory(b) => Source::Memory(Cursor::new(b.clone())),
-            Content::Spooled(s) => Source::File(BufReader::new(File::open(&s.path)?)),
+            Content::Spooled(s) => Source::File(BufReader::new(open_shared(&s.path)?)),
         }))
     }
 
@@ -254,7 +272,7 @@ fn link(src: &Path, dest: &Path, clobber: bool) -> io::Result<()> {
 
 fn copy(src: &Path, dest: &Path, clobber: bool) -> io::Result<()> {
     write_new(dest, clobber, |f| {
-        io::copy(&mut File::open(src)?, f)?;
+        io::copy(&mut open_shared(src)?, f)?;
         Ok(())
     })
 }
@@ -398,6 +416,9 @@ mod tests {
         let mut tail = String::new();
         r.read_to_string(&mut tail).unwrap();
         assert_eq!(tail, "789");
+        // Closed before the last clone drops: Windows (and Wine, which cannot show the
+        // FILE_SHARE_DELETE case) keeps a file's name while a handle is open on it.
+        drop(r);
         assert_eq!(u.read_all().unwrap().as_ref(), b"0123456789");
         let clone = u.clone();
         drop(u);
