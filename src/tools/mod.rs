@@ -6,7 +6,8 @@
 //!
 //! 1. **before the handler** ([`Tool::before_handler`], ascending priority): a tool may answer
 //!    the request itself ([`Before::Respond`]) and skip the handler and the tools after it —
-//!    the trailing-slash redirect, a cache hit;
+//!    the trailing-slash redirect, a cache hit, a static file. They run also for a path the
+//!    tree does not have ([`Exchange::handler`] is `None`), before its 404;
 //! 2. **after the handler** ([`Tool::after_handler`], same order, for every tool whose
 //!    *before* ran): a tool may read and replace the response — storing it in a cache;
 //! 3. **on every response** ([`Tool::on_response`]) and **at the end** ([`Tool::on_end`]):
@@ -38,6 +39,41 @@ pub use observe::{CacheOutcome, cache_outcome};
 pub use settings::{BodySettings, RequestSettings};
 
 /// Where a tool's settings were read, for [`Tool::prepare`].
+///
+/// ```
+/// use drupe::tools::{Placement, Tool};
+///
+/// /// Serves a greeting set at some path; it remembers which.
+/// struct Greeter;
+///
+/// #[derive(serde::Deserialize, Default)]
+/// #[serde(default, deny_unknown_fields)]
+/// struct GreeterConfig {
+///     text: Option<String>,
+///     #[serde(skip)]
+///     set_at: String,
+/// }
+///
+/// impl Tool for Greeter {
+///     type Config = GreeterConfig;
+///     const NAME: &'static str = "greeter";
+///     fn prepare(&self, cfg: &mut GreeterConfig, at: &Placement<'_>) -> Result<(), drupe::ConfigError> {
+///         if at.is_on() && cfg.text.is_none() {
+///             return Err(at.error("text", "the greeting is not set"));
+///         }
+///         cfg.set_at = at.declared_at("text").unwrap_or(at.path()).to_owned();
+///         Ok(())
+///     }
+/// }
+/// struct Root;
+/// #[drupe::controller]
+/// impl Root {
+///     #[expose]
+///     fn index(&self) -> &'static str { "home" }
+/// }
+/// let err = drupe::App::builder(Root).tool(Greeter).set("/", "tools.greeter.on", true).build();
+/// assert!(err.is_err());
+/// ```
 pub struct Placement<'a> {
     pub(crate) config: &'a crate::config::Config,
     pub(crate) path: &'a str,
