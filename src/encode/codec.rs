@@ -5,7 +5,7 @@ use std::task::{Context, Poll};
 
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use async_compression::Level;
-use async_compression::tokio::bufread::{BrotliEncoder, GzipEncoder, ZstdEncoder};
+use async_compression::tokio::bufread::{BrotliEncoder, GzipEncoder};
 use bytes::Bytes;
 use futures_util::Stream;
 use tokio::io::{AsyncBufRead, AsyncRead, AsyncReadExt};
@@ -21,7 +21,13 @@ fn encoder<'a, R: AsyncBufRead + 'a>(
     match coding {
         Coding::Gzip => Box::pin(GzipEncoder::with_quality(input, level)),
         Coding::Brotli => Box::pin(BrotliEncoder::with_quality(input, level)),
-        Coding::Zstd => Box::pin(ZstdEncoder::with_quality(input, level)),
+        #[cfg(feature = "zstd")]
+        Coding::Zstd => {
+            Box::pin(async_compression::tokio::bufread::ZstdEncoder::with_quality(input, level))
+        }
+        // Refused when the application is built (`tools.encode.codings`).
+        #[cfg(not(feature = "zstd"))]
+        Coding::Zstd => Box::pin(input),
         // Not called for identity; copying is its encoding.
         Coding::Identity => Box::pin(input),
     }

@@ -68,7 +68,7 @@ pub struct EncodeConfig {
     /// JavaScript, Atom, SVG, and every `+json` and `+xml`.
     pub mime_types: Vec<String>,
     /// The codings offered, the first preferred when the client weighs them alike
-    /// (`["br", "zstd", "gzip"]`).
+    /// (`["br", "zstd", "gzip"]`; `zstd` needs the crate's `zstd` feature, on by default).
     pub codings: Vec<String>,
     /// Gzip's level, 1 to 9 (6).
     pub gzip_level: i32,
@@ -96,7 +96,11 @@ impl Default for EncodeConfig {
             ]
             .map(str::to_owned)
             .to_vec(),
-            codings: ["br", "zstd", "gzip"].map(str::to_owned).to_vec(),
+            codings: if cfg!(feature = "zstd") {
+                vec!["br".to_owned(), "zstd".to_owned(), "gzip".to_owned()]
+            } else {
+                vec!["br".to_owned(), "gzip".to_owned()]
+            },
             gzip_level: 6,
             brotli_level: 4,
             zstd_level: 3,
@@ -159,7 +163,13 @@ impl Tool for Encode {
         for name in &cfg.codings {
             let c = match name.as_str() {
                 "br" => Coding::Brotli,
-                "zstd" => Coding::Zstd,
+                "zstd" if cfg!(feature = "zstd") => Coding::Zstd,
+                "zstd" => {
+                    return Err(at.error(
+                        "codings",
+                        "zstd is not built in: drupe's `zstd` feature is off",
+                    ));
+                }
                 "gzip" => Coding::Gzip,
                 other => {
                     return Err(at.error(
