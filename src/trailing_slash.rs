@@ -93,11 +93,7 @@ impl Tool for TrailingSlash {
         } else {
             target
         };
-        let mut url = crate::http::url::absolute(req, ex.behind_proxy, &target);
-        if !req.query_string().is_empty() {
-            url.push('?');
-            url.push_str(req.query_string());
-        }
+        let url = crate::http::url::absolute_with_query(req, ex.behind_proxy, &target);
         let safe = matches!(*req.method(), Method::GET | Method::HEAD);
         let status = cfg
             .status

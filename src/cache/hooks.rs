@@ -18,10 +18,11 @@ use super::control::{IfNoneMatch, RequestDirectives, ResponsePolicy};
 use super::entry::{self, Stored};
 use super::invalidate::{PendingInvalidations, ResponseTags};
 use super::policy::{self, Credentials};
-use super::respond::{hit_response, not_modified};
+use super::respond::hit_response;
 use super::state::{LoadState, LoaderSlot, RequestState};
 use super::{BackendError, CacheOutcome, Caching, CachingConfig, Inner, Lookup, control};
 use crate::HttpError;
+use crate::http::not_modified;
 use crate::tools::{After, Before, Exchange, Tool};
 
 fn request_uri(ex: &Exchange) -> String {

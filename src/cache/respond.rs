@@ -10,6 +10,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::entry::Stored;
 use super::{CacheOutcome, CachingConfig, control};
+use crate::http::not_modified;
 
 /// `Age` values: the first hundred seconds from a table (most hits are that young), formatted
 /// beyond.
@@ -20,23 +21,6 @@ fn age_value(secs: u64) -> HeaderValue {
         Some(v) => v.clone(),
         None => HeaderValue::from(secs),
     }
-}
-
-/// A 304 carrying the fields RFC 9110 §15.4.5 asks for (`Date` is added by actix-web) and
-/// `Last-Modified`, taken from the full response's `headers`.
-pub(super) fn not_modified<'h>(
-    headers: impl IntoIterator<Item = (&'h HeaderName, &'h HeaderValue)>,
-) -> HttpResponse {
-    let mut r = HttpResponse::new(StatusCode::NOT_MODIFIED);
-    for (n, v) in headers {
-        if matches!(
-            n.as_str(),
-            "etag" | "cache-control" | "expires" | "vary" | "content-location" | "last-modified"
-        ) {
-            r.headers_mut().append(n.clone(), v.clone());
-        }
-    }
-    r
 }
 
 /// The response for a hit (or a 304 when the request's validators match); `inm` is the

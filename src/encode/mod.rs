@@ -78,6 +78,8 @@ pub struct EncodeConfig {
     pub zstd_level: i32,
     #[serde(skip)]
     offered: Vec<Coding>,
+    #[serde(skip)]
+    patterns: Vec<Pattern>,
 }
 
 impl Default for EncodeConfig {
@@ -105,6 +107,7 @@ impl Default for EncodeConfig {
             brotli_level: 4,
             zstd_level: 3,
             offered: Vec::new(),
+            patterns: Vec::new(),
         }
     }
 }
@@ -126,21 +129,57 @@ impl EncodeConfig {
         let Some((ty, sub)) = essence.split_once('/') else {
             return false;
         };
-        self.mime_types.iter().any(|m| {
-            let Some((mt, ms)) = m.split_once('/') else {
-                return false;
-            };
-            let type_ok = mt == "*" || mt.eq_ignore_ascii_case(ty);
-            let sub_ok = if ms == "*" {
-                true
-            } else if let Some(suffix) = ms.strip_prefix("*+") {
-                sub.rsplit_once('+')
-                    .is_some_and(|(_, s)| s.eq_ignore_ascii_case(suffix))
-            } else {
-                ms.eq_ignore_ascii_case(sub)
-            };
-            type_ok && sub_ok
+        self.patterns.iter().any(|p| p.matches(ty, sub))
+    }
+}
+
+/// One of `mime_types`, read once when the application is built.
+#[derive(Debug, Clone)]
+enum Pattern {
+    /// `text/html`, `*/json`.
+    Exact { ty: Option<String>, sub: String },
+    /// `text/*`, `*/*`.
+    Type(Option<String>),
+    /// `*/*+json`, `application/*+xml`.
+    Suffix { ty: Option<String>, suffix: String },
+}
+
+impl Pattern {
+    /// `type/subtype`, `type/*` or `type/*+suffix`, each part `*` or a name.
+    fn parse(text: &str) -> Option<Self> {
+        let (ty, sub) = text.split_once('/')?;
+        if ty.is_empty() || sub.is_empty() {
+            return None;
+        }
+        let ty = (ty != "*").then(|| ty.to_ascii_lowercase());
+        Some(if sub == "*" {
+            Pattern::Type(ty)
+        } else if let Some(suffix) = sub.strip_prefix("*+") {
+            Pattern::Suffix {
+                ty,
+                suffix: suffix.to_ascii_lowercase(),
+            }
+        } else {
+            Pattern::Exact {
+                ty,
+                sub: sub.to_ascii_lowercase(),
+            }
         })
+    }
+
+    fn matches(&self, ty: &str, sub: &str) -> bool {
+        let type_ok =
+            |want: &Option<String>| want.as_ref().is_none_or(|t| t.eq_ignore_ascii_case(ty));
+        match self {
+            Pattern::Type(t) => type_ok(t),
+            Pattern::Exact { ty: t, sub: s } => type_ok(t) && s.eq_ignore_ascii_case(sub),
+            Pattern::Suffix { ty: t, suffix } => {
+                type_ok(t)
+                    && sub
+                        .rsplit_once('+')
+                        .is_some_and(|(_, s)| s.eq_ignore_ascii_case(suffix))
+            }
+        }
     }
 }
 
@@ -192,12 +231,15 @@ impl Tool for Encode {
                 ));
             }
         }
+        let mut patterns = Vec::with_capacity(cfg.mime_types.len());
         for m in &cfg.mime_types {
-            if !m.contains('/') {
+            let Some(p) = Pattern::parse(m) else {
                 return Err(at.error("mime_types", format!("`{m}` is not a media type")));
-            }
+            };
+            patterns.push(p);
         }
         cfg.offered = offered;
+        cfg.patterns = patterns;
         Ok(())
     }
 
@@ -219,7 +261,7 @@ impl Tool for Encode {
         let (mut res, body) = res.into_parts();
         mark(&mut res, coding);
         if still_valid(ex.request(), &res) {
-            return After::Done(not_modified(res));
+            return After::Done(crate::http::not_modified(res.headers()));
         }
         match body.try_into_bytes() {
             Ok(bytes) if bytes.len() <= WHOLE_MAX => After::Pending(Box::pin(async move {
@@ -256,6 +298,12 @@ fn decide(cfg: &EncodeConfig, ex: &Exchange, res: &HttpResponse) -> Option<Codin
     {
         return None;
     }
+    // The cheapest test first: most small answers (a JSON item, a redirect page) end here.
+    match res.body().size() {
+        BodySize::Sized(n) if n < cfg.min_size => return None,
+        BodySize::None => return None,
+        _ => {}
+    }
     let h = res.headers();
     if h.contains_key(header::CONTENT_ENCODING)
         || h.get(header::CACHE_CONTROL).is_some_and(|v| {
@@ -270,11 +318,6 @@ fn decide(cfg: &EncodeConfig, ex: &Exchange, res: &HttpResponse) -> Option<Codin
     let ct = h.get(header::CONTENT_TYPE)?.to_str().ok()?;
     if !cfg.compresses(ct) {
         return None;
-    }
-    match res.body().size() {
-        BodySize::Sized(n) if n < cfg.min_size => return None,
-        BodySize::None => return None,
-        _ => {}
     }
     Some(match encoding::choose(ex.request(), &cfg.offered) {
         Choice::Use(c) => c,
@@ -299,24 +342,6 @@ fn still_valid(req: &actix_web::HttpRequest, res: &HttpResponse<()>) -> bool {
         })
 }
 
-/// A 304 with the response's validators and caching headers (RFC 9110 §15.4.5).
-fn not_modified(res: HttpResponse<()>) -> HttpResponse {
-    let mut out = HttpResponse::NotModified().finish();
-    for name in [
-        header::ETAG,
-        header::LAST_MODIFIED,
-        header::CACHE_CONTROL,
-        header::EXPIRES,
-        header::VARY,
-        header::CONTENT_LOCATION,
-    ] {
-        for v in res.headers().get_all(&name) {
-            out.headers_mut().append(name.clone(), v.clone());
-        }
-    }
-    out
-}
-
 /// The headers of an encoded response: its coding, its own validator, no length of the
 /// identity bytes.
 fn mark(res: &mut HttpResponse<()>, coding: Coding) {
@@ -331,5 +356,36 @@ fn mark(res: &mut HttpResponse<()>, coding: Coding) {
         && let Ok(v) = HeaderValue::from_str(&format!("{open}-{}\"", coding.name()))
     {
         h.insert(header::ETAG, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pattern;
+
+    fn any(patterns: &[&str], content_type: &str) -> bool {
+        let cfg = super::EncodeConfig {
+            patterns: patterns
+                .iter()
+                .map(|p| Pattern::parse(p).unwrap())
+                .collect(),
+            ..Default::default()
+        };
+        cfg.compresses(content_type)
+    }
+
+    #[test]
+    fn media_type_patterns() {
+        assert!(any(&["text/*"], "TEXT/HTML; charset=utf-8"));
+        assert!(any(&["application/json"], "application/JSON"));
+        assert!(any(&["*/*+json"], "application/problem+json"));
+        assert!(any(&["application/*+xml"], "application/atom+xml"));
+        assert!(!any(&["application/*+xml"], "image/svg+xml"));
+        assert!(!any(&["application/json"], "application/jsonx"));
+        assert!(!any(&["text/*"], "image/png"));
+        assert!(!any(&["text/*"], "garbage"));
+        for bad in ["text", "text/", "/html", ""] {
+            assert!(Pattern::parse(bad).is_none(), "{bad}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! This module owns what is about HTTP itself rather than about drupe: absolute URLs of a
 //! request ([`url`]), `Accept` negotiation ([`negotiate`]), who the client is behind trusted
 //! proxies ([`client`]), which content coding a client prefers ([`encoding`]), and the one copy of the small things several layers write: `Vary`
-//! values ([`add_vary`]), validator lists ([`tag_listed`]), HTML escaping ([`escape_html`]) and reason phrases ([`reason`]).
+//! values ([`add_vary`]), validator lists ([`tag_listed`]) and 304s ([`not_modified`]), HTML escaping ([`escape_html`]) and reason phrases ([`reason`]).
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -27,6 +27,23 @@ pub(crate) fn add_vary(res: &mut HttpResponse, name: &str) {
     if !present && let Ok(v) = HeaderValue::from_str(name) {
         res.headers_mut().append(header::VARY, v);
     }
+}
+
+/// A 304 carrying the fields RFC 9110 §15.4.5 asks for (`Date` is added by actix-web) and
+/// `Last-Modified`, taken from the full response's `headers`.
+pub(crate) fn not_modified<'h>(
+    headers: impl IntoIterator<Item = (&'h header::HeaderName, &'h HeaderValue)>,
+) -> HttpResponse {
+    let mut r = HttpResponse::new(StatusCode::NOT_MODIFIED);
+    for (n, v) in headers {
+        if matches!(
+            n.as_str(),
+            "etag" | "cache-control" | "expires" | "vary" | "content-location" | "last-modified"
+        ) {
+            r.headers_mut().append(n.clone(), v.clone());
+        }
+    }
+    r
 }
 
 /// Whether a request's `If-Match` (`strong`: RFC 9110 §13.1.1's strong comparison) or

@@ -83,6 +83,17 @@ pub(crate) fn base_url_then(req: &HttpRequest, behind_proxy: bool, tail: &str) -
     join(scheme, host)
 }
 
+/// The absolute URL of `path` on the request's host with the request's query: where a
+/// redirect to the canonical form of the request's path points.
+pub(crate) fn absolute_with_query(req: &HttpRequest, behind_proxy: bool, path: &str) -> String {
+    let mut url = absolute(req, behind_proxy, path);
+    if !req.query_string().is_empty() {
+        url.push('?');
+        url.push_str(req.query_string());
+    }
+    url
+}
+
 /// The absolute URL of `path` (which starts with `/`) on the request's host.
 pub(crate) fn absolute(req: &HttpRequest, behind_proxy: bool, path: &str) -> String {
     if path.starts_with("http://") || path.starts_with("https://") {

@@ -277,6 +277,11 @@ fn settings_are_checked_at_build() {
             toml::Value::Array(vec!["text".into()]),
             "not a media type",
         ),
+        (
+            "mime_types",
+            toml::Value::Array(vec!["text/html".into(), "text/".into()]),
+            "`text/` is not a media type",
+        ),
     ] {
         let Err(e) = App::builder(Root)
             .set("/", &format!("tools.encode.{key}"), value)
