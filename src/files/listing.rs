@@ -7,30 +7,16 @@
 use std::path::Path;
 
 use actix_web::HttpResponse;
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::http::escape_html;
 
-/// What a link's path segment escapes: everything but unreserved characters.
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'\\')
-    .add(b'\'')
-    .add(b'&')
-    .add(b';')
-    .add(b'=')
-    .add(b'+')
-    .add(b':');
+/// What a link's path segment escapes: everything but RFC 3986's unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// The listing of `dir`, requested at `path` (which ends with `/`).
 pub(super) fn page(path: &str, dir: &Path, show_hidden: bool) -> HttpResponse {

@@ -122,11 +122,11 @@ pub struct StaticDirConfig {
     mapped: Option<Mapped>,
 }
 
-/// Where a directory is mapped, resolved once when the application is built.
+/// Where a directory or a file is mapped, resolved once when the application is built.
 #[derive(Debug, Clone)]
 struct Mapped {
-    /// The directory, canonical (its own symlinks resolved).
-    dir: PathBuf,
+    /// The directory or the file, canonical (its own symlinks resolved).
+    path: PathBuf,
     /// How many segments of the request path the section takes.
     depth: usize,
 }
@@ -149,19 +149,32 @@ impl Default for StaticDirConfig {
     }
 }
 
-/// `dir` joined to `root` when relative, canonical; an error naming the key.
-fn locate(
+/// Where the path set as `key` is mapped where the tool is on: joined to `root` when
+/// relative, canonical, at the depth of the section that sets it; an error naming the key
+/// when it is not set or cannot be used.
+fn map(
     at: &Placement<'_>,
     key: &str,
-    path: &Path,
+    path: Option<&Path>,
     root: Option<&Path>,
-) -> Result<PathBuf, ConfigError> {
+) -> Result<Option<Mapped>, ConfigError> {
+    if !at.is_on() {
+        return Ok(None);
+    }
+    let Some(path) = path else {
+        return Err(at.error(key, "not set: the tool has nothing to serve"));
+    };
     let joined = match root {
         Some(r) if path.is_relative() => r.join(path),
         _ => path.to_path_buf(),
     };
-    std::fs::canonicalize(&joined)
-        .map_err(|e| at.error(key, format!("cannot use {}: {e}", joined.display())))
+    let path = std::fs::canonicalize(&joined)
+        .map_err(|e| at.error(key, format!("cannot use {}: {e}", joined.display())))?;
+    let section = at.declared_at(key).unwrap_or(at.path());
+    Ok(Some(Mapped {
+        path,
+        depth: crate::config::depth_of(section),
+    }))
 }
 
 impl Tool for StaticDir {
@@ -173,21 +186,12 @@ impl Tool for StaticDir {
     }
 
     fn prepare(&self, cfg: &mut StaticDirConfig, at: &Placement<'_>) -> Result<(), ConfigError> {
-        if !at.is_on() {
-            return Ok(());
+        cfg.mapped = map(at, "dir", cfg.dir.as_deref(), cfg.root.as_deref())?;
+        if let Some(m) = &cfg.mapped
+            && !m.path.is_dir()
+        {
+            return Err(at.error("dir", format!("{} is not a directory", m.path.display())));
         }
-        let Some(dir) = &cfg.dir else {
-            return Err(at.error("dir", "the directory to serve is not set"));
-        };
-        let dir = locate(at, "dir", dir, cfg.root.as_deref())?;
-        if !dir.is_dir() {
-            return Err(at.error("dir", format!("{} is not a directory", dir.display())));
-        }
-        let section = at.declared_at("dir").unwrap_or(at.path());
-        cfg.mapped = Some(Mapped {
-            dir,
-            depth: crate::config::depth_of(section),
-        });
         Ok(())
     }
 
@@ -239,25 +243,25 @@ fn directory(cfg: &StaticDirConfig, mapped: &Mapped, ex: &Exchange) -> Option<Ht
     let req = ex.request();
     let path = ex.path();
     let rest = path.split('/').filter(|s| !s.is_empty()).skip(mapped.depth);
-    let target = match resolve::join(&mapped.dir, rest, cfg.show_hidden) {
+    let target = match resolve::join(&mapped.path, rest, cfg.show_hidden) {
         Ok(p) => p,
         // Refused names are not files of this directory: the 404 says nothing more.
         Err(_) => return None,
     };
-    let target = match resolve::contain(&mapped.dir, target, cfg.follow_symlinks) {
+    let target = match resolve::contain(&mapped.path, target, cfg.follow_symlinks) {
         Ok(Ok(p)) => p,
         Ok(Err(_)) | Err(_) => return None,
     };
     if target.is_dir() {
         return folder(cfg, ex, &target);
     }
-    let file = options(cfg, &target);
-    match file.respond(req) {
+    match options(cfg, &target).respond(req) {
         Ok(res) => Some(res),
-        Err(e) => match serve::io_error(&e).status().as_u16() {
-            404 => None,
-            _ => Some(HttpResponse::from_error(serve::io_error(&e))),
-        },
+        // Not there: the directory cannot answer. Unreadable: say so.
+        Err(e) => {
+            let e = serve::io_error(&e);
+            (e.status() != StatusCode::NOT_FOUND).then(|| HttpResponse::from_error(e))
+        }
     }
 }
 
@@ -273,11 +277,11 @@ fn folder(cfg: &StaticDirConfig, ex: &Exchange, dir: &Path) -> Option<HttpRespon
         return None;
     }
     if !req.path().ends_with('/') {
-        let mut to = crate::http::url::absolute(req, ex.behind_proxy, &format!("{}/", req.path()));
-        if !req.query_string().is_empty() {
-            to.push('?');
-            to.push_str(req.query_string());
-        }
+        let to = crate::http::url::absolute_with_query(
+            req,
+            ex.behind_proxy,
+            &format!("{}/", req.path()),
+        );
         return Some(
             HttpResponse::build(StatusCode::MOVED_PERMANENTLY)
                 .insert_header((header::LOCATION, to))
@@ -366,18 +370,7 @@ impl Tool for StaticFile {
     }
 
     fn prepare(&self, cfg: &mut StaticFileConfig, at: &Placement<'_>) -> Result<(), ConfigError> {
-        if !at.is_on() {
-            return Ok(());
-        }
-        let Some(name) = &cfg.filename else {
-            return Err(at.error("filename", "the file to serve is not set"));
-        };
-        let file = locate(at, "filename", name, cfg.root.as_deref())?;
-        let section = at.declared_at("filename").unwrap_or(at.path());
-        cfg.mapped = Some(Mapped {
-            dir: file,
-            depth: crate::config::depth_of(section),
-        });
+        cfg.mapped = map(at, "filename", cfg.filename.as_deref(), cfg.root.as_deref())?;
         Ok(())
     }
 
@@ -389,7 +382,7 @@ impl Tool for StaticFile {
         if ex.path().split('/').filter(|s| !s.is_empty()).count() != mapped.depth {
             return Before::Continue;
         }
-        let mut file = ServeFile::new(&mapped.dir);
+        let mut file = ServeFile::new(&mapped.path);
         if let Some(t) = &cfg.content_type {
             file = file.content_type(t.clone());
         }

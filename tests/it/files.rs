@@ -35,6 +35,7 @@ fn site() -> tempfile::TempDir {
     std::fs::write(r.join("static/css/site.css.br"), "brotli bytes").unwrap();
     std::fs::write(r.join("static/a&b's.txt"), "amp").unwrap();
     std::fs::write(r.join("static/data.bin"), vec![7u8; 100]).unwrap();
+    std::fs::write(r.join("static/big.bin"), big()).unwrap();
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(r.join("secret.txt"), r.join("static/hello.txt.gz")).unwrap();
@@ -44,8 +45,18 @@ fn site() -> tempfile::TempDir {
     root
 }
 
-fn with_dir(root: &Path, dir: StaticDir) -> AppBuilder {
-    let _ = root;
+/// 200,000 bytes that differ from one 64 KiB read to the next.
+fn big() -> Vec<u8> {
+    (0..200_000u32).map(|i| (i % 251) as u8).collect()
+}
+
+/// The site's `static/` as `tools.staticdir` serves it at `/static`.
+fn static_dir(site: &tempfile::TempDir) -> StaticDir {
+    StaticDir::new(site.path().join("static"))
+}
+
+/// The application serving `dir` at `/static`.
+fn with_dir(dir: StaticDir) -> AppBuilder {
     App::builder(Root).tool_at("/static", dir)
 }
 
@@ -118,7 +129,7 @@ impl WithDefault {
 async fn fall_through_lets_the_handler_answer() {
     let site = site();
     let app = App::builder(WithDefault)
-        .tool_at("/static", StaticDir::new(site.path().join("static")))
+        .tool_at("/static", static_dir(&site))
         .set("/static", "tools.staticdir.fall_through", true)
         .build()
         .unwrap();
@@ -142,11 +153,7 @@ async fn fall_through_lets_the_handler_answer() {
 #[actix_web::test]
 async fn validators_and_preconditions_rfc_9110_section_13() {
     let site = site();
-    let s = serve(with_dir(
-        site.path(),
-        StaticDir::new(site.path().join("static")),
-    ))
-    .await;
+    let s = serve(with_dir(static_dir(&site))).await;
     let c = s.client();
     let first = c.get("/static/hello.txt").send().await;
     let etag = first.header("etag").unwrap().to_owned();
@@ -256,11 +263,7 @@ fn assert_part(r: &TestResponse, range: &str, body: &[u8]) {
 #[actix_web::test]
 async fn ranges_rfc_9110_section_14() {
     let site = site();
-    let s = serve(with_dir(
-        site.path(),
-        StaticDir::new(site.path().join("static")),
-    ))
-    .await;
+    let s = serve(with_dir(static_dir(&site))).await;
     let c = s.client();
     let range = |r: &'static str| c.get("/static/hello.txt").header("range", r);
     assert_part(&range("bytes=0-4").send().await, "bytes 0-4/13", b"hello");
@@ -343,16 +346,21 @@ async fn ranges_rfc_9110_section_14() {
         .await;
     assert_part(&r, "bytes 90-99/100", &[7u8; 10]);
     r.assert_header("content-type", "application/octet-stream");
+    // Several 64 KiB reads, from the start and from inside the file.
+    let whole = c.get("/static/big.bin").send().await;
+    assert_eq!(whole.body().as_ref(), big().as_slice());
+    let r = c
+        .get("/static/big.bin")
+        .header("range", "bytes=70000-199999")
+        .send()
+        .await;
+    assert_part(&r, "bytes 70000-199999/200000", &big()[70_000..]);
 }
 
 #[actix_web::test]
 async fn precompressed_siblings_for_clients_that_accept_them() {
     let site = site();
-    let s = serve(with_dir(
-        site.path(),
-        StaticDir::new(site.path().join("static")),
-    ))
-    .await;
+    let s = serve(with_dir(static_dir(&site))).await;
     let c = s.client();
     let plain = c.get("/static/css/site.css").send().await;
     plain
@@ -403,11 +411,7 @@ async fn precompressed_siblings_for_clients_that_accept_them() {
 #[actix_web::test]
 async fn no_path_leaves_the_directory() {
     let site = site();
-    let s = serve(with_dir(
-        site.path(),
-        StaticDir::new(site.path().join("static")),
-    ))
-    .await;
+    let s = serve(with_dir(static_dir(&site))).await;
     let mut attempts = vec![
         "/static/../secret.txt",
         "/static/%2e%2e/secret.txt",
@@ -475,7 +479,7 @@ async fn no_path_leaves_the_directory() {
 #[actix_web::test]
 async fn hidden_files_and_outside_links_only_when_allowed() {
     let site = site();
-    let builder = with_dir(site.path(), StaticDir::new(site.path().join("static")))
+    let builder = with_dir(static_dir(&site))
         .set("/static", "tools.staticdir.show_hidden", true)
         .set("/static", "tools.staticdir.follow_symlinks", true);
     let s = serve(builder).await;
@@ -494,18 +498,10 @@ async fn hidden_files_and_outside_links_only_when_allowed() {
 #[actix_web::test]
 async fn a_listing_only_when_asked_and_escaped() {
     let site = site();
-    let s = serve(with_dir(
-        site.path(),
-        StaticDir::new(site.path().join("static")),
-    ))
-    .await;
+    let s = serve(with_dir(static_dir(&site))).await;
     s.client().get("/static/").send().await.assert_status(404);
     drop(s);
-    let s = serve(with_dir(
-        site.path(),
-        StaticDir::new(site.path().join("static")).listing(true),
-    ))
-    .await;
+    let s = serve(with_dir(static_dir(&site).listing(true))).await;
     let page = s.client().get("/static/").send().await;
     page.assert_status(200)
         .assert_header("content-type", "text/html; charset=utf-8")
@@ -522,7 +518,7 @@ async fn a_listing_only_when_asked_and_escaped() {
 #[actix_web::test]
 async fn other_methods_and_other_paths_are_not_the_tools() {
     let site = site();
-    let builder = with_dir(site.path(), StaticDir::new(site.path().join("static"))).tool_at(
+    let builder = with_dir(static_dir(&site)).tool_at(
         "/hello",
         StaticFile::new(site.path().join("static/hello.txt")),
     );
@@ -609,4 +605,41 @@ fn a_missing_directory_is_an_error_naming_the_key() {
         panic!("no directory is an error");
     };
     assert!(err.to_string().contains("not set"), "{err}");
+    // A file where a directory is wanted, and a file that is not there.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    for (path, key, value, expected) in [
+        (
+            "/static",
+            "tools.staticdir.dir",
+            file.path(),
+            "is not a directory",
+        ),
+        (
+            "/robots.txt",
+            "tools.staticfile.filename",
+            Path::new("/no/such/file"),
+            "cannot use /no/such/file",
+        ),
+    ] {
+        let on = format!("{}.on", key.rsplit_once('.').unwrap().0);
+        let Err(err) = App::builder(Root)
+            .set(path, &on, true)
+            .set(path, key, value.to_string_lossy().into_owned())
+            .build()
+        else {
+            panic!("{key} = {} accepted", value.display());
+        };
+        let text = err.to_string();
+        assert!(text.contains(key) && text.contains(expected), "{text}");
+    }
+    let Err(err) = App::builder(Root)
+        .set("/robots.txt", "tools.staticfile.on", true)
+        .build()
+    else {
+        panic!("no file is an error");
+    };
+    assert!(
+        err.to_string().contains("tools.staticfile.filename"),
+        "{err}"
+    );
 }
