@@ -93,19 +93,23 @@ fn file(data: Vec<u8>) -> Part {
     Part::file("file", "data.bin", "application/octet-stream", data)
 }
 
+/// Posts `data` as the file of `/upload`; what the handler saw.
+async fn upload(s: &TestServer, data: &[u8]) -> Value {
+    s.client()
+        .post("/upload")
+        .multipart(&[file(data.to_vec())])
+        .send()
+        .await
+        .assert_status(200)
+        .json()
+}
+
 #[actix_web::test]
 async fn a_file_above_the_threshold_is_spooled_and_gone_after_the_response() {
     let spool = tempfile::tempdir().unwrap();
     let s = TestServer::start(app(spool.path()).build().unwrap()).await;
     let big = content(600_000);
-    let seen: Value = s
-        .client()
-        .post("/upload")
-        .multipart(&[file(big.clone())])
-        .send()
-        .await
-        .assert_status(200)
-        .json();
+    let seen = upload(&s, &big).await;
     let path = seen["path"].as_str().expect("a spooled file has a path");
     assert!(Path::new(path).starts_with(spool.path()), "{path}");
     assert_eq!(seen["exists"], true, "the file is there during the handler");
@@ -115,14 +119,7 @@ async fn a_file_above_the_threshold_is_spooled_and_gone_after_the_response() {
     assert_eq!(files_in(spool.path()), Vec::<PathBuf>::new());
     // The default threshold is 256 KiB: a file of that size stays in memory.
     let small = content(256 << 10);
-    let seen: Value = s
-        .client()
-        .post("/upload")
-        .multipart(&[file(small.clone())])
-        .send()
-        .await
-        .assert_status(200)
-        .json();
+    let seen = upload(&s, &small).await;
     assert_eq!(seen["path"], Value::Null);
     assert_eq!(seen["hash"], xxh3_64(&small));
     s.stop().await;
@@ -138,14 +135,7 @@ async fn the_threshold_is_a_setting_of_the_path() {
     let s = TestServer::start(app).await;
     for (n, spooled) in [(0, false), (1000, false), (1001, true)] {
         let data = content(n);
-        let seen: Value = s
-            .client()
-            .post("/upload")
-            .multipart(&[file(data.clone())])
-            .send()
-            .await
-            .assert_status(200)
-            .json();
+        let seen = upload(&s, &data).await;
         assert_eq!(seen["path"].is_string(), spooled, "{n} bytes: {seen}");
         assert_eq!(seen["hash"], xxh3_64(&data), "{n} bytes");
     }
