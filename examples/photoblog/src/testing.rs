@@ -35,6 +35,7 @@ pub async fn postgres_db() -> String {
                 "PostgreSQL is not reachable at {base} ({e}): `bash .ci/run` installs and starts it"
             )
         });
+    sweep_once(&mut admin).await;
     let name = format!(
         "photoblog_{}_{}",
         std::process::id(),
@@ -50,6 +51,51 @@ pub async fn postgres_db() -> String {
             .unwrap();
     }
     format!("{base}/{name}")
+}
+
+/// Drops, once per test process, the databases of test processes that are gone: each test
+/// makes one (`photoblog_<pid>_<n>`) and a test cannot drop its own on the way out (no async
+/// `Drop`), so without this they pile up run after run, and a cluster that crashed replays
+/// and fsyncs all of them before it accepts a connection.
+async fn sweep_once(admin: &mut sqlx::postgres::PgConnection) {
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT.get_or_init(|| drop_stale_databases(admin)).await;
+}
+
+/// Drops the test databases (`photoblog_<pid>_<n>`) whose process is gone; those of this
+/// process and of live ones stay.
+pub async fn drop_stale_databases(admin: &mut sqlx::postgres::PgConnection) {
+    let names: Vec<(String,)> =
+        sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'photoblog\\_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
+    for (name,) in names {
+        let Some(pid) = owner_pid(&name) else {
+            continue;
+        };
+        if pid == std::process::id() || process_alive(pid) {
+            continue;
+        }
+        // WITH (FORCE): a test killed mid-run may have left a connection open.
+        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *admin)
+            .await;
+    }
+}
+
+/// The pid in a test database's name, `photoblog_<pid>_<n>`; `None` for any other name.
+fn owner_pid(name: &str) -> Option<u32> {
+    let (pid, n) = name.strip_prefix("photoblog_")?.split_once('_')?;
+    n.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
+/// Whether a process of that pid runs. Where the answer is not cheap to know (not Linux),
+/// every process counts as alive: nothing is dropped that might be in use.
+fn process_alive(pid: u32) -> bool {
+    !cfg!(target_os = "linux") || Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// The URL sqlx's Any driver opens the SQLite file `file` by (created when missing), as the

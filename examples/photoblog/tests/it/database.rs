@@ -215,3 +215,35 @@ async fn first_schema_is_migrated(kind: &str, driver_url: &str, app_url: &str, d
         .await
         .assert_status(404);
 }
+
+/// Each test makes a database of its own, named after its process; those of processes that
+/// are gone are dropped, those of live ones kept (Linux: elsewhere none is dropped).
+#[cfg(target_os = "linux")]
+#[actix_web::test]
+async fn the_databases_of_finished_test_runs_are_dropped() {
+    let url = crate::support::postgres_db().await;
+    let base = url.rsplit_once('/').unwrap().0;
+    let mut admin = sqlx::postgres::PgConnection::connect(&format!("{base}/postgres"))
+        .await
+        .unwrap();
+    // Pids past Linux's largest (2^22): no process has them.
+    let gone = "photoblog_4294967295_0";
+    let ours = url.rsplit_once('/').unwrap().1;
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {gone}"),
+        format!("CREATE DATABASE {gone}"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    crate::support::drop_stale_databases(&mut admin).await;
+    let left: Vec<(String,)> = sqlx::query_as("SELECT datname FROM pg_database")
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+    let left: Vec<String> = left.into_iter().map(|(n,)| n).collect();
+    assert!(!left.iter().any(|n| n == gone), "{left:?}");
+    assert!(left.iter().any(|n| n == ours), "{left:?}");
+}
