@@ -99,6 +99,21 @@ impl HttpError {
         Self::of(StatusCode::BAD_REQUEST, message)
     }
 
+    /// 401 Unauthorized (the authentication tools add their `WWW-Authenticate`).
+    pub fn unauthorized(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::of(StatusCode::UNAUTHORIZED, message)
+    }
+
+    /// 429 Too Many Requests with `Retry-After` in whole seconds (rounded up, at least 1).
+    pub fn too_many_requests(
+        wait: std::time::Duration,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+        Self::of(StatusCode::TOO_MANY_REQUESTS, message)
+            .with_header(header::RETRY_AFTER, HeaderValue::from(secs))
+    }
+
     /// 403 Forbidden.
     pub fn forbidden(message: impl Into<Cow<'static, str>>) -> Self {
         Self::of(StatusCode::FORBIDDEN, message)

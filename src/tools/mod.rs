@@ -28,6 +28,7 @@ use serde::de::DeserializeOwned;
 mod build;
 mod erased;
 mod exchange;
+mod identity;
 mod observe;
 pub(crate) mod settings;
 
@@ -35,6 +36,9 @@ pub(crate) use build::Endpoint;
 pub use build::{Access, Build, EndpointFn};
 pub(crate) use erased::{Erased, ErasedTool};
 pub use exchange::Exchange;
+pub use identity::{
+    Attempts, Identity, Scheme, Verifier, attempts, set_attempts, too_many_attempts, verifier_fn,
+};
 pub use observe::{CacheOutcome, cache_outcome};
 pub use settings::{BodySettings, RequestSettings};
 
