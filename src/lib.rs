@@ -60,6 +60,7 @@
 extern crate self as drupe;
 
 mod app;
+pub mod auth;
 mod body;
 pub mod cache;
 mod config;

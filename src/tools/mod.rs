@@ -22,7 +22,6 @@
 //! tools never import each other, and nothing above them names one.
 
 use actix_web::HttpResponse;
-use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 mod build;
@@ -36,6 +35,9 @@ pub(crate) use build::Endpoint;
 pub use build::{Access, Build, EndpointFn};
 pub(crate) use erased::{Erased, ErasedTool};
 pub use exchange::Exchange;
+/// The future a [`Verifier`] returns (futures-util's, re-exported so implementers need not
+/// depend on it).
+pub use futures_util::future::LocalBoxFuture;
 pub use identity::{
     Attempts, Identity, Scheme, Verifier, attempts, set_attempts, too_many_attempts, verifier_fn,
 };
@@ -101,6 +103,16 @@ impl Placement<'_> {
     pub fn declared_at(&self, key: &str) -> Option<&str> {
         self.config
             .declared_at(self.path, &format!("tools.{}.{key}", self.tool))
+    }
+
+    /// Whether `tools.<other>.on` is set true at this path (a tool off by default that
+    /// shares the path with this one: the Basic and bearer authentication tools each send
+    /// both challenges when both are on).
+    pub fn tool_is_on(&self, other: &str) -> bool {
+        self.config
+            .get(self.path, &format!("tools.{other}.on"))
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false)
     }
 
     /// An error about `tools.<NAME>.<key>` at the section that sets it (at this path if none

@@ -7,6 +7,7 @@
 mod tour;
 
 mod architecture;
+mod auth;
 mod bad_input;
 mod blog;
 #[cfg(unix)]

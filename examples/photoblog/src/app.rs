@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::process::ExitCode;
 
+use drupe::auth::{AuthBasic, AuthBearer};
 use drupe::cache::Caching;
 use drupe::files::StaticDir;
 use drupe::{App, AppBuilder, ResponseHeaders, Templates};
@@ -13,6 +14,7 @@ use drupe::{App, AppBuilder, ResponseHeaders, Templates};
 use crate::error::AppError;
 use crate::images::PhotoStore;
 use crate::model::{Db, redacted};
+use crate::owner::{OWNER, Passwords, Tokens};
 use crate::pages::Site;
 use crate::seed::seed;
 use crate::settings::Settings;
@@ -22,14 +24,19 @@ use crate::shared::Photoblog;
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; img-src 'self'; style-src 'self'; \
     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/// The methods that change something.
+const WRITES: &[&str] = &["POST", "PUT", "PATCH", "DELETE"];
+
 /// Builds the photoblog: connects and migrates the database, seeds it on a first run, cleans
 /// the photo folder, and assembles the tree with its tools.
 pub async fn build(settings: &Settings) -> Result<App, AppError> {
     let cache = cache(settings)?;
     let blog = open(settings).await?;
     let spool = blog.store.spool_dir();
+    let db = blog.db.clone();
     configure(
         App::builder(Site::default()).state(blog),
+        &db,
         cache,
         settings,
         &spool,
@@ -73,6 +80,7 @@ async fn open(settings: &Settings) -> Result<Photoblog, AppError> {
         .await
         .map_err(|e| AppError::Start(format!("cannot migrate the database: {e}")))?;
     db.blog().await?;
+    crate::owner::set_up(&db, settings).await?;
     let store = PhotoStore::new(&settings.data_dir, settings.max_pixels)
         .map_err(|e| AppError::Start(format!("cannot use {}: {e}", settings.data_dir.display())))?;
     let blog = Photoblog::new(db, store, settings.max_upload);
@@ -109,7 +117,13 @@ fn cache(settings: &Settings) -> Result<Caching, AppError> {
 }
 
 /// The tools and the settings of the tree; uploads too large for memory go to `spool`.
-fn configure(builder: AppBuilder, cache: Caching, settings: &Settings, spool: &Path) -> AppBuilder {
+fn configure(
+    builder: AppBuilder,
+    db: &Db,
+    cache: Caching,
+    settings: &Settings,
+    spool: &Path,
+) -> AppBuilder {
     let max_upload = usize::try_from(settings.max_upload).unwrap_or(usize::MAX);
     let spool = spool.to_string_lossy().into_owned();
     let mut builder = builder
@@ -134,6 +148,22 @@ fn configure(builder: AppBuilder, cache: Caching, settings: &Settings, spool: &P
             "/static",
             StaticDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
                 .cache_control("public, max-age=300"),
+        )
+        // Reads are public; every write to the REST services needs the owner, by password
+        // (Basic) or by a token it issued.
+        .tool_at(
+            "/services/rest",
+            AuthBasic::new(Passwords(db.clone()))
+                .realm("photoblog")
+                .methods(WRITES)
+                .allow(&[OWNER]),
+        )
+        .tool_at(
+            "/services/rest",
+            AuthBearer::new(Tokens(db.clone()))
+                .realm("photoblog")
+                .methods(WRITES)
+                .allow(&[OWNER]),
         )
         // Ranges and the photo files are not kept by the output cache.
         .set("/services/rest/albums", "tools.caching.on", false)

@@ -26,6 +26,7 @@ mod app;
 mod error;
 mod images;
 mod model;
+mod owner;
 mod pages;
 mod seed;
 mod services;
@@ -36,4 +37,4 @@ mod views;
 
 pub use app::{build, run};
 pub use error::AppError;
-pub use settings::Settings;
+pub use settings::{Secret, Settings};

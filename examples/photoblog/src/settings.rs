@@ -68,6 +68,15 @@ pub struct Settings {
                 this many seconds old; younger ones may be uploads in flight on another \
                 instance sharing the folder. 0 when no other instance does")]
     pub sweep_grace: Duration,
+    /// The password of the owner, the user `admin` (created when missing, its password
+    /// replaced when present). Without it, a first run makes one up and prints it once.
+    #[arg(
+        long = "admin-password",
+        env = "PHOTOBLOG_ADMIN_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
+    pub admin_password: Option<Secret>,
     /// A proxy whose Forwarded/X-Forwarded-For headers are trusted: an IP address or a CIDR
     /// block (`10.0.0.7`, `10.0.0.0/8`, `fd00::/8`). Repeat it for several.
     #[arg(long = "trusted-proxy", value_name = "ADDR", value_parser = address_or_block)]
@@ -123,6 +132,28 @@ fn address_or_block(s: &str) -> Result<String, String> {
         Some(_) => Err(format!(
             "`{s}` is not an IP address or CIDR block: the prefix is 0 to {bits}"
         )),
+    }
+}
+
+/// A password from the command line or the environment: shown as `***` by `Debug`, so the
+/// settings can be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.is_empty() {
+            Err("the password is empty".to_owned())
+        } else {
+            Ok(Self(s.to_owned()))
+        }
     }
 }
 

@@ -13,6 +13,15 @@ use crate::{Settings, build};
 
 static N: AtomicUsize = AtomicUsize::new(0);
 
+/// The owner's password in the tests' photoblogs.
+pub const OWNER_PASSWORD: &str = "owner-password";
+
+/// The `Authorization` header of the owner (`admin`) in the tests' photoblogs.
+pub fn owner_auth() -> String {
+    // base64("admin:owner-password")
+    "Basic YWRtaW46b3duZXItcGFzc3dvcmQ=".to_owned()
+}
+
 /// A fresh folder for one test.
 pub fn temp_dir(what: &str) -> PathBuf {
     let n = N.fetch_add(1, Ordering::SeqCst);
@@ -111,6 +120,7 @@ pub async fn blog_on(database: &str, dir: &Path, cache: &str) -> App {
         cache: cache.to_owned(),
         data_dir: dir.join("photos"),
         max_upload: 1 << 20,
+        admin_password: Some(crate::Secret(OWNER_PASSWORD.to_owned())),
         ..Settings::default()
     };
     build(&settings).await.unwrap()

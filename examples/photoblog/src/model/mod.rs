@@ -11,6 +11,7 @@ mod film;
 mod local;
 mod photo;
 mod read;
+mod user;
 
 use std::sync::Arc;
 
@@ -90,10 +91,10 @@ macro_rules! migration_files {
 fn migration_files(kind: Kind) -> &'static [(&'static str, &'static str)] {
     match kind {
         Kind::Sqlite => {
-            migration_files!("sqlite": "0001_init.sql", "0002_ids_from_the_database.sql")
+            migration_files!("sqlite": "0001_init.sql", "0002_ids_from_the_database.sql", "0003_users.sql")
         }
         Kind::Postgres => {
-            migration_files!("postgres": "0001_init.sql", "0002_ids_from_the_database.sql")
+            migration_files!("postgres": "0001_init.sql", "0002_ids_from_the_database.sql", "0003_users.sql")
         }
     }
 }

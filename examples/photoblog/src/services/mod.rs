@@ -11,13 +11,17 @@
 //! | `/services/rest/film/<id>` | GET, PUT, DELETE |
 //! | `/services/rest/photo/` (`?film_id=` filters) | GET, POST (multipart upload) |
 //! | `/services/rest/photo/<id>` (`Accept: image/*` gives the image) | GET, PUT, DELETE |
+//! | `/services/rest/token` | POST: a bearer token for the caller |
 //!
+//! Reads are public; every write needs the owner: Basic credentials, or a bearer token from
+//! `/services/rest/token`.
 //! JSON is the default; XML, Atom, `text/json` and `text/x-json` on request.
 
 mod albums;
 mod films;
 mod input;
 mod photos;
+mod tokens;
 
 use drupe::cache::Invalidate;
 use drupe::{Collection, Negotiated, controller};
@@ -49,6 +53,8 @@ struct Rest {
     film: films::Films,
     #[mount]
     photo: photos::Photos,
+    #[mount]
+    token: tokens::Token,
 }
 
 #[controller]
