@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::header::{Credentials, credentials};
 use super::remember::Remembered;
-use crate::tools::{Before, Exchange, Identity, Placement, Tool, Verifier};
+use crate::tools::{Before, Exchange, Identity, Placement, Security, Tool, Verifier};
 
 /// The `auth_basic` tool: HTTP Basic authentication against the application's
 /// [`Verifier`]. Off until a path switches it on; registering it gives it the verifier.
@@ -177,6 +177,11 @@ impl Tool for AuthBasic {
             cfg.challenges.push(c);
         }
         Ok(())
+    }
+
+    fn security(&self, cfg: &AuthBasicConfig, method: &str) -> Option<Security> {
+        let m = Method::from_bytes(method.as_bytes()).ok()?;
+        super::covers(&cfg.methods, &m).then_some(Security::Basic)
     }
 
     fn responses(&self, cfg: &AuthBasicConfig, method: &str) -> Vec<(u16, &'static str)> {

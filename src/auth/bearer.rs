@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::header::{Credentials, credentials};
 use crate::HttpError;
-use crate::tools::{Before, Exchange, Identity, Placement, Tool};
+use crate::tools::{Before, Exchange, Identity, Placement, Security, Tool};
 
 /// Checks a bearer token: the application's (a table of tokens it issued, a signed token's
 /// signature). `Ok(None)` means the token is not valid: 401 and a failure counted against
@@ -211,6 +211,11 @@ impl Tool for AuthBearer {
         }
         cfg.with_basic = at.tool_is_on("auth_basic");
         Ok(())
+    }
+
+    fn security(&self, cfg: &AuthBearerConfig, method: &str) -> Option<Security> {
+        let m = Method::from_bytes(method.as_bytes()).ok()?;
+        super::covers(&cfg.methods, &m).then_some(Security::Bearer)
     }
 
     fn responses(&self, cfg: &AuthBearerConfig, method: &str) -> Vec<(u16, &'static str)> {

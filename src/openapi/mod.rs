@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 
 use utoipa::openapi::path::HttpMethod;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, Paths, RefOr, Schema,
 };
@@ -20,7 +21,7 @@ use actix_web::HttpResponse;
 
 use crate::dispatch::doc::layout;
 use crate::dispatch::tree::Tree;
-use crate::tools::{Access, Build, NoSettings, Tool};
+use crate::tools::{Access, Build, NoSettings, Security, Tool};
 
 mod operation;
 mod page;
@@ -33,19 +34,25 @@ use page::docs_page;
 /// The OpenAPI document of `tree`, with what its handlers and the dispatcher answer (the
 /// application's document also lists what its tools answer).
 pub fn document(tree: &Tree, title: &str, version: &str) -> OpenApi {
-    document_with(tree, title, version, &|_, _| Vec::new())
+    document_with(tree, title, version, &|_, _| Vec::new(), &|_, _| Vec::new())
 }
 
 /// What the tools on a path answer to a method: `(status, when)`.
 type ToolResponses<'a> = dyn Fn(&str, &str) -> Vec<(u16, &'static str)> + 'a;
 
-/// The document, with `tool_responses(path, method)` added to each operation.
+/// How the tools on a path ask callers of a method to prove who they are.
+type ToolSecurity<'a> = dyn Fn(&str, &str) -> Vec<Security> + 'a;
+
+/// The document, with `tool_responses(path, method)` added to each operation and
+/// `tool_security(path, method)` as its security requirement.
 fn document_with(
     tree: &Tree,
     title: &str,
     version: &str,
     tool_responses: &ToolResponses<'_>,
+    tool_security: &ToolSecurity<'_>,
 ) -> OpenApi {
+    let mut schemes: Vec<Security> = Vec::new();
     let mut components: BTreeMap<String, RefOr<Schema>> = BTreeMap::new();
     components.insert("Problem".to_owned(), problem_schema());
     let mut paths: BTreeMap<String, PathItem> = BTreeMap::new();
@@ -69,6 +76,17 @@ fn document_with(
                 h.method().map_or("GET", |x| x.as_str())
             };
             add_tool_responses(&mut op, &tool_responses(&lay.path, method));
+            let security = tool_security(&lay.path, method);
+            if !security.is_empty() {
+                // Requirement objects are alternatives: any one scheme will do.
+                op.security = Some(
+                    security
+                        .iter()
+                        .map(|s| SecurityRequirement::new(scheme_name(*s), Vec::<String>::new()))
+                        .collect(),
+                );
+                schemes.extend(security);
+            }
             item.merge_operations(PathItem::new(m, op));
         }
     }
@@ -80,11 +98,28 @@ fn document_with(
     for (n, s) in components {
         cb = cb.schema(n, s);
     }
+    schemes.sort();
+    schemes.dedup();
+    for s in schemes {
+        let http = match s {
+            Security::Basic => Http::new(HttpAuthScheme::Basic),
+            Security::Bearer => Http::new(HttpAuthScheme::Bearer),
+        };
+        cb = cb.security_scheme(scheme_name(s), SecurityScheme::Http(http));
+    }
     OpenApiBuilder::new()
         .info(InfoBuilder::new().title(title).version(version).build())
         .paths(p)
         .components(Some(cb.build()))
         .build()
+}
+
+/// A scheme's name under `components.securitySchemes`.
+fn scheme_name(s: Security) -> &'static str {
+    match s {
+        Security::Basic => "basicAuth",
+        Security::Bearer => "bearerAuth",
+    }
 }
 
 fn http_method(m: &str) -> Option<HttpMethod> {
@@ -176,9 +211,13 @@ impl Tool for ApiDocs {
         } else {
             Access::Operator
         };
-        let doc = document_with(build.tree(), &g.title, &g.version, &|path, method| {
-            build.tool_responses(path, method)
-        });
+        let doc = document_with(
+            build.tree(),
+            &g.title,
+            &g.version,
+            &|path, method| build.tool_responses(path, method),
+            &|path, method| build.tool_security(path, method),
+        );
         let json = bytes::Bytes::from(to_json(&doc));
         let html = bytes::Bytes::from(docs_page(&doc, &g.path));
         build.endpoint(g.path, access, move |_req, _payload| {

@@ -84,6 +84,25 @@ impl Build<'_> {
             .collect()
     }
 
+    /// How callers of `method` at `path` prove who they are, by the tools on it (sorted, each
+    /// once).
+    pub fn tool_security(&self, path: &str, method: &str) -> Vec<super::Security> {
+        let segments = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .take_while(|s| !s.starts_with('{'));
+        let mut all: Vec<super::Security> = self
+            .settings
+            .lookup(segments)
+            .tools
+            .iter()
+            .filter_map(|t| t.tool.security(&*t.config, method))
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
     /// Whether the tool is on for at least one path.
     pub fn is_on_somewhere(&self) -> bool {
         self.on_somewhere

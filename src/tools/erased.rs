@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use actix_web::HttpResponse;
 
-use super::{After, Before, Build, Exchange, Placement, Tool};
+use super::{After, Before, Build, Exchange, Placement, Security, Tool};
 use crate::config::{Config, ConfigError};
 
 /// A tool with its configuration type erased. Method names are [`Tool`]'s.
@@ -43,6 +43,7 @@ pub(crate) trait ErasedTool: Send + Sync {
     fn on_stop(&self);
     fn responses(&self, config: &(dyn Any + Send + Sync), method: &str)
     -> Vec<(u16, &'static str)>;
+    fn security(&self, config: &(dyn Any + Send + Sync), method: &str) -> Option<Security>;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -120,6 +121,9 @@ impl<T: Tool> ErasedTool for Erased<T> {
         method: &str,
     ) -> Vec<(u16, &'static str)> {
         self.0.responses(Self::cfg(config), method)
+    }
+    fn security(&self, config: &(dyn Any + Send + Sync), method: &str) -> Option<Security> {
+        self.0.security(Self::cfg(config), method)
     }
     fn as_any(&self) -> &dyn Any {
         &self.0

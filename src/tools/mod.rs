@@ -129,6 +129,16 @@ impl Placement<'_> {
 #[serde(deny_unknown_fields)]
 pub struct NoSettings {}
 
+/// A way of proving who one is that a tool asks for ([`Tool::security`]), as the OpenAPI
+/// document names it (`components.securitySchemes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Security {
+    /// HTTP Basic (`basicAuth`).
+    Basic,
+    /// A bearer token (`bearerAuth`).
+    Bearer,
+}
+
 /// What a tool's before-hook decided.
 pub enum Before<'a> {
     /// Go on with the next tool and the handler.
@@ -237,6 +247,14 @@ pub trait Tool: Send + Sync + 'static {
     fn responses(&self, config: &Self::Config, method: &str) -> Vec<(u16, &'static str)> {
         let _ = (config, method);
         Vec::new()
+    }
+
+    /// How a caller of `method` under its paths proves who they are, if the tool asks: the
+    /// OpenAPI document lists the schemes and each operation's requirement (any one of the
+    /// schemes of the path's tools will do).
+    fn security(&self, config: &Self::Config, method: &str) -> Option<Security> {
+        let _ = (config, method);
+        None
     }
 
     /// Once for every configured path, after its `tools.<NAME>.*` settings were read: checks

@@ -8,12 +8,31 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use drupe::auth::{AuthBasic, AuthBearer, token_verifier_fn};
 use drupe::testing::{TestClient, TestServer};
 use drupe::tools::{Identity, Scheme, verifier_fn};
-use drupe::{App, AppBuilder, controller};
+use drupe::{App, AppBuilder, controller, resource};
 
 /// Counts the handler's runs: a refused request must not reach it.
+#[controller]
 #[derive(Clone, Default)]
 struct Root {
     runs: Arc<AtomicUsize>,
+    #[mount]
+    notes: Notes,
+}
+
+/// A resource read by GET, written by POST.
+#[resource]
+#[derive(Clone, Default)]
+struct Notes;
+
+#[resource]
+impl Notes {
+    fn get(&self) -> &'static str {
+        "notes"
+    }
+
+    fn post(&self, text: Option<String>) -> String {
+        text.unwrap_or_default()
+    }
 }
 
 #[controller]
@@ -315,4 +334,31 @@ async fn over_a_real_socket() {
     assert!(res.starts_with("HTTP/1.1 200"), "{res}");
     assert!(res.ends_with("admin by Basic"), "{res}");
     s.stop().await;
+}
+
+#[actix_web::test]
+async fn the_openapi_document_names_the_schemes_and_the_answers_of_each_operation() {
+    let b = App::builder(Root::default())
+        .tool_at("/", basic(Arc::default()).methods(&["POST"]))
+        .tool_at("/", bearer().methods(&["POST"]));
+    let c = client(b).await;
+    let doc: serde_json::Value = c.get("/openapi.json").send().await.json();
+    assert_eq!(
+        doc["components"]["securitySchemes"],
+        serde_json::json!({
+            "basicAuth": { "type": "http", "scheme": "basic" },
+            "bearerAuth": { "type": "http", "scheme": "bearer" },
+        })
+    );
+    let post = &doc["paths"]["/notes"]["post"];
+    assert_eq!(
+        post["security"],
+        serde_json::json!([{ "basicAuth": [] }, { "bearerAuth": [] }]),
+        "either scheme will do"
+    );
+    assert!(post["responses"]["401"].is_object(), "{post}");
+    assert!(post["responses"]["429"].is_object(), "{post}");
+    let get = &doc["paths"]["/notes"]["get"];
+    assert!(get["security"].is_null(), "reads stay public: {get}");
+    assert!(get["responses"]["401"].is_null(), "{get}");
 }
