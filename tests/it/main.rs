@@ -32,6 +32,7 @@ mod reliability;
 mod replies;
 mod requests;
 mod security;
+mod sessions;
 mod settings_documented;
 mod soak;
 mod tools;
