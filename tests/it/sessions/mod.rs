@@ -493,7 +493,7 @@ impl drupe::tools::Tool for SignIn {
                     .await?;
                 Ok::<_, HttpError>(())
             };
-            step.await.err().map(|e| HttpResponse::from_error(e))
+            step.await.err().map(HttpResponse::from_error)
         }))
     }
 }
