@@ -77,6 +77,7 @@ pub mod openapi;
 mod pipeline;
 pub mod represent;
 pub mod response_headers;
+pub mod sessions;
 mod templates;
 pub mod testing;
 pub mod tools;

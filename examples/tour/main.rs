@@ -15,6 +15,7 @@
 //! | `/blog/search?q=rust&page=2` (or a POSTed form) | `{"q":"rust","page":2}` |
 //! | `/archive/2024/05/` | `{"year":2024,"month":5}` through a dispatch hook |
 //! | `/static/`, `/static/hello.txt`, `/static/lorem.txt` | the files of `examples/tour/static/` (`tools.staticdir`) |
+//! | `/session/counter` | `{"count":1}`, then 2, 3... for the same session cookie (`tools.sessions`) |
 
 use clap::Parser;
 

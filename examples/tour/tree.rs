@@ -8,6 +8,7 @@ use drupe::cache::Invalidate;
 use drupe::files::StaticDir;
 use drupe::represent::RenderContext;
 use drupe::represent::atom::{AtomEntry, Content, Entry, Link};
+use drupe::sessions::Session;
 use drupe::{
     App, Body, Collection, Created, HttpError, Negotiated, NoContent, Templates, VirtualPath,
     controller, resource,
@@ -28,6 +29,9 @@ pub(crate) struct Root {
     /// The users: a collection resource, and each user below it.
     #[mount]
     users: Users,
+    /// A counter kept in the visitor's session.
+    #[mount]
+    session: SessionDemo,
 }
 
 #[controller]
@@ -98,6 +102,20 @@ impl Archive {
     #[expose]
     fn index(&self, year: u16, month: u8) -> Json<Value> {
         Json(json!({ "year": year, "month": month }))
+    }
+}
+
+/// `/session/`: under `tools.sessions`.
+pub(crate) struct SessionDemo;
+
+#[controller]
+impl SessionDemo {
+    /// `{"count": N}`: how many times this session asked, from 1.
+    #[expose]
+    async fn counter(&self, session: Session) -> Result<Json<Value>, HttpError> {
+        let count = session.get::<u64>("count").await?.unwrap_or(0) + 1;
+        session.insert("count", count).await?;
+        Ok(Json(json!({ "count": count })))
     }
 }
 
@@ -307,6 +325,7 @@ pub(crate) fn builder_with_cache(cache: drupe::cache::Caching) -> drupe::AppBuil
             store: store.clone(),
             item: UserItem { store },
         },
+        session: SessionDemo,
     };
     App::builder(root)
         .tool(cache)
@@ -320,6 +339,8 @@ pub(crate) fn builder_with_cache(cache: drupe::cache::Caching) -> drupe::AppBuil
         .set("/users", "tools.caching.on", true)
         // The files of examples/tour/static/ at /static/ (`/static/` answers its index.html).
         .tool_at("/static", StaticDir::new(static_dir()).index("index.html"))
+        // A session for each visitor of /session/ (in memory: `[global] sessions.*`).
+        .set("/session", "tools.sessions.on", true)
         // The coverage report at /_coverage/ (loopback clients only).
         .set("/", "tools.coverage.on", true)
         // Settings follow the dispatcher's names: `/translate.html` and `/translate-html`

@@ -11,9 +11,10 @@ use crate::tools::{Erased, ErasedTool};
 /// backend from `[global] cache.*`), the coverage recorder (off until `tools.coverage.on`),
 /// the OpenAPI document (`[global] openapi.*`), the response headers (off until
 /// `tools.response_headers.on`), the static files (off until `tools.staticdir.on`,
-/// `tools.staticfile.on`), compression (on: `tools.encode`) and authentication (off, and
+/// `tools.staticfile.on`), compression (on: `tools.encode`), authentication (off, and
 /// without a verifier until the application registers one: `tools.auth_basic`,
-/// `tools.auth_bearer`).
+/// `tools.auth_bearer`) and sessions (off until `tools.sessions.on`; their store from
+/// `[global] sessions.*`).
 pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
     vec![
         Arc::new(Erased(crate::trailing_slash::TrailingSlash)),
@@ -26,5 +27,6 @@ pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
         Arc::new(Erased(crate::encode::Encode)),
         Arc::new(Erased(crate::auth::AuthBasic::default())),
         Arc::new(Erased(crate::auth::AuthBearer::default())),
+        Arc::new(Erased(crate::sessions::Sessions::from_settings())),
     ]
 }

@@ -29,6 +29,7 @@ mod erased;
 mod exchange;
 mod identity;
 mod observe;
+mod session;
 pub(crate) mod settings;
 
 pub(crate) use build::Endpoint;
@@ -42,6 +43,7 @@ pub use identity::{
     Attempts, Identity, Scheme, Verifier, attempts, set_attempts, too_many_attempts, verifier_fn,
 };
 pub use observe::{CacheOutcome, cache_outcome};
+pub use session::{SessionAccess, session_access, set_session_access};
 pub use settings::{BodySettings, RequestSettings};
 
 /// Where a tool's settings were read, for [`Tool::prepare`].

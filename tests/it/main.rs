@@ -33,6 +33,7 @@ mod reliability;
 mod replies;
 mod requests;
 mod security;
+mod sessions;
 mod settings_documented;
 mod soak;
 mod tools;

@@ -79,3 +79,30 @@ async fn head_over_a_socket_keeps_get_headers_and_sends_no_body() {
     assert!(raw.ends_with("\r\n\r\n"), "a body was sent: {raw}");
     s.stop().await;
 }
+
+#[actix_web::test]
+async fn the_tour_counts_each_sessions_requests() {
+    let s = TestServer::start(crate::tour::app()).await;
+    let c = s.client();
+    let first = c.get("/session/counter").send().await;
+    first.assert_status(200).assert_json(json!({"count": 1}));
+    let cookie = first
+        .header("set-cookie")
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    for n in 2..=3 {
+        c.get("/session/counter")
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .assert_json(json!({"count": n}))
+            .assert_no_header("set-cookie");
+    }
+    // Another visitor counts from 1.
+    c.get("/session/counter")
+        .send()
+        .await
+        .assert_json(json!({"count": 1}));
+    s.stop().await;
+}
