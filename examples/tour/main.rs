@@ -15,6 +15,7 @@
 //! | `/blog/search?q=rust&page=2` (or a POSTed form) | `{"q":"rust","page":2}` |
 //! | `/archive/2024/05/` | `{"year":2024,"month":5}` through a dispatch hook |
 //! | `/static/`, `/static/hello.txt`, `/static/lorem.txt` | the files of `examples/tour/static/` (`tools.staticdir`) |
+//! | `/users/`, `/users/1` from `https://app.example` | CORS headers for that origin, preflights answered (`tools.cors`); another origin gets none |
 
 use clap::Parser;
 
