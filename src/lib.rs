@@ -65,6 +65,7 @@ mod body;
 pub mod cache;
 mod config;
 mod context;
+pub mod cors;
 pub mod coverage;
 mod dispatch;
 pub mod encode;
@@ -93,6 +94,7 @@ pub use config::{
     Size, TemplatesSettings,
 };
 pub use context::State;
+pub use cors::Cors;
 pub use dispatch::hook::{Cursor, Next};
 pub use dispatch::param::{Kwargs, VirtualPath};
 pub use dispatch::tree::{

@@ -16,6 +16,7 @@
 //! | `/archive/2024/05/` | `{"year":2024,"month":5}` through a dispatch hook |
 //! | `/static/`, `/static/hello.txt`, `/static/lorem.txt` | the files of `examples/tour/static/` (`tools.staticdir`) |
 //! | `/session/counter` | `{"count":1}`, then 2, 3... for the same session cookie (`tools.sessions`) |
+//! | `/users/`, `/users/1` from `https://app.example` | CORS headers for that origin, preflights answered (`tools.cors`); another origin gets none |
 
 use clap::Parser;
 

@@ -10,7 +10,7 @@ use drupe::represent::RenderContext;
 use drupe::represent::atom::{AtomEntry, Content, Entry, Link};
 use drupe::sessions::Session;
 use drupe::{
-    App, Body, Collection, Created, HttpError, Negotiated, NoContent, Templates, VirtualPath,
+    App, Body, Collection, Cors, Created, HttpError, Negotiated, NoContent, Templates, VirtualPath,
     controller, resource,
 };
 use serde::{Deserialize, Serialize};
@@ -337,6 +337,14 @@ pub(crate) fn builder_with_cache(cache: drupe::cache::Caching) -> drupe::AppBuil
         // The feed and the users are cached; writes invalidate what they change.
         .set("/feed", "tools.caching.on", true)
         .set("/users", "tools.caching.on", true)
+        // Scripts of https://app.example may call the users (JSON bodies included).
+        .tool_at(
+            "/users",
+            Cors::new()
+                .allow_origin("https://app.example")
+                .allow_headers(["Content-Type"])
+                .max_age(600),
+        )
         // The files of examples/tour/static/ at /static/ (`/static/` answers its index.html).
         .tool_at("/static", StaticDir::new(static_dir()).index("index.html"))
         // A session for each visitor of /session/ (in memory: `[global] sessions.*`).

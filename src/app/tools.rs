@@ -13,8 +13,8 @@ use crate::tools::{Erased, ErasedTool};
 /// `tools.response_headers.on`), the static files (off until `tools.staticdir.on`,
 /// `tools.staticfile.on`), compression (on: `tools.encode`), authentication (off, and
 /// without a verifier until the application registers one: `tools.auth_basic`,
-/// `tools.auth_bearer`) and sessions (off until `tools.sessions.on`; their store from
-/// `[global] sessions.*`).
+/// `tools.auth_bearer`), sessions (off until `tools.sessions.on`; their store from
+/// `[global] sessions.*`) and CORS (off until `tools.cors.on`).
 pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
     vec![
         Arc::new(Erased(crate::trailing_slash::TrailingSlash)),
@@ -28,5 +28,6 @@ pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
         Arc::new(Erased(crate::auth::AuthBasic::default())),
         Arc::new(Erased(crate::auth::AuthBearer::default())),
         Arc::new(Erased(crate::sessions::Sessions::from_settings())),
+        Arc::new(Erased(crate::cors::Cors::new())),
     ]
 }

@@ -362,3 +362,28 @@ async fn the_openapi_document_names_the_schemes_and_the_answers_of_each_operatio
     assert!(get["security"].is_null(), "reads stay public: {get}");
     assert!(get["responses"]["401"].is_null(), "{get}");
 }
+
+/// A preflight carries no credentials (Fetch §4.8): the CORS tool answers it before the
+/// authentication tools ask for them, and a 401 still tells the allowed origin's script why.
+#[actix_web::test]
+async fn a_cors_preflight_passes_authentication_and_a_401_keeps_its_cors_headers() {
+    let c = client(
+        App::builder(Root::default())
+            .tool_at("/", basic(Arc::default()))
+            .tool_at("/", drupe::Cors::new().allow_origin("https://app.example")),
+    )
+    .await;
+    c.options("/notes")
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .assert_status(204)
+        .assert_header("access-control-allow-origin", "https://app.example");
+    c.post("/notes")
+        .header("origin", "https://app.example")
+        .send()
+        .await
+        .assert_status(401)
+        .assert_header("access-control-allow-origin", "https://app.example");
+}

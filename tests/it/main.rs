@@ -17,6 +17,7 @@ mod cache_redis;
 mod cache_sharing;
 mod capture;
 mod controllers;
+mod cors;
 mod coverage;
 mod dispatch;
 mod encode;

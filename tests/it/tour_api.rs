@@ -244,3 +244,61 @@ impl TourlessRoot {
         "x"
     }
 }
+
+#[actix_web::test]
+async fn users_answer_scripts_of_app_example_only() {
+    let s = TestServer::start(crate::tour::app()).await;
+    let c = s.client();
+    for (path, allow) in [
+        ("/users/", "GET, HEAD, OPTIONS, POST"),
+        ("/users/1", "DELETE, GET, HEAD, OPTIONS, PUT"),
+    ] {
+        let r = c
+            .options(path)
+            .header("origin", "https://app.example")
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "content-type")
+            .send()
+            .await;
+        r.assert_status(204)
+            .assert_header("access-control-allow-origin", "https://app.example")
+            .assert_header("access-control-allow-methods", allow)
+            .assert_header("access-control-allow-headers", "Content-Type")
+            .assert_header("access-control-max-age", "600");
+        let r = c
+            .options(path)
+            .header("origin", "https://evil.example")
+            .header("access-control-request-method", "GET")
+            .send()
+            .await;
+        r.assert_status(204).assert_header("allow", allow);
+        for name in [
+            "access-control-allow-origin",
+            "access-control-allow-methods",
+            "access-control-allow-headers",
+            "access-control-max-age",
+        ] {
+            r.assert_no_header(name);
+        }
+    }
+    // The answers themselves, cached or not.
+    for _ in 0..2 {
+        c.get("/users/1")
+            .header("origin", "https://app.example")
+            .send()
+            .await
+            .assert_status(200)
+            .assert_header("access-control-allow-origin", "https://app.example");
+        c.get("/users/1")
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .assert_status(200)
+            .assert_no_header("access-control-allow-origin");
+    }
+    c.get("/feed")
+        .header("origin", "https://app.example")
+        .send()
+        .await
+        .assert_no_header("access-control-allow-origin");
+}
