@@ -56,6 +56,7 @@ fi
 echo "== tools" >&2
 ensure_command wrk
 ensure_command nginx
+ensure_command redis-server
 ensure_cherrypy_venv bench/venv
 cherrypy_version=$(bench/venv/bin/python -c 'import cherrypy; print(cherrypy.__version__)')
 
@@ -64,7 +65,14 @@ cargo build --release --quiet --example load_servers --example photoblog
 bin=$root/target/release/examples
 
 data=$(mktemp -d)
-trap 'stop_server; rm -rf "$data"' EXIT
+redis_pid=""
+trap 'stop_server; [ -z "$redis_pid" ] || kill "$redis_pid" 2>/dev/null; rm -rf "$data"' EXIT
+# The sessions of X live in a Redis of their own, on the server's CPU's neighbour (unpinned).
+REDIS_PORT=$((PORT + 1))
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+  --dir "$data" >"$raw_dir/redis.log" 2>&1 &
+redis_pid=$!
+wait_port 127.0.0.1 "$REDIS_PORT" 30
 
 # The static files S, T, N (and U, V, O) serve: the same directory for all three.
 mkdir -p "$data/site/static"
@@ -147,6 +155,9 @@ run_one() {
   local name=$1 url=$2
   shift 2
   start_server "$name" "$@"
+  # Y's credentials (bench:bench) go through bench/wrk.lua: a header value with a space
+  # cannot travel in the word-split arguments.
+  if [ "$name" = Y ]; then export WRK_AUTHORIZATION="Basic YmVuY2g6YmVuY2g="; else unset WRK_AUTHORIZATION; fi
   local line extra=()
   read -r -a extra <<<"$(server_wrk_args "$name")"
   line=$(measure "$name" "$url" "$CONNS" "$DURATION" "${extra[@]}")
@@ -171,13 +182,22 @@ server_cmd() {
     T | V) echo "$bin/load_servers --variant actix-files --dir $data/site/static --bind 127.0.0.1:$PORT --workers $WORKERS" ;;
     N | O) echo "nginx -p $data -c $data/nginx.conf" ;;
     K | Z) echo "$bin/load_servers --variant page --bind 127.0.0.1:$PORT --workers $WORKERS" ;;
+    W) echo "$bin/load_servers --variant session --bind 127.0.0.1:$PORT --workers $WORKERS" ;;
+    X) echo "$bin/load_servers --variant session-redis --redis-url redis://127.0.0.1:$REDIS_PORT --bind 127.0.0.1:$PORT --workers $WORKERS" ;;
+    Y) echo "$bin/load_servers --variant basic --bind 127.0.0.1:$PORT --workers $WORKERS" ;;
   esac
+}
+# The session cookie W and X send: one session, opened on the server just started.
+session_cookie() {
+  curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/begin" |
+    awk -F'[ ;]' 'tolower($1) == "set-cookie:" { print $2; exit }'
 }
 # The extra request headers of a server's load (word-split on purpose: no spaces inside).
 server_wrk_args() {
   case $1 in
     U | V | O) echo "-H Range:bytes=1048576-2097151" ;;
     Z) echo "-H Accept-Encoding:gzip" ;;
+    W | X) echo "-H Cookie:$(session_cookie)" ;;
   esac
 }
 server_url() {
@@ -187,6 +207,8 @@ server_url() {
     S | T | N) echo "http://127.0.0.1:$PORT/static/f64k.bin" ;;
     U | V | O) echo "http://127.0.0.1:$PORT/static/big.bin" ;;
     K | Z) echo "http://127.0.0.1:$PORT/page" ;;
+    W | X) echo "http://127.0.0.1:$PORT/visit/7/3" ;;
+    Y) echo "$item" ;;
     *) echo "$album" ;;
   esac
 }
@@ -197,8 +219,8 @@ curl -sf "$album" -o "$data/album.json"
 stop_server
 for round in $(seq 1 "$ROUNDS"); do
   echo "-- round $round" >&2
-  order="A B C E D G I H F S T N U V O K Z"
-  [ $((round % 2)) = 1 ] || order="C B A D E H I G F N T S O V U Z K"
+  order="A B C E D G I H F S T N U V O K Z W X Y"
+  [ $((round % 2)) = 1 ] || order="C B A D E H I G F N T S O V U Z K Y X W"
   for n in $order; do
     # shellcheck disable=SC2046
     run_one "$n" "$(server_url "$n")" $(server_cmd "$n")
@@ -218,7 +240,7 @@ median() {
 # The median of each column over the rounds.
 declare -A rps p50 p99 errs rss cpu
 median_of() { printf '%s' "${runs[$1]}" | awk -v c="$2" 'NF { print $c }' | median; }
-for n in A B C D E F G H I P S T N U V O K Z; do
+for n in A B C D E F G H I P S T N U V O K Z W X Y; do
   rps[$n]=$(median_of "$n" 1) p50[$n]=$(median_of "$n" 2) p99[$n]=$(median_of "$n" 3)
   errs[$n]=$(printf '%s' "${runs[$n]}" | awk 'NF { s += $4 } END { print s + 0 }')
   rss[$n]=$(median_of "$n" 5) cpu[$n]=$(median_of "$n" 6)
@@ -354,7 +376,7 @@ ratio_row() {
   echo
   echo "| | server | requests/s | p50 ms | p99 ms | errors | peak RSS MB | server CPU | CPU µs/request | instructions/request |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-  for n in A B C D E F G H I P S T N U V O K Z; do
+  for n in A B C D E F G H I P S T N U V O K Z W X Y; do
     case $n in
       A) what="raw actix-web, JSON from 2 typed path args" ;;
       B) what="drupe default dispatcher, same handler" ;;
@@ -374,6 +396,9 @@ ratio_row() {
       O) what="nginx, the same range (sendfile)" ;;
       K) what="a 4 KiB HTML page from the output cache" ;;
       Z) what="K's hit for a gzip client (the stored gzip variant)" ;;
+      W) what="B's answer from a handler that reads its session (in memory)" ;;
+      X) what="W with the sessions in Redis" ;;
+      Y) what="B behind tools.auth_basic (argon2id, the verification remembered)" ;;
     esac
     awk -v n="$n" -v w="$what" -v r="${rps[$n]}" -v a="${p50[$n]}" -v b="${p99[$n]}" \
       -v e="${errs[$n]}" -v m="${rss[$n]}" -v c="${cpu[$n]}" -v i="${ir[$n]:-–}" \
@@ -398,6 +423,9 @@ ratio_row() {
   ratio_row S N "a static file against nginx (no target: for scale)" 0
   ratio_row U O "a 1 MiB range against nginx (no target: for scale)" 0
   ratio_row Z K "an encoded cache hit against the identity hit" 0.90
+  ratio_row W B "a request reading its session (memory) against none" 0.85
+  ratio_row X B "a request reading its session (Redis) against none (no target: for scale)" 0
+  ratio_row Y B "Basic authentication, verification remembered, against none" 0.90
   echo
   echo "## Memory and the cache bound"
   echo

@@ -12,6 +12,9 @@
 //! | `actix-files` | actix-files' `Files` serving `--dir` at `/static/` | `/static/<file>` |
 //! | `page` | a 4 KiB HTML page behind the output cache, compressed for a client that accepts it | `/page` |
 //! | `album` | raw actix-web answering the bytes of `--body-file` (the photoblog's album JSON) as static bytes, on the photoblog's route shape | `/services/rest/album/1` |
+//! | `session` | `b`'s answer from a handler that also reads its session (`tools.sessions`, in memory); `/begin` opens one and answers its cookie | `/visit/7/3` |
+//! | `session-redis` | `session` with the sessions in Redis at `--redis-url` | `/visit/7/3` |
+//! | `basic` | `b` behind `tools.auth_basic` (`bench`/`bench`, an argon2id hash, verifications remembered) | `/item/7/3` |
 //! | `upload` | drupe taking a multipart file (bodies up to 32 MiB, files past 256 KiB spooled to `--spool-dir`), answering its length | `POST /upload` |
 //!
 //! ```text
@@ -22,7 +25,10 @@ use std::process::ExitCode;
 
 use actix_web::{HttpResponse, HttpServer, web};
 use clap::{Parser, ValueEnum};
-use drupe::{App, Negotiated, Upload, controller, resource};
+use drupe::auth::{AuthBasic, verify_password};
+use drupe::sessions::{Session, Sessions};
+use drupe::tools::{Identity, Scheme, verifier_fn};
+use drupe::{App, HttpError, Negotiated, Upload, controller, resource};
 use serde::Serialize;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -37,6 +43,9 @@ enum Variant {
     Page,
     Album,
     Upload,
+    Session,
+    SessionRedis,
+    Basic,
 }
 
 #[derive(Parser)]
@@ -57,6 +66,9 @@ struct Args {
     /// Where variant `upload` spools files (default: the system's temporary folder).
     #[arg(long)]
     spool_dir: Option<std::path::PathBuf>,
+    /// The Redis of variant `session-redis`.
+    #[arg(long, default_value = "redis://127.0.0.1:6379")]
+    redis_url: String,
 }
 
 /// The small JSON object every variant answers.
@@ -92,6 +104,22 @@ impl Root {
     #[expose]
     fn item(&self, id: u32, n: u32) -> web::Json<Item> {
         web::Json(Item::new(id, n))
+    }
+
+    /// `/visit/<id>/<n>`: `item`, reading the session as it answers (variants `session` and
+    /// `session-redis`).
+    #[expose]
+    async fn visit(&self, id: u32, n: u32, session: Session) -> Result<web::Json<Item>, HttpError> {
+        // The work measured: the session found by its cookie and a value read from it.
+        let _seen: Option<u32> = session.get("seen").await?;
+        Ok(web::Json(Item::new(id, n)))
+    }
+
+    /// `/begin`: opens a session (its cookie in the answer) for `visit` to read.
+    #[expose]
+    async fn begin(&self, session: Session) -> Result<&'static str, HttpError> {
+        session.insert("seen", 1u32).await?;
+        Ok("ok")
     }
 
     /// `/items/<id>/<n>`: variants `c` and `d`.
@@ -151,10 +179,32 @@ fn upload_app(args: &Args) -> Result<App, drupe::BuildError> {
 }
 
 fn drupe_app(args: &Args, cached: bool) -> Result<App, drupe::BuildError> {
-    App::builder(Root { items: Items })
+    let mut builder = App::builder(Root { items: Items })
         .set("/", "tools.caching.on", cached)
-        .set_global("server.workers", args.workers as i64)
-        .build()
+        .set_global("server.workers", args.workers as i64);
+    match args.variant {
+        Variant::Session | Variant::SessionRedis => {
+            if matches!(args.variant, Variant::SessionRedis) {
+                builder = builder.tool(Sessions::redis(&args.redis_url));
+            }
+            builder = builder
+                .set("/visit", "tools.sessions.on", true)
+                .set("/begin", "tools.sessions.on", true);
+        }
+        Variant::Basic => {
+            let hash = drupe::auth::hash_password("bench").expect("a password hashes");
+            let check = verifier_fn(move |user, password| {
+                let hash = hash.clone();
+                async move {
+                    let ok = user == "bench" && verify_password(&hash, &password).await?;
+                    Ok(ok.then(|| Identity::new(user, Scheme::Basic)))
+                }
+            });
+            builder = builder.tool_at("/item", AuthBasic::new(check));
+        }
+        _ => {}
+    }
+    builder.build()
 }
 
 /// The photoblog's album route, answering fixed bytes as the photoblog's cache hit does:
@@ -251,7 +301,15 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         },
-        Variant::B | Variant::C | Variant::D | Variant::Files | Variant::Page | Variant::Upload => {
+        Variant::B
+        | Variant::C
+        | Variant::D
+        | Variant::Files
+        | Variant::Page
+        | Variant::Upload
+        | Variant::Session
+        | Variant::SessionRedis
+        | Variant::Basic => {
             let app = match (args.variant, &args.dir) {
                 (Variant::Files, Some(dir)) => files_app(&args, dir),
                 (Variant::Files, None) => {
