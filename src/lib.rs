@@ -74,6 +74,7 @@ mod http;
 pub mod net;
 pub mod openapi;
 mod pipeline;
+pub mod rate_limit;
 pub mod represent;
 pub mod response_headers;
 mod templates;
@@ -104,6 +105,7 @@ pub use error::{
 pub use http::client::TrustedProxies;
 pub use http::encoding;
 pub use http::negotiate;
+pub use rate_limit::RateLimit;
 pub use represent::html::Page;
 pub use represent::{Collection, Created, Negotiated, NoContent};
 pub use response_headers::ResponseHeaders;

@@ -11,7 +11,8 @@ use crate::tools::{Erased, ErasedTool};
 /// backend from `[global] cache.*`), the coverage recorder (off until `tools.coverage.on`),
 /// the OpenAPI document (`[global] openapi.*`), the response headers (off until
 /// `tools.response_headers.on`), the static files (off until `tools.staticdir.on`,
-/// `tools.staticfile.on`) and compression (on: `tools.encode`).
+/// `tools.staticfile.on`), compression (on: `tools.encode`) and the rate limits (on:
+/// `tools.rate_limit`).
 pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
     vec![
         Arc::new(Erased(crate::trailing_slash::TrailingSlash)),
@@ -22,5 +23,6 @@ pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
         Arc::new(Erased(crate::files::StaticDir::default())),
         Arc::new(Erased(crate::files::StaticFile::default())),
         Arc::new(Erased(crate::encode::Encode)),
+        Arc::new(Erased(crate::rate_limit::RateLimit::new())),
     ]
 }

@@ -28,6 +28,7 @@ mod mismatch;
 mod negotiation;
 mod openapi;
 mod process;
+mod rate_limit;
 mod reliability;
 mod replies;
 mod requests;
