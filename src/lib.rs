@@ -65,6 +65,7 @@ pub mod cache;
 mod config;
 mod context;
 pub mod coverage;
+pub mod csrf;
 mod dispatch;
 pub mod encode;
 pub mod engine;
@@ -92,6 +93,7 @@ pub use config::{
     Size, TemplatesSettings,
 };
 pub use context::State;
+pub use csrf::Csrf;
 pub use dispatch::hook::{Cursor, Next};
 pub use dispatch::param::{Kwargs, VirtualPath};
 pub use dispatch::tree::{

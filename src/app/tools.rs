@@ -11,8 +11,8 @@ use crate::tools::{Erased, ErasedTool};
 /// backend from `[global] cache.*`), the coverage recorder (off until `tools.coverage.on`),
 /// the OpenAPI document (`[global] openapi.*`), the response headers (off until
 /// `tools.response_headers.on`), the static files (off until `tools.staticdir.on`,
-/// `tools.staticfile.on`), compression (on: `tools.encode`) and the rate limits (on:
-/// `tools.rate_limit`).
+/// `tools.staticfile.on`), compression (on: `tools.encode`), the rate limits (on:
+/// `tools.rate_limit`) and the CSRF check (off until `tools.csrf.on`).
 pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
     vec![
         Arc::new(Erased(crate::trailing_slash::TrailingSlash)),
@@ -24,5 +24,6 @@ pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
         Arc::new(Erased(crate::files::StaticFile::default())),
         Arc::new(Erased(crate::encode::Encode)),
         Arc::new(Erased(crate::rate_limit::RateLimit::new())),
+        Arc::new(Erased(crate::csrf::Csrf)),
     ]
 }

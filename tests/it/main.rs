@@ -17,6 +17,7 @@ mod cache_sharing;
 mod capture;
 mod controllers;
 mod coverage;
+mod csrf;
 mod dispatch;
 mod encode;
 mod engine;
