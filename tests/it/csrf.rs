@@ -446,3 +446,47 @@ fn settings_are_checked_at_build() {
         assert!(err.to_string().contains(says), "{err}");
     }
 }
+
+/// A tree with a resource, whose verbs the document lists one by one.
+#[controller]
+struct Api {
+    #[mount]
+    notes: Notes,
+}
+
+#[controller]
+impl Api {
+    #[expose]
+    fn index(&self) -> &'static str {
+        "api"
+    }
+}
+
+struct Notes;
+
+#[drupe::resource]
+impl Notes {
+    async fn get(&self) -> &'static str {
+        "notes"
+    }
+
+    async fn post(&self) -> &'static str {
+        "posted"
+    }
+}
+
+#[actix_web::test]
+async fn the_document_lists_the_403_of_unsafe_methods() {
+    let app = App::builder(Api { notes: Notes })
+        .set("/", "tools.csrf.on", true)
+        .build()
+        .unwrap();
+    let c = TestClient::new(app).await;
+    let doc: serde_json::Value = c.get("/openapi.json").send().await.json();
+    let notes = &doc["paths"]["/notes"];
+    let post = notes["post"]["responses"]["403"]["description"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no 403 for POST /notes in {notes}"));
+    assert!(post.contains("CSRF check"), "{post}");
+    assert!(notes["get"]["responses"].get("403").is_none(), "{notes}");
+}

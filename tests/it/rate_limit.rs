@@ -219,3 +219,16 @@ fn budgets_are_checked_at_build() {
         assert!(err.to_string().contains(says), "{err}");
     }
 }
+
+#[actix_web::test]
+async fn the_document_lists_the_429_where_requests_are_limited() {
+    let (c, _) = client(
+        r#"["/probe"]
+        tools.rate_limit.requests = { rate = 100, per = "second" }"#,
+    )
+    .await;
+    let doc: serde_json::Value = c.get("/openapi.json").send().await.json();
+    let probe = &doc["paths"]["/probe"]["get"]["responses"];
+    assert!(probe.get("429").is_some(), "{probe}");
+    assert!(doc["paths"]["/"]["get"]["responses"].get("429").is_none());
+}
