@@ -69,6 +69,15 @@ pub(crate) fn behind_proxy(req: &HttpRequest) -> bool {
         .is_some_and(|c| c.proxies.trusts_peer(req))
 }
 
+/// The client's address: the peer, or behind trusted proxies the forwarded client; `None`
+/// when it cannot be known.
+pub(crate) fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    match req.extensions().get::<Arc<Context>>() {
+        Some(c) => c.proxies.client_ip(req),
+        None => TrustedProxies::none().client_ip(req),
+    }
+}
+
 /// The templates of the application answering `req`.
 pub(crate) fn templates(req: &HttpRequest) -> Option<Arc<Templates>> {
     req.extensions()

@@ -67,6 +67,7 @@ mod config;
 mod context;
 pub mod cors;
 pub mod coverage;
+pub mod csrf;
 mod dispatch;
 pub mod encode;
 pub mod engine;
@@ -76,6 +77,7 @@ mod http;
 pub mod net;
 pub mod openapi;
 mod pipeline;
+pub mod rate_limit;
 pub mod represent;
 pub mod response_headers;
 pub mod sessions;
@@ -95,6 +97,7 @@ pub use config::{
 };
 pub use context::State;
 pub use cors::Cors;
+pub use csrf::Csrf;
 pub use dispatch::hook::{Cursor, Next};
 pub use dispatch::param::{Kwargs, VirtualPath};
 pub use dispatch::tree::{
@@ -108,6 +111,7 @@ pub use error::{
 pub use http::client::TrustedProxies;
 pub use http::encoding;
 pub use http::negotiate;
+pub use rate_limit::RateLimit;
 pub use represent::html::Page;
 pub use represent::{Collection, Created, Negotiated, NoContent};
 pub use response_headers::ResponseHeaders;

@@ -14,7 +14,8 @@ use crate::tools::{Erased, ErasedTool};
 /// `tools.staticfile.on`), compression (on: `tools.encode`), authentication (off, and
 /// without a verifier until the application registers one: `tools.auth_basic`,
 /// `tools.auth_bearer`), sessions (off until `tools.sessions.on`; their store from
-/// `[global] sessions.*`) and CORS (off until `tools.cors.on`).
+/// `[global] sessions.*`), CORS (off until `tools.cors.on`), the rate limits (on:
+/// `tools.rate_limit`) and the CSRF check (off until `tools.csrf.on`).
 pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
     vec![
         Arc::new(Erased(crate::trailing_slash::TrailingSlash)),
@@ -29,5 +30,7 @@ pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
         Arc::new(Erased(crate::auth::AuthBearer::default())),
         Arc::new(Erased(crate::sessions::Sessions::from_settings())),
         Arc::new(Erased(crate::cors::Cors::new())),
+        Arc::new(Erased(crate::rate_limit::RateLimit::new())),
+        Arc::new(Erased(crate::csrf::Csrf)),
     ]
 }

@@ -6,13 +6,18 @@
 //! (actix-multipart reads the payload stream): a text part's bytes are copied once, from the
 //! parser's buffer into the value, and a part that arrives in one chunk not at all; a file
 //! part goes to an [`Upload`], in memory or spooled to disk (see [`super::spool`]).
+//!
+//! A form body the handler will get as named values is parked in the request before the
+//! tools' before-hooks run ([`park_form`]) and read by the first who needs it: a tool that
+//! reads a field of it ([`take_form_field`]: the CSRF check's token) or the handler call
+//! ([`parked_form`]). It is read once; a tool that answers first leaves it unread.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
-use actix_web::HttpRequest;
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
+use actix_web::{HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 
 use super::limits::{BodyLimits, declared_over, read_bytes, too_large, too_many_fields};
@@ -45,6 +50,78 @@ pub(crate) async fn read_form(
         Some(BodyKind::Multipart) => read_multipart(req, payload.take(), limits).await,
         _ => Ok(FormData::default()),
     }
+}
+
+/// A form body parked in the request, read or not.
+enum Parked {
+    Unread(Payload, BodyLimits),
+    Read(FormData),
+    Failed(HttpError),
+}
+
+/// Parks `payload`, a form body (see [`super::has_form_body`]), in the request, to be read
+/// within `limits` by the first who needs it.
+pub(crate) fn park_form(req: &HttpRequest, payload: Payload, limits: BodyLimits) {
+    req.extensions_mut().insert(Parked::Unread(payload, limits));
+}
+
+/// Whether a form body is parked in the request.
+pub(crate) fn has_parked_form(req: &HttpRequest) -> bool {
+    req.extensions().contains::<Parked>()
+}
+
+/// Reads the parked form if it is still unread; the error of reading it, now or before.
+async fn read_parked(req: &HttpRequest) -> Result<(), HttpError> {
+    let parked = req.extensions_mut().remove::<Parked>();
+    let read = match parked {
+        None => return Ok(()),
+        Some(Parked::Unread(mut payload, limits)) => {
+            match read_form(req, &mut payload, &limits).await {
+                Ok(form) => Parked::Read(form),
+                Err(e) => Parked::Failed(e),
+            }
+        }
+        Some(read) => read,
+    };
+    let result = match &read {
+        Parked::Failed(e) => Err(e.clone()),
+        _ => Ok(()),
+    };
+    req.extensions_mut().insert(read);
+    result
+}
+
+/// Takes the fields named `name` out of the parked form (reading it first if needed), so the
+/// handler never sees them: the values, in order (none when no form is parked).
+pub(crate) async fn take_form_field(
+    req: &HttpRequest,
+    name: &str,
+) -> Result<Vec<String>, HttpError> {
+    read_parked(req).await?;
+    let mut ext = req.extensions_mut();
+    let Some(Parked::Read(form)) = ext.get_mut::<Parked>() else {
+        return Ok(Vec::new());
+    };
+    let mut taken = Vec::new();
+    form.fields.retain_mut(|(k, v)| {
+        if k == name {
+            taken.push(std::mem::take(v));
+            false
+        } else {
+            true
+        }
+    });
+    Ok(taken)
+}
+
+/// The parked form, read (if no tool read it before), taken out of the request for the
+/// handler call; `None` when none was parked.
+pub(crate) async fn parked_form(req: &HttpRequest) -> Result<Option<FormData>, HttpError> {
+    read_parked(req).await?;
+    Ok(match req.extensions_mut().remove::<Parked>() {
+        Some(Parked::Read(form)) => Some(form),
+        _ => None,
+    })
 }
 
 /// Parses a urlencoded body into at most `max_fields` pairs.

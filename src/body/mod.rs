@@ -24,7 +24,7 @@ mod limits;
 mod spool;
 mod upload;
 
-pub(crate) use form::{FormData, read_form};
+pub(crate) use form::{FormData, has_parked_form, park_form, parked_form, take_form_field};
 pub(crate) use limits::{BodyLimits, Stalled, guard, has_body, read_bytes, stalled_error};
 pub use limits::{DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_FIELDS};
 pub use spool::DEFAULT_SPOOL_ABOVE;

@@ -1,5 +1,8 @@
 //! The handler call: the body's limits, a form read into named values, the call itself, and
 //! a panic turned into a 500 for this request alone.
+//!
+//! A form body is parked in the request before the tools run ([`park_form`]), so that a tool
+//! may read a field of it first (the CSRF check's token), and read at the call if none did.
 
 use std::panic::AssertUnwindSafe;
 
@@ -8,7 +11,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use futures_util::FutureExt;
 
 use super::Compiled;
-use crate::body::{Stalled, guard, has_form_body, read_form};
+use crate::body::{Stalled, guard, has_form_body, has_parked_form, parked_form};
 use crate::dispatch::Call;
 use crate::dispatch::hook::HookParams;
 use crate::dispatch::path::Segments;
@@ -24,7 +27,33 @@ pub(super) struct Routed {
     pub(super) hook_params: HookParams,
 }
 
-/// Reads a form body into named values, then calls the handler; a panic is a 500.
+/// Before the tools: parks a form body the handler will get as named values in the request
+/// (CherryPy reads form bodies whatever the handler takes, so values it does not take are
+/// reported: `Unexpected body parameters`); the payload left for the call.
+///
+/// A handler whose extractor reads the body, or `request.body.process = false`, leaves the
+/// body alone.
+pub(super) fn park_form(
+    app: &Compiled,
+    settings: &Settings,
+    req: &HttpRequest,
+    payload: Payload,
+    h: HandlerId,
+) -> Payload {
+    let handler = &app.tree.handlers[h as usize];
+    if !(settings.request.body.process && !handler.info.extracts_body() && has_form_body(req)) {
+        return payload;
+    }
+    // Whoever reads it meets the stall timeout.
+    let payload = match req.extensions().get::<Stalled>() {
+        Some(stalled) => guard(payload, app.context.body_timeout, stalled),
+        None => payload,
+    };
+    crate::body::park_form(req, payload, settings.body.clone());
+    Payload::None
+}
+
+/// Reads a parked form body into named values, then calls the handler; a panic is a 500.
 pub(super) async fn call(
     app: &Compiled,
     settings: &Settings,
@@ -40,14 +69,11 @@ pub(super) async fn call(
         // Every reader of the body, drupe's or an extractor's, meets the stall timeout.
         payload = guard(payload, app.context.body_timeout, stalled);
     }
-    // CherryPy reads form bodies into named values whatever the handler takes, so values it
-    // does not take are reported (`Unexpected body parameters`). A handler whose extractor
-    // reads the body, or `request.body.process = false`, leaves the body alone.
-    let form = if request.body.process && !handler.info.extracts_body() && has_form_body(req) {
+    let form = if has_parked_form(req) {
         // Boxed: its state (the multipart reader's) is large, and inline it would be copied
         // with every request's future, forms or not.
-        match Box::pin(read_form(req, &mut payload, &settings.body)).await {
-            Ok(f) => Some(f),
+        match Box::pin(parked_form(req)).await {
+            Ok(f) => f,
             Err(e) => return HttpResponse::from_error(e),
         }
     } else {

@@ -10,7 +10,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
 use super::Compiled;
-use super::call::{Routed, call};
+use super::call::{Routed, call, park_form};
 use crate::dispatch::hook::HookParams;
 use crate::dispatch::path::Segments;
 use crate::dispatch::tree::{HandlerId, HandlerInfo, NodeId};
@@ -143,6 +143,7 @@ async fn run(
     if negotiated && let Err(e) = negotiate_for(req, info) {
         return finalize(req, error::render(req, &e), allow, true);
     }
+    let payload = park_form(app, settings, req, payload, h);
     let (answered, ran) = before(settings, ex).await;
     let res = match answered {
         Some(r) => r,

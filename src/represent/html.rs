@@ -10,7 +10,7 @@ use std::sync::Arc;
 use actix_web::body::BoxBody;
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use bytes::Bytes;
-use minijinja::value::Serde;
+use minijinja::value::{Serde, merge_maps};
 use minijinja::{Value, context};
 use serde::Serialize;
 
@@ -32,7 +32,8 @@ fn templates(req: &HttpRequest) -> Result<Arc<Templates>, HttpError> {
 }
 
 /// The HTML representation: a template rendered with the value's fields, the value itself as
-/// `value`, and `request` (`path`, `query`, `method`).
+/// `value`, `request` (`path`, `query`, `method`), and the values tools added to the request
+/// ([`add_template_value`](crate::tools::add_template_value): the CSRF tool's `csrf_field`).
 #[derive(Debug, Clone, Copy)]
 pub struct Html {
     template: &'static str,
@@ -52,7 +53,11 @@ impl MediaTypes for Html {
 impl<T: Serialize + ?Sized> Representation<T> for Html {
     fn render(&self, value: &T, cx: &RenderContext<'_>) -> Result<Bytes, HttpError> {
         let v = Value::from(Serde(value));
-        let ctx = context! { value => v.clone(), request => request_context(cx.request()), ..v };
+        let req = cx.request();
+        let tools = crate::templates::request_values(req);
+        // The later wins: the named values, the value's fields, the tools' values.
+        let named = context! { value => v.clone(), request => request_context(req) };
+        let ctx = merge_maps([tools, v, named]);
         templates(cx.request())?
             .render(self.template, ctx)
             .map(Bytes::from)
@@ -80,7 +85,8 @@ pub struct Page {
 }
 
 impl Page {
-    /// The page `template` rendered with `context` (and `request`).
+    /// The page `template` rendered with `context`, `request`, and the values tools added to
+    /// the request ([`add_template_value`](crate::tools::add_template_value)).
     pub fn new(template: impl Into<String>, context: impl Serialize) -> Self {
         Self {
             template: template.into(),
@@ -99,7 +105,9 @@ impl Page {
 impl Responder for Page {
     type Body = BoxBody;
     fn respond_to(self, req: &HttpRequest) -> HttpResponse {
-        let ctx = context! { request => request_context(req), ..self.context };
+        let tools = crate::templates::request_values(req);
+        let named = context! { request => request_context(req) };
+        let ctx = merge_maps([tools, self.context, named]);
         match templates(req).and_then(|t| t.render(&self.template, ctx)) {
             Ok(body) => HttpResponse::build(self.status)
                 .content_type(mime::TEXT_HTML_UTF_8)

@@ -32,6 +32,7 @@ mod observe;
 mod session;
 pub(crate) mod settings;
 
+pub use crate::templates::{add_template_value, add_template_value_with};
 pub(crate) use build::Endpoint;
 pub use build::{Access, Build, EndpointFn};
 pub(crate) use erased::{Erased, ErasedTool};
