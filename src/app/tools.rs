@@ -13,7 +13,7 @@ use crate::tools::{Erased, ErasedTool};
 /// `tools.response_headers.on`), the static files (off until `tools.staticdir.on`,
 /// `tools.staticfile.on`), compression (on: `tools.encode`), authentication (off, and
 /// without a verifier until the application registers one: `tools.auth_basic`,
-/// `tools.auth_bearer`), sessions (off until `tools.sessions.on`; their store from
+/// `tools.auth_bearer`, `tools.session_auth`), sessions (off until `tools.sessions.on`; their store from
 /// `[global] sessions.*`), CORS (off until `tools.cors.on`), the rate limits (on:
 /// `tools.rate_limit`) and the CSRF check (off until `tools.csrf.on`).
 pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
@@ -28,6 +28,7 @@ pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
         Arc::new(Erased(crate::encode::Encode)),
         Arc::new(Erased(crate::auth::AuthBasic::default())),
         Arc::new(Erased(crate::auth::AuthBearer::default())),
+        Arc::new(Erased(crate::auth::SessionAuth::default())),
         Arc::new(Erased(crate::sessions::Sessions::from_settings())),
         Arc::new(Erased(crate::cors::Cors::new())),
         Arc::new(Erased(crate::rate_limit::RateLimit::new())),

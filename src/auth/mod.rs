@@ -30,11 +30,13 @@
 mod basic;
 mod bearer;
 mod header;
+mod login;
 mod password;
 mod remember;
 
 pub use basic::{AuthBasic, AuthBasicConfig};
 pub use bearer::{AuthBearer, AuthBearerConfig, TokenVerifier, token_verifier_fn};
+pub use login::{SessionAuth, SessionAuthConfig, SignedIn};
 pub use password::{hash_password, verify_password};
 
 use actix_web::http::Method;

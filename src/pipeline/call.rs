@@ -53,6 +53,24 @@ pub(super) fn park_form(
     Payload::None
 }
 
+/// Parks the form body of a request for a path the tree does not have, for a tool that
+/// answers such a path itself; unread, it is dropped with the request.
+pub(super) fn park_unrouted_form(
+    app: &Compiled,
+    settings: &Settings,
+    req: &HttpRequest,
+    payload: Payload,
+) {
+    if !(settings.request.body.process && has_form_body(req)) {
+        return;
+    }
+    let payload = match req.extensions().get::<Stalled>() {
+        Some(stalled) => guard(payload, app.context.body_timeout, stalled),
+        None => payload,
+    };
+    crate::body::park_form(req, payload, settings.body.clone());
+}
+
 /// Reads a parked form body into named values, then calls the handler; a panic is a 500.
 pub(super) async fn call(
     app: &Compiled,

@@ -10,7 +10,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
 use super::Compiled;
-use super::call::{Routed, call, park_form};
+use super::call::{Routed, call, park_form, park_unrouted_form};
 use crate::dispatch::hook::HookParams;
 use crate::dispatch::path::Segments;
 use crate::dispatch::tree::{HandlerId, HandlerInfo, NodeId};
@@ -53,7 +53,7 @@ pub(super) async fn route(
     let mut res = match found {
         Err(node) => {
             ex.node = node;
-            unfound(&settings, &ex).await
+            unfound(app, &settings, &ex, payload).await
         }
         Ok(found) => {
             ex.node = found.node;
@@ -153,9 +153,16 @@ async fn run(
 }
 
 /// A path the tree does not have: the tools' before-hooks may still answer it (the static
-/// files, as CherryPy's run before its `NotFound` handler); else 404.
-async fn unfound(settings: &Settings, ex: &Exchange) -> HttpResponse {
+/// files, as CherryPy's run before its `NotFound` handler; the login form of
+/// `session_auth`, which reads the form parked for it); else 404.
+async fn unfound(
+    app: &Compiled,
+    settings: &Settings,
+    ex: &Exchange,
+    payload: Payload,
+) -> HttpResponse {
     let req = &ex.req;
+    park_unrouted_form(app, settings, req, payload);
     let (answered, ran) = before(settings, ex).await;
     let res = answered.unwrap_or_else(|| error::render(req, &NotFound::path(req.path()).into()));
     after(settings, ex, finalize(req, res, None, false), ran).await
@@ -238,6 +245,9 @@ fn finalize(
     negotiated: bool,
 ) -> HttpResponse {
     let mut res = match res.error() {
+        // An extractor's answer that is no error (the login form's 303 for a handler that
+        // asks for a signed-in caller) goes out as it is.
+        Some(_) if !(res.status().is_client_error() || res.status().is_server_error()) => res,
         Some(err) => {
             let e = error::from_actix(err);
             if e.status().is_server_error() {

@@ -195,10 +195,9 @@ impl Tool for Sessions {
         )]
     }
 
+    /// Also for a path the tree does not have: a tool may answer it with the session (the
+    /// login form of `session_auth`).
     fn before_handler<'a>(&'a self, cfg: &'a SessionsConfig, ex: &'a Exchange) -> Before<'a> {
-        if ex.handler().is_none() {
-            return Before::Continue;
-        }
         let req = ex.request();
         let (sent, had_cookie) = cookie::sent(req, &cfg.name);
         let timeouts = Timeouts {

@@ -36,6 +36,7 @@ mod reliability;
 mod replies;
 mod requests;
 mod security;
+mod session_auth;
 mod sessions;
 mod settings_documented;
 mod soak;
