@@ -187,9 +187,11 @@ fn drupe_app(args: &Args, cached: bool) -> Result<App, drupe::BuildError> {
             if matches!(args.variant, Variant::SessionRedis) {
                 builder = builder.tool(Sessions::redis(&args.redis_url));
             }
-            builder = builder
-                .set("/visit", "tools.sessions.on", true)
-                .set("/begin", "tools.sessions.on", true);
+            builder = builder.set("/visit", "tools.sessions.on", true).set(
+                "/begin",
+                "tools.sessions.on",
+                true,
+            );
         }
         Variant::Basic => {
             let hash = drupe::auth::hash_password("bench").expect("a password hashes");
