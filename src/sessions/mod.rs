@@ -228,6 +228,7 @@ impl Tool for Sessions {
         };
         After::Pending(Box::pin(async move {
             let mut res = res;
+            let blank = state.blank();
             match state.finish().await {
                 Ok(update) => {
                     let secure = cfg
@@ -240,7 +241,11 @@ impl Tool for Sessions {
                     res = crate::error::render(req, &unavailable(&e));
                 }
             }
-            private(&mut res);
+            if blank {
+                crate::http::add_vary(&mut res, "Cookie");
+            } else {
+                private(&mut res);
+            }
             res
         }))
     }

@@ -125,9 +125,17 @@ impl SessionState {
         }
     }
 
-    /// Whether something used the session (then the response depends on it).
+    /// Whether something used the session (then the response may depend on it).
     pub(super) fn used(&self) -> bool {
         self.loaded.initialized()
+    }
+
+    /// Whether the session used was blank: nothing stored under an id, nothing written. What
+    /// the response shows then, every visitor without a session would see: a shared cache may
+    /// keep it (for requests with the same `Cookie`).
+    pub(super) fn blank(&self) -> bool {
+        let inner = self.inner.borrow();
+        inner.id.is_none() && !inner.purged && inner.data.is_empty() && inner.changes.is_empty()
     }
 
     /// Loads the session once: the record the cookie's id names if it is alive, else a fresh

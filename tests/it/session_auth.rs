@@ -33,6 +33,12 @@ impl Site {
         format!("hello {} ({:?})", who.name(), who.scheme())
     }
 
+    /// A public page under the tool, which reads the session of every request it covers.
+    #[expose]
+    fn news(&self) -> &'static str {
+        "news"
+    }
+
     /// A form page, public GETs around it: the handler asks for a signed-in caller.
     #[expose]
     fn form(&self, who: SignedIn) -> String {
@@ -309,4 +315,38 @@ async fn a_handler_taking_signed_in_sends_a_browser_to_the_form_where_the_tool_c
         .assert_text("a form for admin");
     // A write anywhere under the tool needs the caller too.
     c.post("/").send().await.assert_status(401);
+}
+
+/// The tool reads every covered request's session; a visitor who has none sees what every
+/// such visitor sees, so the output cache keeps that page (RFC 9111 §4.1: per `Cookie`, the
+/// response says `Vary: Cookie`), and never a signed-in visitor's page.
+#[actix_web::test]
+async fn pages_for_visitors_without_a_session_stay_cacheable_and_signed_in_ones_never_are() {
+    let c = TestClient::new(
+        site(Site::default())
+            .set("/", "tools.caching.on", true)
+            .set("/", "tools.caching.debug_header", true)
+            .build()
+            .unwrap(),
+    )
+    .await;
+    let k = cookie(&login(&c, None, "secret", "/").await);
+    let mine = c.get("/form").header("cookie", &k).send().await;
+    mine.assert_text("a form for admin")
+        .assert_header("cache-control", "private");
+    // Another visitor never gets it from the cache.
+    c.get("/form").send().await.assert_status(401);
+    c.get("/form").send().await.assert_status(401);
+    c.get("/form")
+        .header("cookie", &k)
+        .send()
+        .await
+        .assert_text("a form for admin");
+    // A visitor without a session: the public page is kept, and served again.
+    c.get("/news").send().await.assert_header("x-cache", "MISS");
+    c.get("/news")
+        .send()
+        .await
+        .assert_text("news")
+        .assert_header("x-cache", "HIT");
 }

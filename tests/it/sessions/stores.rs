@@ -61,13 +61,20 @@ async fn requests_that_do_not_use_the_session_never_reach_the_store() {
         assert!(!varies_on_cookie(&res));
     }
     assert_eq!(store.calls.load(Ordering::SeqCst), before);
-    // Reading a session nobody wrote to: no store, no cookie, but private.
+    // Reading a session nobody wrote to: no store, no cookie, and not private — every
+    // visitor without a session sees the same — but varying on the cookie.
     let peek = c.get("/peek").send().await;
     peek.assert_text("None")
         .assert_no_header("set-cookie")
-        .assert_header("cache-control", "private");
+        .assert_no_header("cache-control");
     assert!(varies_on_cookie(&peek));
     assert_eq!(store.calls.load(Ordering::SeqCst), before);
+    // Reading one that holds something: private.
+    c.get("/peek")
+        .header("cookie", &id)
+        .send()
+        .await
+        .assert_header("cache-control", "private");
 }
 
 /// A store that always fails.
