@@ -416,6 +416,21 @@ async fn openapi_and_the_docs_page() {
         "{upload}"
     );
     assert!(upload["responses"]["413"].is_object() && upload["responses"]["415"].is_object());
+    // Writes say they need the owner; a token is 201, as it is answered.
+    for (path, method) in [
+        ("/services/rest/album", "post"),
+        ("/services/rest/album/{album_id}", "delete"),
+        ("/services/rest/token", "post"),
+    ] {
+        let responses = &doc["paths"][path][method]["responses"];
+        assert!(responses["401"].is_object(), "{method} {path}: {responses}");
+    }
+    let token = &doc["paths"]["/services/rest/token"]["post"]["responses"];
+    assert!(token["201"].is_object(), "{token}");
+    assert!(
+        doc["paths"]["/services/rest/album"]["get"]["responses"]["401"].is_null(),
+        "reads are public"
+    );
     c.get("/docs/")
         .send()
         .await
