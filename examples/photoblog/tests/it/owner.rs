@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use drupe::testing::{Part, TestClient, TestResponse, TestServer};
 use serde_json::{Value, json};
 
-use crate::support::{AsOwner, OWNER_PASSWORD, blog_on, png, temp_dir};
+use crate::support::{ByOwner, OWNER_PASSWORD, blog_on, png, temp_dir};
 
 /// `Authorization: Basic` for `user` and `password`.
 fn basic(user: &str, password: &str) -> String {
@@ -322,7 +322,7 @@ async fn a_token_from_the_owner_writes_in_its_place() {
     fresh(c, &album).await.assert_status(404);
     // The password still works beside the tokens.
     c.post("/services/rest/album/")
-        .as_owner()
+        .by_owner()
         .json(&json!({"title": "By password"}))
         .send()
         .await

@@ -11,14 +11,14 @@ use drupe::testing::RequestBuilder;
 pub(crate) use photoblog::testing::*;
 
 /// The owner's credentials on a request: every write to the REST services needs them.
-pub(crate) trait AsOwner {
+pub(crate) trait ByOwner {
     /// The request with the owner's `Authorization` header (Basic, `admin` and
     /// [`OWNER_PASSWORD`]).
-    fn as_owner(self) -> Self;
+    fn by_owner(self) -> Self;
 }
 
-impl AsOwner for RequestBuilder<'_> {
-    fn as_owner(self) -> Self {
+impl ByOwner for RequestBuilder<'_> {
+    fn by_owner(self) -> Self {
         self.header("authorization", &owner_auth())
     }
 }
