@@ -236,7 +236,7 @@ impl Tool for AuthBasic {
         Before::Pending(Box::pin(async move {
             let attempts = match super::gate(req, &user) {
                 Ok(a) => a,
-                Err(res) => return Some(res),
+                Err(res) => return Some(*res),
             };
             let id = match self.remembered.get(&user, &password, cfg.remember).await {
                 Some(id) => id,

@@ -265,7 +265,7 @@ impl Tool for AuthBearer {
         Before::Pending(Box::pin(async move {
             let attempts = match super::gate(req, TOKEN_ACCOUNT) {
                 Ok(a) => a,
-                Err(res) => return Some(res),
+                Err(res) => return Some(*res),
             };
             let id = match verifier.verify(&token).await {
                 Ok(Some(id)) => id,

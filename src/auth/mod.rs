@@ -71,17 +71,18 @@ fn check_realm(realm: &str) -> Result<(), String> {
     }
 }
 
-/// The request's failed-credentials budget, checked for `account`: `Err` is the 429 to send.
+/// The request's failed-credentials budget, checked for `account`: `Err` is the 429 to send
+/// (boxed: a response is large beside the budget).
 fn gate(
     req: &actix_web::HttpRequest,
     account: &str,
-) -> Result<Option<std::sync::Arc<dyn crate::tools::Attempts>>, actix_web::HttpResponse> {
+) -> Result<Option<std::sync::Arc<dyn crate::tools::Attempts>>, Box<actix_web::HttpResponse>> {
     match crate::tools::attempts(req) {
         Some(a) => match a.check(account) {
             Ok(()) => Ok(Some(a)),
-            Err(wait) => Err(actix_web::HttpResponse::from_error(
+            Err(wait) => Err(Box::new(actix_web::HttpResponse::from_error(
                 crate::tools::too_many_attempts(wait),
-            )),
+            ))),
         },
         None => Ok(None),
     }

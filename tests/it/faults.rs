@@ -199,6 +199,14 @@ async fn the_database_away_means_503_with_retry_after_then_recovery() {
     let proxied = format!("{head}@127.0.0.1:{}/{db}", proxy.port);
     let dir = crate::blog::temp_dir("db-away");
     let c = TestClient::new(crate::blog::blog_on(&proxied, &dir, "memory").await).await;
+    let owner = crate::blog::owner_auth();
+    // The owner's password checked once while the database is there (a check is remembered
+    // for a minute): the write below gets as far as the database.
+    c.post("/services/rest/token")
+        .header("authorization", &owner)
+        .send()
+        .await
+        .assert_status(201);
     let before: Vec<Value> = albums_fresh(&c).send().await.json();
     proxy.cut();
     let started = Instant::now();
@@ -212,6 +220,14 @@ async fn the_database_away_means_503_with_retry_after_then_recovery() {
     );
     // A write while it is away is refused, not half-done.
     c.post("/services/rest/album/")
+        .header("authorization", &owner)
+        .json(&json!({"title": "While away"}))
+        .send()
+        .await
+        .assert_status(503);
+    // A password that cannot be checked is not a wrong one: 503 too, not 401.
+    c.put("/services/rest/album/1")
+        .header("authorization", "Basic YWRtaW46bm90LXJlbWVtYmVyZWQ=")
         .json(&json!({"title": "While away"}))
         .send()
         .await
@@ -366,6 +382,7 @@ fn kill_9_during_uploads_leaves_a_consistent_store() {
             // young (by default the sweep spares files of the last hour: uploads in flight on
             // another instance sharing the folder).
             .args(["--sweep-grace", "0"])
+            .args(["--admin-password", crate::blog::OWNER_PASSWORD])
             .stdout(std::fs::File::create(dir.join(format!("out-{port}.log"))).unwrap())
             .stderr(std::fs::File::create(dir.join(format!("err-{port}.log"))).unwrap())
             .spawn()
@@ -381,6 +398,7 @@ fn kill_9_during_uploads_leaves_a_consistent_store() {
     let workers: Vec<_> = (0..6u8)
         .map(|w| {
             let (ack, sent) = (acknowledged.clone(), sent.clone());
+            let owner = crate::blog::owner_auth();
             std::thread::spawn(move || {
                 for i in 0..200u8 {
                     let img = crate::blog::png(160, 120, w.wrapping_mul(37).wrapping_add(i));
@@ -388,7 +406,7 @@ fn kill_9_during_uploads_leaves_a_consistent_store() {
                     let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"film_id\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.png\"\r\nContent-Type: image/png\r\n\r\n", 1 + (i % 6)).into_bytes();
                     body.extend_from_slice(&img);
                     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-                    let mut req = format!("POST /services/rest/photo/ HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
+                    let mut req = format!("POST /services/rest/photo/ HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nAuthorization: {owner}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
                     req.extend_from_slice(&body);
                     let Ok(mut sock) = TcpStream::connect(addr) else { return };
                     sent.fetch_add(1, Ordering::SeqCst);
@@ -514,6 +532,7 @@ async fn an_outage_is_a_503_on_every_page_and_nothing_caches_it() {
     // Seven albums: the home page has a second page.
     for n in 0..4 {
         c.post("/services/rest/album/")
+            .header("authorization", &crate::blog::owner_auth())
             .json(&json!({ "title": format!("Extra {n}") }))
             .send()
             .await

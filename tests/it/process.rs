@@ -72,6 +72,20 @@ pub(crate) fn wait_port(port: u16) {
     }
 }
 
+/// Writes `request` (which should say `Connection: close`) to `addr` and reads the answer
+/// until the server closes, waiting up to a minute: for requests slower than
+/// [`drupe::testing::raw_request`]'s two quiet seconds allow, such as a first password check
+/// (argon2, a second or more in a debug build).
+pub(crate) fn http(addr: SocketAddr, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut s = TcpStream::connect(addr).expect("connect to the server");
+    s.set_read_timeout(Some(Duration::from_secs(60))).ok();
+    s.write_all(request).expect("write the request");
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The process's resident memory, in kB.
 #[cfg(target_os = "linux")]
 pub(crate) fn rss_kb(pid: u32) -> u64 {

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use drupe::testing::{Part, TestClient};
 use serde_json::Value;
 
-use crate::blog::{png, sqlite_client};
+use crate::blog::{owner_auth, png, sqlite_client};
 
 fn outside() -> SocketAddr {
     "198.51.100.7:40000".parse().unwrap()
@@ -288,6 +288,7 @@ async fn uploads_cannot_choose_their_path() {
     for (i, name) in names.iter().enumerate() {
         let r = c
             .post("/services/rest/photo/")
+            .header("authorization", &owner_auth())
             .multipart(&[
                 Part::file("file", name, "image/png", png(30, 20, 100 + i as u8)),
                 Part::text("film_id", "1"),
@@ -308,6 +309,7 @@ async fn uploads_cannot_choose_their_path() {
     }
     // A NUL in the name: the multipart parser refuses the part.
     c.post("/services/rest/photo/")
+        .header("authorization", &owner_auth())
         .multipart(&[
             Part::file("file", "a\0b.png", "image/png", png(30, 20, 99)),
             Part::text("film_id", "1"),
@@ -417,7 +419,8 @@ async fn the_cache_never_serves_a_credentialed_answer_to_another_client() {
 }
 
 /// The photoblog as a process (with `extra` arguments), its stdout and stderr going to files
-/// in `dir` ([`output_of`] reads them); returns it and its address.
+/// in `dir` ([`output_of`] reads them); returns it and its address. The owner's password is
+/// the tests' one (`PHOTOBLOG_ADMIN_PASSWORD`; an `--admin-password` in `extra` wins).
 #[cfg(unix)]
 fn logging_blog(
     dir: &std::path::Path,
@@ -434,6 +437,7 @@ fn logging_blog(
         .arg(dir.join("photos"))
         .args(extra)
         .env("RUST_LOG", rust_log)
+        .env("PHOTOBLOG_ADMIN_PASSWORD", crate::blog::OWNER_PASSWORD)
         // Files, not pipes: a full pipe would stall a process that logs this much.
         .stdout(std::fs::File::create(dir.join("out.log")).unwrap())
         .stderr(std::fs::File::create(dir.join("err.log")).unwrap())
@@ -451,13 +455,26 @@ fn output_of(dir: &std::path::Path) -> String {
 }
 
 /// The photoblog as a process with every log level on: secrets sent in headers and bodies
-/// never reach its output, the access log's lines included.
+/// never reach its output, the access log's lines included — the owner's password (given on
+/// the command line), its Basic header, the bearer token it is traded for, and a token that
+/// is not one.
 #[cfg(unix)]
 #[test]
 fn logs_hold_no_bodies_and_no_credentials() {
+    use base64::Engine;
     let dir = crate::blog::temp_dir("sec-logs");
-    let (mut child, addr) = logging_blog(&dir, &[], "trace");
-    let secret_auth = "Bearer SECRET-AUTH-7d1e";
+    let password = "SECRET-PASS-5c2a";
+    let (mut child, addr) = logging_blog(&dir, &["--admin-password", password], "trace");
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("admin:{password}"));
+    // A password check takes a second or more in a debug build: past `raw_request`'s wait.
+    let res = crate::process::http(
+        addr,
+        format!("POST /services/rest/token HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {basic}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
+    );
+    assert!(res.starts_with("HTTP/1.1 201 "), "{res}");
+    let token: Value = serde_json::from_str(res.split_once("\r\n\r\n").unwrap().1).unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+    let secret_auth = format!("Bearer {token}");
     let secret_body = "SECRET-BODY-93f0";
     let bodies = [
         format!("{{\"title\": \"{secret_body}\"}}"),
@@ -478,9 +495,15 @@ fn logs_hold_no_bodies_and_no_credentials() {
         let res = drupe::testing::raw_request(addr, req.as_bytes());
         assert!(res.starts_with(&format!("HTTP/1.1 {status} ")), "{res}");
     }
+    // A token that is not one, refused, and one sent where none is needed.
+    let refused = drupe::testing::raw_request(
+        addr,
+        b"DELETE /services/rest/album/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer SECRET-AUTH-7d1e\r\nConnection: close\r\n\r\n",
+    );
+    assert!(refused.starts_with("HTTP/1.1 401 "), "{refused}");
     let res = drupe::testing::raw_request(
         addr,
-        format!("GET /album/1 HTTP/1.1\r\nHost: x\r\nAuthorization: {secret_auth}\r\nConnection: close\r\n\r\n").as_bytes(),
+        b"GET /album/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer SECRET-AUTH-7d1e\r\nConnection: close\r\n\r\n",
     );
     assert!(res.starts_with("HTTP/1.1 200"), "{res}");
     assert!(crate::process::terminate(&mut child).success());
@@ -488,14 +511,19 @@ fn logs_hold_no_bodies_and_no_credentials() {
     assert!(out.contains("serving on"), "the log was captured: {out}");
     assert!(
         out.contains(r#""POST /services/rest/album/ HTTP/1.1" 201 "#)
+            && out.contains(r#""DELETE /services/rest/album/1 HTTP/1.1" 401 "#)
             && out.contains(r#""GET /album/1 HTTP/1.1" 200 "#),
         "the access log was on: {out}"
     );
-    assert!(
-        !out.contains("SECRET-AUTH"),
-        "Authorization in the log:\n{out}"
-    );
-    assert!(!out.contains(secret_body), "a body in the log:\n{out}");
+    for (what, secret) in [
+        ("the owner's password", password),
+        ("its Basic header", basic.as_str()),
+        ("the bearer token", token.as_str()),
+        ("a refused token", "SECRET-AUTH"),
+        ("a body", secret_body),
+    ] {
+        assert!(!out.contains(secret), "{what} in the log:\n{out}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -1,5 +1,6 @@
 //! Load and soak on the photoblog as a real process: 200 connections of mixed reads and
-//! writes (`DRUPE_SOAK_SECS`, default 10; `scripts/reliability.sh` runs 60), then every
+//! writes, the writes with the owner's token (`DRUPE_SOAK_SECS`, default 10;
+//! `scripts/reliability.sh` runs 60), then every
 //! acknowledged write read back and the memory's growth measured; and SIGTERM with 200
 //! requests in flight, each of which completes before the process exits 0.
 
@@ -20,6 +21,8 @@ struct Blog {
     base: String,
     addr: SocketAddr,
     dir: std::path::PathBuf,
+    /// `Bearer <token>`: the owner's, for the writes.
+    auth: String,
 }
 
 /// A failed check does not leave the process running.
@@ -38,17 +41,38 @@ fn start_blog(what: &str) -> Blog {
         .arg(format!("sqlite:{}", dir.join("pb.db").display()))
         .arg("--data-dir")
         .arg(dir.join("photos"))
+        .args(["--admin-password", crate::blog::OWNER_PASSWORD])
         .stdout(std::fs::File::create(dir.join("out.log")).unwrap())
         .stderr(std::fs::File::create(dir.join("err.log")).unwrap())
         .spawn()
         .unwrap();
     crate::process::wait_port(port);
+    let addr = format!("127.0.0.1:{port}").parse().unwrap();
     Blog {
         child,
         base: format!("http://127.0.0.1:{port}"),
-        addr: format!("127.0.0.1:{port}").parse().unwrap(),
+        addr,
         dir,
+        auth: owner_token(addr),
     }
+}
+
+/// `Bearer <token>`: a token the owner asks for with its password, as a REST client that
+/// writes a lot should. A password is checked with argon2 (remembered for a minute only, a
+/// second or more a check in a debug build); a token costs a lookup, so the load measures
+/// the writes and not the first ones' hashes.
+fn owner_token(addr: SocketAddr) -> String {
+    let res = crate::process::http(
+        addr,
+        format!(
+            "POST /services/rest/token HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            crate::blog::owner_auth()
+        )
+        .as_bytes(),
+    );
+    assert!(res.starts_with("HTTP/1.1 201 "), "{res}");
+    let v: Value = serde_json::from_str(res.split_once("\r\n\r\n").unwrap().1).unwrap();
+    format!("Bearer {}", v["token"].as_str().unwrap())
 }
 
 #[derive(Default)]
@@ -88,6 +112,7 @@ async fn two_hundred_connections_of_mixed_reads_and_writes() {
     };
     let connection = |task: usize| {
         let (client, tally, base) = (client.clone(), tally.clone(), blog.base.clone());
+        let auth = blog.auth.clone();
         async move {
             let mut mine: Option<(i64, String)> = None;
             let mut i = 0usize;
@@ -101,6 +126,7 @@ async fn two_hundred_connections_of_mixed_reads_and_writes() {
                             let mut r = client
                                 .post(format!("{base}/services/rest/album/"))
                                 .insert_header(("accept", "application/json"))
+                                .insert_header(("authorization", auth.as_str()))
                                 .send_json(&json!({"title": title}))
                                 .await
                                 .map_err(|e| e.to_string())?;
@@ -117,6 +143,7 @@ async fn two_hundred_connections_of_mixed_reads_and_writes() {
                             let r = client
                                 .put(format!("{base}/services/rest/album/{id}"))
                                 .insert_header(("accept", "application/json"))
+                                .insert_header(("authorization", auth.as_str()))
                                 .send_json(&json!({"title": title}))
                                 .await
                                 .map_err(|e| e.to_string())?;
@@ -227,16 +254,16 @@ async fn two_hundred_connections_of_mixed_reads_and_writes() {
 fn sigterm_with_200_requests_in_flight() {
     let _heavy = crate::heavy_blocking();
     let mut blog = start_blog("sigterm");
-    let addr = blog.addr;
+    let (addr, auth) = (blog.addr, blog.auth.clone());
     let ready = Arc::new(Barrier::new(201));
     let go = Arc::new(Barrier::new(201));
     let clients: Vec<_> = (0..200)
         .map(|i| {
-            let (ready, go) = (ready.clone(), go.clone());
+            let (ready, go, auth) = (ready.clone(), go.clone(), auth.clone());
             std::thread::spawn(move || {
                 let body = format!("{{\"title\": \"in flight {i}\"}}");
                 let head = format!(
-                    "POST /services/rest/album/ HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    "POST /services/rest/album/ HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nAuthorization: {auth}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                     body.len()
                 );
                 let mut sock = TcpStream::connect(addr).unwrap();

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{
     Case,
     Target::{Blog, Tour},
-    case, get, get_with, head, multipart, raw, send,
+    case, get, get_with, head, multipart, raw, send, send_as_owner,
 };
 
 pub(super) fn cases() -> Vec<Case> {
@@ -189,11 +189,90 @@ pub(super) fn cases() -> Vec<Case> {
             get("/services/rest/album/?album_id=1&album_id=2"),
             400,
         ),
-        // Writes that must not happen.
+        // Writes that must not happen: nobody but the owner writes.
+        case(
+            Blog,
+            "an anonymous DELETE of an album",
+            head("DELETE", "/services/rest/album/1", "").into_bytes(),
+            401,
+        )
+        .says(r#"Bearer realm="photoblog""#),
+        case(
+            Blog,
+            "an anonymous PUT of a valid album",
+            send(
+                "PUT",
+                "/services/rest/album/1",
+                "application/json",
+                br#"{"title": "Taken"}"#,
+            ),
+            401,
+        )
+        .says(r#"Basic realm="photoblog""#),
+        case(
+            Blog,
+            "a made-up bearer token on a DELETE",
+            head(
+                "DELETE",
+                "/services/rest/album/1",
+                "Authorization: Bearer made-up-token\r\n",
+            )
+            .into_bytes(),
+            401,
+        )
+        .says("invalid_token"),
+        case(
+            Blog,
+            "an unknown authentication scheme on a DELETE",
+            head(
+                "DELETE",
+                "/services/rest/album/1",
+                "Authorization: Digest username=\"admin\"\r\n",
+            )
+            .into_bytes(),
+            401,
+        ),
+        case(
+            Blog,
+            "Basic credentials that are not base64",
+            head(
+                "DELETE",
+                "/services/rest/album/1",
+                "Authorization: Basic !!!\r\n",
+            )
+            .into_bytes(),
+            400,
+        )
+        .says("not base64"),
+        case(
+            Blog,
+            "Basic credentials without a colon",
+            head(
+                "DELETE",
+                "/services/rest/album/1",
+                "Authorization: Basic YWRtaW4=\r\n",
+            )
+            .into_bytes(),
+            400,
+        )
+        .says("no ':'"),
+        case(
+            Blog,
+            "a bearer token with a space",
+            head(
+                "DELETE",
+                "/services/rest/album/1",
+                "Authorization: Bearer a b\r\n",
+            )
+            .into_bytes(),
+            400,
+        )
+        .says("not a token"),
+        // Writes that must not happen: the owner's, refused for their content.
         case(
             Blog,
             "a 300-character title",
-            send(
+            send_as_owner(
                 "POST",
                 "/services/rest/album/",
                 "application/json",
@@ -205,7 +284,7 @@ pub(super) fn cases() -> Vec<Case> {
         case(
             Blog,
             "an empty title by form",
-            send(
+            send_as_owner(
                 "POST",
                 "/services/rest/album/",
                 "application/x-www-form-urlencoded",
@@ -217,7 +296,7 @@ pub(super) fn cases() -> Vec<Case> {
         case(
             Blog,
             "a NUL in a title (PostgreSQL cannot store it)",
-            send(
+            send_as_owner(
                 "POST",
                 "/services/rest/album/",
                 "application/json",
@@ -229,7 +308,7 @@ pub(super) fn cases() -> Vec<Case> {
         case(
             Blog,
             "XML entity expansion on an album",
-            send(
+            send_as_owner(
                 "PUT",
                 "/services/rest/album/1",
                 "application/xml",
@@ -240,14 +319,14 @@ pub(super) fn cases() -> Vec<Case> {
         case(
             Blog,
             "an external XML entity",
-            send("POST", "/services/rest/album/", "application/xml", external),
+            send_as_owner("POST", "/services/rest/album/", "application/xml", external),
             400,
         )
         .lacks("root:"),
         case(
             Blog,
             "a film with a text album_id",
-            send(
+            send_as_owner(
                 "POST",
                 "/services/rest/film/",
                 "application/json",
@@ -258,7 +337,7 @@ pub(super) fn cases() -> Vec<Case> {
         case(
             Blog,
             "an upload that is not an image",
-            send(
+            send_as_owner(
                 "POST",
                 "/services/rest/photo/",
                 "multipart/form-data; boundary=XyZ",
@@ -270,7 +349,7 @@ pub(super) fn cases() -> Vec<Case> {
         case(
             Blog,
             "a truncated multipart body",
-            send(
+            send_as_owner(
                 "POST",
                 "/services/rest/photo/",
                 "multipart/form-data; boundary=XyZ",
@@ -281,7 +360,7 @@ pub(super) fn cases() -> Vec<Case> {
         case(
             Blog,
             "a multipart body without its boundary",
-            send(
+            send_as_owner(
                 "POST",
                 "/services/rest/photo/",
                 "multipart/form-data",
@@ -292,7 +371,7 @@ pub(super) fn cases() -> Vec<Case> {
         case(
             Blog,
             "a 2 MiB upload (limit 1 MiB)",
-            send(
+            send_as_owner(
                 "POST",
                 "/services/rest/photo/",
                 "multipart/form-data; boundary=XyZ",

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::{
     Case, PartSpec,
     Target::{Blog, Tour},
-    case, get, get_with, multipart, raw, send,
+    case, get, get_with, multipart, raw, send, send_as_owner,
 };
 
 pub(super) fn cases() -> Vec<Case> {
@@ -99,7 +99,7 @@ pub(super) fn cases() -> Vec<Case> {
         case(
             Blog,
             "an upload of 1001 parts",
-            send(
+            send_as_owner(
                 "POST",
                 "/services/rest/photo/",
                 "multipart/form-data; boundary=XyZ",
@@ -111,7 +111,7 @@ pub(super) fn cases() -> Vec<Case> {
         case(
             Blog,
             "an 8000×8000 one-colour PNG as a photo",
-            send(
+            send_as_owner(
                 "POST",
                 "/services/rest/photo/",
                 "multipart/form-data; boundary=XyZ",

@@ -6,9 +6,9 @@ use drupe::testing::Part;
 use drupe::testing::TestClient;
 use serde_json::{Value, json};
 
+use crate::support::{ByOwner, png, sqlite_client};
 #[cfg(unix)]
 use crate::support::{blog_on, postgres_db, temp_dir};
-use crate::support::{png, sqlite_client};
 
 #[actix_web::test]
 async fn writes_invalidate_what_they_change() {
@@ -20,6 +20,7 @@ async fn writes_invalidate_what_they_change() {
     let films: Vec<Value> = c.get("/services/rest/film?album_id=2").send().await.json();
     let film = films[1]["id"].as_i64().unwrap().to_string();
     c.post("/services/rest/photo/")
+        .by_owner()
         .multipart(&[
             Part::file("file", "new.png", "image/png", png(50, 50, 7)),
             Part::text("film_id", &film),
@@ -39,6 +40,7 @@ async fn writes_invalidate_what_they_change() {
         .assert_header("x-cache", "MISS")
         .assert_contains("Brand new");
     c.put("/services/rest/album/2")
+        .by_owner()
         .json(&json!({"title": "Winter in the park"}))
         .send()
         .await
@@ -74,6 +76,7 @@ async fn a_rename_reaches_the_albums_photo_pages_and_spares_other_albums() {
         c.get(p).send().await.assert_header("x-cache", "HIT");
     }
     c.put("/services/rest/album/2")
+        .by_owner()
         .json(&json!({"title": "Winter in the park"}))
         .send()
         .await
@@ -112,6 +115,7 @@ async fn two_instances_share_postgresql_and_redis() {
         .assert_header("x-cache", "HIT")
         .assert_contains("Autumn in the park");
     cb.put("/services/rest/album/2")
+        .by_owner()
         .header("host", "photos.example")
         .json(&json!({"title": "Spring in the park"}))
         .send()

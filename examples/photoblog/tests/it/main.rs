@@ -6,6 +6,7 @@ mod cache;
 mod database;
 mod files;
 mod forms;
+mod owner;
 mod pages;
 mod rest;
 mod support;

@@ -6,7 +6,7 @@ use std::path::Path;
 use drupe::testing::TestClient;
 use serde_json::{Value, json};
 
-use crate::support::{blog_on, postgres_db, sqlite_client, temp_dir};
+use crate::support::{ByOwner, blog_on, postgres_db, sqlite_client, temp_dir};
 
 pub(crate) fn files_in(dir: &Path) -> usize {
     std::fs::read_dir(dir)
@@ -126,6 +126,7 @@ async fn creates(c: &TestClient) -> i64 {
     // POST: JSON, form, XML; 201 with the absolute Location and the album.
     let created = c
         .post("/services/rest/album/")
+        .by_owner()
         .header("host", "blog.test")
         .json(
             &json!({"title": "Snow", "author": "ada", "description": "White", "content": "Cold."}),
@@ -141,17 +142,20 @@ async fn creates(c: &TestClient) -> i64 {
         &format!("http://blog.test/services/rest/album/{id}"),
     );
     c.post("/services/rest/album/")
+        .by_owner()
         .form(&[("title", "By form")])
         .send()
         .await
         .assert_status(201);
     c.post("/services/rest/album/")
+        .by_owner()
         .body("application/xml", "<album><title>By XML</title></album>")
         .send()
         .await
         .assert_status(201);
     // Bad input: clear 4xx, nothing created.
     c.post("/services/rest/album/")
+        .by_owner()
         .json(&json!({"author": "no title"}))
         .send()
         .await
@@ -159,12 +163,14 @@ async fn creates(c: &TestClient) -> i64 {
         .assert_text("title is required.");
     // A misspelt field is named, not ignored.
     c.post("/services/rest/album/")
+        .by_owner()
         .json(&json!({"title": "Spring", "autor": "ada"}))
         .send()
         .await
         .assert_status(400)
         .assert_contains("unknown field `autor`");
     c.post("/services/rest/album/")
+        .by_owner()
         .json(&json!({"title": "x".repeat(201)}))
         .send()
         .await
@@ -173,6 +179,7 @@ async fn creates(c: &TestClient) -> i64 {
     // Errors come in the format the client asked for.
     let problem: Value = c
         .post("/services/rest/album/")
+        .by_owner()
         .accept("application/json")
         .body("application/json", "{\"title\": ")
         .send()
@@ -186,16 +193,19 @@ async fn creates(c: &TestClient) -> i64 {
         "{problem}"
     );
     c.post("/services/rest/album/")
+        .by_owner()
         .body("application/xml", "<album><title>unclosed</album>")
         .send()
         .await
         .assert_status(400);
     c.post("/services/rest/album/")
+        .by_owner()
         .body("text/plain", "title=x")
         .send()
         .await
         .assert_status(415);
     c.post("/services/rest/album/")
+        .by_owner()
         .json(&json!({"title": 5}))
         .send()
         .await
@@ -215,6 +225,7 @@ async fn creates(c: &TestClient) -> i64 {
 async fn replaces_and_deletes(c: &TestClient, id: i64) {
     // PUT never creates.
     c.put("/services/rest/album/23")
+        .by_owner()
         .json(&json!({"title": "Nope"}))
         .send()
         .await
@@ -224,6 +235,7 @@ async fn replaces_and_deletes(c: &TestClient, id: i64) {
         .await
         .assert_status(404);
     c.put(&format!("/services/rest/album/{id}"))
+        .by_owner()
         .json(&json!({"title": "Fresh snow"}))
         .send()
         .await
@@ -235,11 +247,13 @@ async fn replaces_and_deletes(c: &TestClient, id: i64) {
         .assert_contains("Fresh snow");
     // DELETE: 204, then 404.
     c.delete(&format!("/services/rest/album/{id}"))
+        .by_owner()
         .send()
         .await
         .assert_status(204)
         .assert_empty();
     c.delete(&format!("/services/rest/album/{id}"))
+        .by_owner()
         .send()
         .await
         .assert_status(404);
@@ -323,17 +337,20 @@ async fn films_and_photos(c: &TestClient) {
         .assert_status(406);
     let f = c
         .post("/services/rest/film/")
+        .by_owner()
         .json(&json!({"title": "Extra", "album_id": 1}))
         .send()
         .await;
     f.assert_status(201);
     c.post("/services/rest/film/")
+        .by_owner()
         .json(&json!({"title": "Orphan", "album_id": 999}))
         .send()
         .await
         .assert_status(404);
     // Cascade: deleting an album takes its films and photos.
     c.delete("/services/rest/album/1")
+        .by_owner()
         .send()
         .await
         .assert_status(204);
@@ -399,6 +416,21 @@ async fn openapi_and_the_docs_page() {
         "{upload}"
     );
     assert!(upload["responses"]["413"].is_object() && upload["responses"]["415"].is_object());
+    // Writes say they need the owner; a token is 201, as it is answered.
+    for (path, method) in [
+        ("/services/rest/album", "post"),
+        ("/services/rest/album/{album_id}", "delete"),
+        ("/services/rest/token", "post"),
+    ] {
+        let responses = &doc["paths"][path][method]["responses"];
+        assert!(responses["401"].is_object(), "{method} {path}: {responses}");
+    }
+    let token = &doc["paths"]["/services/rest/token"]["post"]["responses"];
+    assert!(token["201"].is_object(), "{token}");
+    assert!(
+        doc["paths"]["/services/rest/album"]["get"]["responses"]["401"].is_null(),
+        "reads are public"
+    );
     c.get("/docs/")
         .send()
         .await

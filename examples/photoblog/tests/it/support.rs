@@ -1,12 +1,27 @@
 //! What the tests share: a fresh folder and database for each, the photoblog built on them,
-//! pictures, a Redis server of their own, and the records `RELIABILITY.md` is made from.
+//! pictures, the owner's credentials, a Redis server of their own, and the records
+//! `RELIABILITY.md` is made from.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use drupe::testing::RequestBuilder;
 pub(crate) use photoblog::testing::*;
+
+/// The owner's credentials on a request: every write to the REST services needs them.
+pub(crate) trait ByOwner {
+    /// The request with the owner's `Authorization` header (Basic, `admin` and
+    /// [`OWNER_PASSWORD`]).
+    fn by_owner(self) -> Self;
+}
+
+impl ByOwner for RequestBuilder<'_> {
+    fn by_owner(self) -> Self {
+        self.header("authorization", &owner_auth())
+    }
+}
 
 /// A port nothing listens on right now.
 pub(crate) fn free_port() -> u16 {

@@ -10,7 +10,7 @@ use futures_util::future::join_all;
 use serde_json::Value;
 
 use crate::rest::files_in;
-use crate::support::{blog_on, one_colour_png, png, sqlite_client, temp_dir};
+use crate::support::{ByOwner, blog_on, one_colour_png, png, sqlite_client, temp_dir};
 
 /// Every file under `dir`, temporary ones included.
 fn files_under(dir: &Path) -> Vec<String> {
@@ -54,6 +54,7 @@ async fn a_picture_of_too_many_pixels_is_refused_from_its_header() {
         let t = std::time::Instant::now();
         let r = c
             .post("/services/rest/photo/")
+            .by_owner()
             .multipart(&[
                 Part::file("file", "big.png", "image/png", bytes.clone()),
                 Part::text("film_id", "1"),
@@ -118,6 +119,7 @@ async fn concurrent_large_uploads_wait_their_turn_and_all_succeed() {
     let before = photo_count(c).await;
     let uploads = pngs.into_iter().zip(0u32..).map(|(png, i)| async move {
         c.post("/services/rest/photo/")
+            .by_owner()
             .accept("application/json")
             .multipart(&[
                 Part::file("file", "large.png", "image/png", png),
@@ -257,6 +259,7 @@ async fn uploads_are_checked_by_content_bounded_and_atomic() {
         assert!(!says.is_empty(), "{what}: every rejection names its cause");
         let r = c
             .post("/services/rest/photo/")
+            .by_owner()
             .multipart(&parts)
             .send()
             .await;
@@ -273,6 +276,7 @@ async fn uploads_are_checked_by_content_bounded_and_atomic() {
     // A good one: a content-addressed file, a thumbnail, the photo.
     let ok = c
         .post("/services/rest/photo/")
+        .by_owner()
         .multipart(&[
             Part::file("file", "../../etc/passwd", "text/plain", png(64, 48, 1)),
             Part::text("film_id", "2"),
@@ -310,6 +314,7 @@ async fn uploads_are_checked_by_content_bounded_and_atomic() {
     // The same image twice shares its file; deleting one photo keeps it for the other.
     let twin: Value = c
         .post("/services/rest/photo/")
+        .by_owner()
         .multipart(&[
             Part::file("file", "again.png", "image/png", png(64, 48, 1)),
             Part::text("film_id", "3"),
@@ -319,11 +324,13 @@ async fn uploads_are_checked_by_content_bounded_and_atomic() {
         .json();
     assert_eq!(twin["url"], p["url"]);
     c.delete(&format!("/services/rest/photo/{}", p["id"]))
+        .by_owner()
         .send()
         .await
         .assert_status(204);
     assert!(photos_dir.join(name).exists());
     c.delete(&format!("/services/rest/photo/{}", twin["id"]))
+        .by_owner()
         .send()
         .await
         .assert_status(204);
@@ -397,6 +404,7 @@ async fn large_photos_are_stored_from_their_spooled_files() {
                 .await
         } else {
             c.post("/services/rest/photo/")
+                .by_owner()
                 .multipart(&[
                     Part::file("file", "noise.png", "image/png", png.clone()),
                     Part::text("film_id", "1"),
