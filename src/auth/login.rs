@@ -300,7 +300,7 @@ impl SessionAuth {
         let next = safe_next(&next, mount);
         let attempts = match super::gate(req, &user) {
             Ok(a) => a,
-            Err(res) => return res,
+            Err(res) => return *res,
         };
         let Some(verifier) = &self.verifier else {
             return error(HttpError::internal(
