@@ -162,7 +162,7 @@ impl Tool for SessionAuth {
     type Config = SessionAuthConfig;
     const NAME: &'static str = "session_auth";
 
-    /// After `sessions` (30), whose before-hook gives it the session, and after `csrf` (0),
+    /// After `sessions` (30), whose before-hook gives it the session, and after `csrf` (5),
     /// which checks the login form's token first.
     fn priority(&self) -> i32 {
         40

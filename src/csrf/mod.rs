@@ -30,8 +30,10 @@
 //! leaves `Cache-Control: private` (the output cache never stores it, so no visitor gets
 //! another's token) and, when the browser had no secret yet, the cookie that holds it.
 //!
-//! It runs at priority 0: after the rate limiter, before the authentication tools (1 to 5),
-//! so a login form is protected too and a forged request costs no password check.
+//! It runs at priority 5: after the rate limiter (-10), CORS (-5) and the header
+//! authentication tools (`auth_bearer` 1, `auth_basic` 2), so an anonymous write to an API
+//! they cover is their 401, not a 403 about a token an API client never had; before
+//! `session_auth` (40), so a login form's post is checked before its password is.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -164,9 +166,10 @@ impl Tool for Csrf {
     type Config = CsrfConfig;
     const NAME: &'static str = "csrf";
 
-    /// Before the authentication tools: see the module's documentation.
+    /// After the header authentication tools, before `session_auth`: see the module's
+    /// documentation.
     fn priority(&self) -> i32 {
-        0
+        5
     }
 
     fn prepare(&self, cfg: &mut CsrfConfig, at: &Placement<'_>) -> Result<(), crate::ConfigError> {

@@ -387,3 +387,35 @@ async fn a_cors_preflight_passes_authentication_and_a_401_keeps_its_cors_headers
         .assert_status(401)
         .assert_header("access-control-allow-origin", "https://app.example");
 }
+
+/// An API client never had a CSRF token: under both tools, an anonymous write is the
+/// authentication's 401 (it says how to get in), and the owner's write with credentials
+/// needs no token — but a browser's cross-site post carrying remembered credentials is still
+/// refused by the origin check.
+#[actix_web::test]
+async fn under_csrf_an_anonymous_api_write_is_a_401_and_credentials_need_no_token() {
+    let c = client(
+        App::builder(Root::default())
+            .tool_at("/", basic(Arc::default()))
+            .set("/", "tools.csrf.on", true),
+    )
+    .await;
+    c.post("/notes")
+        .form(&[("text", "x")])
+        .send()
+        .await
+        .assert_status(401);
+    c.post("/notes")
+        .header("authorization", &b64("admin:secret"))
+        .form(&[("text", "x")])
+        .send()
+        .await
+        .assert_text("x");
+    c.post("/notes")
+        .header("authorization", &b64("admin:secret"))
+        .header("origin", "https://evil.example")
+        .form(&[("text", "x")])
+        .send()
+        .await
+        .assert_status(403);
+}
