@@ -238,27 +238,25 @@ impl Tool for AuthBasic {
                 Ok(a) => a,
                 Err(res) => return Some(*res),
             };
-            let id = match self.remembered.get(&user, &password, cfg.remember).await {
-                Some(id) => id,
-                None => match verifier.verify(&user, &password).await {
-                    Ok(Some(id)) => {
-                        self.remembered
-                            .put(&user, &password, id.clone(), cfg.remember)
-                            .await;
-                        id
+            let verified = self.remembered.verified(
+                &user,
+                &password,
+                cfg.remember,
+                verifier.verify(&user, &password),
+            );
+            let id = match verified.await {
+                Ok(Some(id)) => id,
+                Ok(None) => {
+                    if let Some(a) = attempts {
+                        a.failed(&user);
                     }
-                    Ok(None) => {
-                        if let Some(a) = attempts {
-                            a.failed(&user);
-                        }
-                        tracing::info!(user = %user.escape_debug(), "wrong Basic credentials");
-                        return Some(super::unauthorized(
-                            "These credentials are not valid.",
-                            &cfg.challenges,
-                        ));
-                    }
-                    Err(e) => return Some(actix_web::HttpResponse::from_error(e)),
-                },
+                    tracing::info!(user = %user.escape_debug(), "wrong Basic credentials");
+                    return Some(super::unauthorized(
+                        "These credentials are not valid.",
+                        &cfg.challenges,
+                    ));
+                }
+                Err(e) => return Some(actix_web::HttpResponse::from_error(e)),
             };
             if let Some(res) = super::refuse_unless_allowed(&cfg.allow, &id) {
                 return Some(res);

@@ -39,16 +39,29 @@ pub(super) fn well_formed(value: &str) -> bool {
 /// What the request sent: the first well-formed id among the cookies of the session's name,
 /// and whether it sent any cookie of that name.
 pub(super) fn sent(req: &HttpRequest, name: &str) -> (Option<String>, bool) {
-    let Ok(cookies) = req.cookies() else {
-        return (None, false);
-    };
-    let mut named = cookies.iter().filter(|c| c.name() == name).peekable();
-    let any = named.peek().is_some();
-    let id = named
-        .map(|c| c.value())
-        .find(|v| well_formed(v))
-        .map(str::to_owned);
-    (id, any)
+    // The `Cookie` headers are read here rather than through `HttpRequest::cookies`, which
+    // parses, decodes and stores every cookie of the request: this runs for every request
+    // under the tool, and an id needs no decoding (`well_formed` admits base64url only).
+    let mut any = false;
+    for value in req.headers().get_all(header::COOKIE) {
+        let Ok(value) = value.to_str() else {
+            continue;
+        };
+        for pair in value.split(';') {
+            let Some((n, v)) = pair.split_once('=') else {
+                continue;
+            };
+            if n.trim() != name {
+                continue;
+            }
+            any = true;
+            let v = v.trim();
+            if well_formed(v) {
+                return (Some(v.to_owned()), true);
+            }
+        }
+    }
+    (None, any)
 }
 
 /// What the response says about the cookie.
@@ -127,5 +140,35 @@ mod tests {
         ] {
             assert!(!well_formed(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_id_is_found_among_other_cookies_and_headers() {
+        use actix_web::test::TestRequest;
+        let id = new_id().unwrap();
+        let of = |headers: &[&str]| {
+            let mut r = TestRequest::default();
+            for h in headers {
+                r = r.append_header((header::COOKIE, *h));
+            }
+            sent(&r.to_http_request(), "session_id")
+        };
+        assert_eq!(of(&[]), (None, false));
+        assert_eq!(of(&["a=1; b=2"]), (None, false));
+        assert_eq!(
+            of(&[&format!("a=1; session_id={id}; b=2")]),
+            (Some(id.clone()), true)
+        );
+        assert_eq!(
+            of(&["a=1", &format!("session_id={id}")]),
+            (Some(id.clone()), true)
+        );
+        // A malformed one first, then the good one; a name that only ends the same is another.
+        assert_eq!(
+            of(&[&format!("session_id=nope;session_id={id}")]),
+            (Some(id.clone()), true)
+        );
+        assert_eq!(of(&[&format!("xsession_id={id}")]), (None, false));
+        assert_eq!(of(&["session_id=../../etc"]), (None, true));
     }
 }
