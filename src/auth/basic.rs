@@ -238,12 +238,11 @@ impl Tool for AuthBasic {
                 Ok(a) => a,
                 Err(res) => return Some(*res),
             };
-            let verified = self.remembered.verified(
-                &user,
-                &password,
-                cfg.remember,
-                verifier.verify(&user, &password),
-            );
+            let verified = self
+                .remembered
+                .verified(&user, &password, cfg.remember, || {
+                    verifier.verify(&user, &password)
+                });
             let id = match verified.await {
                 Ok(Some(id)) => id,
                 Ok(None) => {

@@ -70,13 +70,13 @@ impl Remembered {
         user: &str,
         password: &str,
         within: Duration,
-        verify: F,
+        verify: impl FnOnce() -> F,
     ) -> Result<Option<Identity>, HttpError>
     where
         F: Future<Output = Result<Option<Identity>, HttpError>>,
     {
         if within.is_zero() {
-            return verify.await;
+            return verify().await;
         }
         let key = self.digest(user, password);
         if let Some((id, at)) = self.held.get(&key).await {
@@ -88,7 +88,7 @@ impl Remembered {
         let shared = self
             .held
             .try_get_with(key, async {
-                match verify.await {
+                match verify().await {
                     Ok(Some(id)) => Ok((id, Instant::now())),
                     Ok(None) => Err(None),
                     Err(e) => Err(Some(e)),
@@ -115,8 +115,8 @@ mod tests {
         let r = Remembered::new();
         let id = Identity::new("admin", Scheme::Basic);
         let a_minute = Duration::from_secs(60);
-        let ok = std::future::ready(Ok(Some(id.clone())));
-        let unused = std::future::ready(Err(HttpError::internal("not asked")));
+        let ok = || std::future::ready(Ok(Some(id.clone())));
+        let unused = || std::future::ready(Err(HttpError::internal("not asked")));
         let got = r.verified("admin", "secret", a_minute, ok).await;
         assert_eq!(got.unwrap(), Some(id.clone()));
         let again = r.verified("admin", "secret", a_minute, unused).await;
@@ -143,15 +143,11 @@ mod tests {
             Ok(None)
         };
         assert_eq!(
-            r.verified("admin", "guess", a_minute, wrong())
-                .await
-                .unwrap(),
+            r.verified("admin", "guess", a_minute, wrong).await.unwrap(),
             None
         );
         assert_eq!(
-            r.verified("admin", "guess", a_minute, wrong())
-                .await
-                .unwrap(),
+            r.verified("admin", "guess", a_minute, wrong).await.unwrap(),
             None
         );
         assert_eq!(calls.load(Ordering::SeqCst), 2);
@@ -161,8 +157,8 @@ mod tests {
             Ok(Some(Identity::new("admin", Scheme::Basic)))
         };
         let (a, b) = futures_util::join!(
-            r.verified("admin", "secret", a_minute, slow()),
-            r.verified("admin", "secret", a_minute, slow())
+            r.verified("admin", "secret", a_minute, slow),
+            r.verified("admin", "secret", a_minute, slow)
         );
         assert!(a.unwrap().is_some() && b.unwrap().is_some());
         assert_eq!(calls.load(Ordering::SeqCst), 3, "one verification for both");
