@@ -4,11 +4,13 @@
 //!
 //! The tool answers two paths itself (relative to the application's mount): `login_path`
 //! (`GET`: the form; `POST`: the check) and `logout_path` (`POST`). On every other path it
-//! covers, a request whose session names a user gets that [`Identity`]; one without, for a
-//! method it covers, is sent to the form (303 to `login_path?next=...`) when the client
-//! prefers HTML, and answered 401 otherwise. It needs `tools.sessions` on at the same paths
-//! (the session is reached through [`session_access`](crate::tools::session_access)); the
-//! form's `POST` goes through `tools.csrf` when that is on (it runs first).
+//! covers, a request whose session names a user gets that [`Identity`], and its templates
+//! the user's name as `user` (`{% if user %}Signed in as {{ user }}{% endif %}`); one
+//! without, for a method it covers, is sent to the form (303 to `login_path?next=...`) when
+//! the client prefers HTML, and answered 401 otherwise. It needs `tools.sessions` on at the
+//! same paths (the session is reached through
+//! [`session_access`](crate::tools::session_access)); the form's `POST` goes through
+//! `tools.csrf` when that is on (it runs first).
 //!
 //! At login the session id changes ([`renew`](crate::tools::SessionAccess::renew)): an id
 //! planted before the login (fixation) never carries the signed-in user. At logout the
@@ -260,6 +262,9 @@ impl SessionAuth {
                 {
                     return Some(res);
                 }
+                // The page can say who is signed in (`{{ user }}`): such a page is private,
+                // since the session it read holds something.
+                crate::tools::add_template_value(req, "user", Value::from(id.name()));
                 if !req.extensions().contains::<Identity>() {
                     id.attach(req);
                 }

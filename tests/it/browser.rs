@@ -78,13 +78,29 @@ async fn the_photoblog_in_a_real_browser() {
     let s = TestServer::start(app).await;
     let base = s.url("");
     let pic = picture.to_string_lossy().into_owned();
-    let r = tokio::task::spawn_blocking(move || run_script("photoblog.mjs", &[&base, &pic]))
-        .await
-        .unwrap();
+    // The blog's owner has a known password (`OWNER_PASSWORD`): the walk signs in with it.
+    let r = tokio::task::spawn_blocking(move || {
+        run_script("photoblog.mjs", &[&base, &pic, crate::blog::OWNER_PASSWORD])
+    })
+    .await
+    .unwrap();
     assert_eq!(r["errors"], serde_json::json!([]), "{r}");
     assert_eq!(r["homeTitle"], "A drupe photoblog", "{r}");
     assert_eq!(r["albumsOnHome"], 3, "the seeded albums: {r}");
     assert_eq!(r["stylesheetApplied"], true, "{r}");
+    // A visitor is offered to sign in, and none of the owner's forms.
+    let visitor_nav = r["visitorNav"].as_str().unwrap();
+    assert!(
+        visitor_nav.contains("Sign in") && !visitor_nav.contains("New album"),
+        "{r}"
+    );
+    assert_eq!(r["loginTitle"], "Sign in — A drupe photoblog", "{r}");
+    assert_eq!(r["signedInAs"], "Signed in as admin · Sign out", "{r}");
+    assert!(
+        r["signedOutNav"].as_str().unwrap().contains("Sign in"),
+        "{r}"
+    );
+    assert_eq!(r["afterSignOut"], "/login?next=%2Falbum%2Fnew", "{r}");
     assert_eq!(r["albumHeading"], "Winter in Lapland", "{r}");
     assert_eq!(r["backOnAlbum"], true, "{r}");
     // A 640×480 picture becomes a thumbnail at most 320 px wide, in proportion.

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use drupe::testing::{Part, TestClient};
 use serde_json::Value;
 
-use crate::blog::{owner_auth, png, sqlite_client};
+use crate::blog::{owner_auth, png, sign_in, sqlite_client};
 
 fn outside() -> SocketAddr {
     "198.51.100.7:40000".parse().unwrap()
@@ -222,9 +222,13 @@ async fn the_photoblog_behind_its_proxy() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The photoblog's forms, with the owner signed in: a post without the CSRF token, with one
+/// not made for this browser's cookie, or with a token but no cookie (another site can
+/// neither read nor set ours) is a 403 that changes nothing.
 #[actix_web::test]
 async fn every_form_needs_its_token() {
     let (c, dir) = sqlite_client("sec-csrf").await;
+    let owner = sign_in(&c).await;
     let before = counts(&c).await;
     let album = c.get("/services/rest/album/1").send().await;
     album.assert_status(200);
@@ -241,32 +245,40 @@ async fn every_form_needs_its_token() {
             ],
         ),
     ];
-    let cookie = "photoblog_csrf=0123456789abcdef0123456789abcdef";
+    // The session alone, without the CSRF cookie.
+    let session_only: String = owner
+        .cookie
+        .split("; ")
+        .filter(|c| c.starts_with("session_id="))
+        .collect();
     for (path, fields) in &forms {
         // No token at all.
         c.post(path)
+            .header("cookie", &owner.cookie)
             .multipart(fields)
             .send()
             .await
             .assert_status(403)
             .assert_contains("CSRF check");
-        // A token that is not the cookie's.
+        // A token that is not made for the cookie's secret.
         let mut forged = fields.clone();
-        forged.push(Part::text("csrf", "fedcba9876543210fedcba9876543210"));
+        forged.push(Part::text("csrf_token", &"ab".repeat(32)));
         c.post(path)
-            .header("cookie", cookie)
+            .header("cookie", &owner.cookie)
             .multipart(&forged)
             .send()
             .await
             .assert_status(403);
-        // A token without its cookie (another site cannot read or set ours).
+        // A good token without its cookie.
         let mut no_cookie = fields.clone();
-        no_cookie.push(Part::text("csrf", "0123456789abcdef0123456789abcdef"));
+        no_cookie.push(Part::text("csrf_token", &owner.token));
         c.post(path)
+            .header("cookie", &session_only)
             .multipart(&no_cookie)
             .send()
             .await
-            .assert_status(403);
+            .assert_status(403)
+            .assert_contains("no CSRF cookie");
     }
     assert_eq!(counts(&c).await, before, "a forged form changed something");
     let album = c.get("/services/rest/album/1").send().await;
@@ -359,18 +371,27 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[actix_web::test]
 async fn html_carries_its_security_headers_and_no_inline_code() {
     let (c, dir) = sqlite_client("sec-html").await;
+    let owner = sign_in(&c).await;
+    // Each page, and whether the owner asks (the forms are the owner's).
     let pages = [
-        ("/", 200),
-        ("/album/1", 200),
-        ("/photo/1", 200),
-        ("/album/new", 200),
-        ("/album/1/edit", 200),
-        ("/album/1/upload", 200),
-        ("/album/999", 404),
-        ("/no/such/page", 404),
+        ("/", 200, false),
+        ("/", 200, true),
+        ("/album/1", 200, false),
+        ("/photo/1", 200, false),
+        ("/login", 200, false),
+        ("/album/new", 200, true),
+        ("/album/1/edit", 200, true),
+        ("/album/1/delete", 200, true),
+        ("/album/1/upload", 200, true),
+        ("/album/999", 404, false),
+        ("/no/such/page", 404, false),
     ];
-    for (path, status) in pages {
-        let r = c.get(path).accept("text/html").send().await;
+    for (path, status, signed_in) in pages {
+        let mut r = c.get(path).accept("text/html");
+        if signed_in {
+            r = r.header("cookie", &owner.cookie);
+        }
+        let r = r.send().await;
         r.assert_status(status);
         assert!(
             r.header("content-type")
@@ -386,7 +407,13 @@ async fn html_carries_its_security_headers_and_no_inline_code() {
         );
         let html = r.text();
         assert!(!html.contains("<script"), "{path} has inline script");
-        for secret in ["sqlite:", "postgres://", "redis://", "password"] {
+        // The login form asks for a password; no page shows one, nor mentions one otherwise.
+        let password = if path == "/login" {
+            crate::blog::OWNER_PASSWORD
+        } else {
+            "password"
+        };
+        for secret in ["sqlite:", "postgres://", "redis://", password] {
             assert!(!html.contains(secret), "{path} shows {secret}");
         }
     }

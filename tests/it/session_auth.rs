@@ -10,7 +10,7 @@ use drupe::auth::{SessionAuth, SignedIn};
 use drupe::sessions::Session;
 use drupe::testing::{TestClient, TestResponse};
 use drupe::tools::{Identity, Scheme, verifier_fn};
-use drupe::{App, AppBuilder, HttpError, controller};
+use drupe::{App, AppBuilder, HttpError, Page, Templates, controller};
 
 #[derive(Clone, Default)]
 struct Site {
@@ -349,4 +349,44 @@ async fn pages_for_visitors_without_a_session_stay_cacheable_and_signed_in_ones_
         .await
         .assert_text("news")
         .assert_header("x-cache", "HIT");
+}
+
+/// A page under the tool.
+struct Greeting;
+
+#[controller]
+impl Greeting {
+    #[expose]
+    fn index(&self) -> Page {
+        Page::new("who.html", minijinja::context! {})
+    }
+}
+
+/// Templates get the signed-in user's name as `user`, without the handler passing it; a
+/// visitor's page has none (and stays shareable), the user's is private.
+#[actix_web::test]
+async fn templates_name_the_signed_in_user() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("who.html"),
+        "{% if user %}signed in as {{ user }}{% else %}a visitor{% endif %}",
+    )
+    .unwrap();
+    let app = App::builder(Greeting)
+        .templates(Templates::from_dir(dir.path()))
+        .set("/", "tools.sessions.on", true)
+        .tool_at("/", check().methods(&["POST"]))
+        .build()
+        .unwrap();
+    let c = TestClient::new(app).await;
+    let visitor = c.get("/").send().await;
+    visitor.assert_text("a visitor");
+    assert_eq!(visitor.header("cache-control"), None, "{visitor:?}");
+    let k = cookie(&login(&c, None, "secret", "/").await);
+    c.get("/")
+        .header("cookie", &k)
+        .send()
+        .await
+        .assert_text("signed in as admin")
+        .assert_header("cache-control", "private");
 }

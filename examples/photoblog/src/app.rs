@@ -5,17 +5,19 @@
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use drupe::auth::{AuthBasic, AuthBearer};
+use drupe::auth::{AuthBasic, AuthBearer, SessionAuth};
 use drupe::cache::Caching;
 use drupe::files::StaticDir;
-use drupe::{App, AppBuilder, ResponseHeaders, Templates};
+use drupe::sessions::{RedisStore, Sessions};
+use drupe::{App, AppBuilder, ResponseHeaders};
 
 use crate::error::AppError;
 use crate::images::PhotoStore;
 use crate::model::{Db, redacted};
 use crate::owner::{OWNER, Passwords, Tokens};
-use crate::pages::Site;
+use crate::pages::{Site, templates};
 use crate::seed::seed;
 use crate::settings::Settings;
 use crate::shared::Photoblog;
@@ -31,13 +33,14 @@ const WRITES: &[&str] = &["POST", "PUT", "PATCH", "DELETE"];
 /// the photo folder, and assembles the tree with its tools.
 pub async fn build(settings: &Settings) -> Result<App, AppError> {
     let cache = cache(settings)?;
+    let sessions = sessions(settings)?;
     let blog = open(settings).await?;
     let spool = blog.store.spool_dir();
     let db = blog.db.clone();
     configure(
         App::builder(Site::default()).state(blog),
         &db,
-        cache,
+        (cache, sessions),
         settings,
         &spool,
     )
@@ -116,11 +119,25 @@ fn cache(settings: &Settings) -> Result<Caching, AppError> {
     }
 }
 
+/// The session store the settings name. Its keys start with `photoblog:sess:`, the cache's
+/// with `drupe:cache:`: both may live in one Redis.
+fn sessions(settings: &Settings) -> Result<Sessions, AppError> {
+    match settings.sessions.as_str() {
+        "memory" => Ok(Sessions::memory()),
+        url if url.starts_with("redis://") => Ok(Sessions::with_store(Arc::new(
+            RedisStore::new(url).with_prefix("photoblog:sess:"),
+        ))),
+        other => Err(AppError::Start(format!(
+            "unknown session store `{other}`: use memory or redis://…"
+        ))),
+    }
+}
+
 /// The tools and the settings of the tree; uploads too large for memory go to `spool`.
 fn configure(
     builder: AppBuilder,
     db: &Db,
-    cache: Caching,
+    (cache, sessions): (Caching, Sessions),
     settings: &Settings,
     spool: &Path,
 ) -> AppBuilder {
@@ -128,10 +145,8 @@ fn configure(
     let spool = spool.to_string_lossy().into_owned();
     let mut builder = builder
         .tool(cache)
-        .templates(Templates::from_dir(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/templates"
-        )))
+        .tool(sessions)
+        .templates(templates())
         .set_global("openapi.title", "drupe photoblog")
         .set_global("server.access_log", settings.access_log)
         .set("/", "tools.caching.on", settings.cache != "off")
@@ -149,8 +164,30 @@ fn configure(
             StaticDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
                 .cache_control("public, max-age=300"),
         )
-        // Reads are public; every write to the REST services needs the owner, by password
-        // (Basic) or by a token it issued.
+        // Reads are public; every write needs the owner. The pages' forms: signed in at
+        // `/login` (the form pages themselves take `SignedIn`), out with `POST /logout`.
+        .set("/", "tools.sessions.on", true)
+        .tool_at(
+            "/",
+            SessionAuth::new(Passwords(db.clone()))
+                .methods(WRITES)
+                .allow(&[OWNER])
+                .login_template("login.html"),
+        )
+        .set("/", "tools.session_auth.realm", "photoblog")
+        // Every form and every write is checked for CSRF: the pages' forms carry the token;
+        // a REST client sending Basic or Bearer credentials needs none, but a browser's
+        // cross-site request is refused by its `Origin`.
+        .set("/", "tools.csrf.on", true)
+        // Nothing there needs a session.
+        .set("/static", "tools.sessions.on", false)
+        .set("/static", "tools.session_auth.on", false)
+        .set("/photos", "tools.sessions.on", false)
+        .set("/photos", "tools.session_auth.on", false)
+        // The REST services: by password (Basic) or by a token the owner asked for, never by
+        // the pages' session.
+        .set("/services", "tools.sessions.on", false)
+        .set("/services", "tools.session_auth.on", false)
         .tool_at(
             "/services/rest",
             AuthBasic::new(Passwords(db.clone()))

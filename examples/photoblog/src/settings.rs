@@ -21,6 +21,11 @@ pub struct Settings {
     /// `memory` (in-process), `redis://…` for a cache shared by several instances, or `off`.
     #[arg(long, default_value = "memory")]
     pub cache: String,
+    /// Where the sessions of the signed-in owner are kept: `memory` (in-process) or
+    /// `redis://…`, shared by several instances behind a load balancer (the cache's Redis
+    /// will do: their keys do not meet).
+    #[arg(long, default_value = "memory")]
+    pub sessions: String,
     /// The in-process cache's bound (given in MiB, kept in bytes).
     #[arg(long = "cache-mb", value_name = "MiB", default_value = "64", value_parser = mebibytes,
         help = "The in-process cache's bound, in MiB")]
@@ -174,6 +179,10 @@ mod tests {
         let s = Settings::default();
         assert_eq!(s.bind, "127.0.0.1:8080");
         assert_eq!(s.database, "sqlite:data/photoblog.db");
+        assert_eq!(
+            (s.cache.as_str(), s.sessions.as_str()),
+            ("memory", "memory")
+        );
         assert_eq!((s.cache_bytes, s.max_upload), (64 << 20, 10 << 20));
         assert_eq!(s.max_pixels, 40_000_000);
         assert_eq!(s.sweep_grace, Duration::from_secs(3600));

@@ -1,13 +1,14 @@
 //! Fixtures for tests of the photoblog, its own (`tests/`) and those of the framework that
 //! serve it: a fresh folder and PostgreSQL database for each test, the photoblog built on
-//! them, and pictures. They panic on failure, as a test wants: not for serving.
+//! them, the owner signed in through the login form, and pictures. They panic on failure, as
+//! a test wants: not for serving.
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use drupe::App;
-use drupe::testing::TestClient;
+use drupe::testing::{TestClient, TestResponse};
 
 use crate::{Settings, build};
 
@@ -113,17 +114,22 @@ pub fn sqlite_driver_url(file: &Path) -> String {
     crate::model::sqlite_file_url(&file.to_string_lossy())
 }
 
-/// The photoblog on `database` with the `cache` backend, its files under `dir`.
-pub async fn blog_on(database: &str, dir: &Path, cache: &str) -> App {
-    let settings = Settings {
+/// The settings of the tests' photoblogs: on `database` with the `cache` backend, its files
+/// under `dir`, uploads up to 1 MiB, the owner's password [`OWNER_PASSWORD`].
+pub fn settings_on(database: &str, dir: &Path, cache: &str) -> Settings {
+    Settings {
         database: database.to_owned(),
         cache: cache.to_owned(),
         data_dir: dir.join("photos"),
         max_upload: 1 << 20,
         admin_password: Some(crate::Secret(OWNER_PASSWORD.to_owned())),
         ..Settings::default()
-    };
-    build(&settings).await.unwrap()
+    }
+}
+
+/// The photoblog on `database` with the `cache` backend, its files under `dir`.
+pub async fn blog_on(database: &str, dir: &Path, cache: &str) -> App {
+    build(&settings_on(database, dir, cache)).await.unwrap()
 }
 
 /// The photoblog on a SQLite file with the memory cache, the file and the photos in a fresh
@@ -164,4 +170,89 @@ pub fn one_colour_png(w: u32, h: u32, shade: u8) -> Vec<u8> {
         .write_image(&pixels, w, h, image::ExtendedColorType::L8)
         .unwrap();
     out
+}
+
+/// The owner signed in through the login form, as a browser holds it: its cookies and a
+/// CSRF token the forms accept with them.
+#[derive(Debug, Clone)]
+pub struct OwnerSession {
+    /// The `Cookie` header: the CSRF cookie and the session's.
+    pub cookie: String,
+    /// A token for the forms' `csrf_token` field (any page's token fits the CSRF cookie).
+    pub token: String,
+}
+
+impl OwnerSession {
+    /// Takes the cookies `r` sets (the session's new id after a logout, say).
+    pub fn update(&mut self, r: &TestResponse) {
+        self.cookie = merge_cookies(&self.cookie, &cookies_set_by(r));
+    }
+}
+
+/// `name=value` of each cookie `r` sets.
+pub fn cookies_set_by(r: &TestResponse) -> Vec<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_owned())
+        .collect()
+}
+
+/// A `Cookie` header: `cookie`'s pairs, replaced or joined by those of `set`.
+pub fn merge_cookies(cookie: &str, set: &[String]) -> String {
+    let name = |pair: &str| pair.split('=').next().unwrap_or_default().to_owned();
+    let mut pairs: Vec<String> = cookie
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect();
+    for new in set {
+        pairs.retain(|p| name(p) != name(new));
+        pairs.push(new.clone());
+    }
+    pairs.join("; ")
+}
+
+/// The CSRF token a page's form carries (`name="csrf_token" value="..."`), if it has one.
+pub fn csrf_token_in(page: &str) -> Option<String> {
+    let (_, rest) = page.split_once(r#"name="csrf_token" value=""#)?;
+    Some(rest.split('"').next()?.to_owned())
+}
+
+/// The login form as a new browser gets it: the `Cookie` header of the CSRF cookie it sets,
+/// and the form's token.
+pub async fn login_form(c: &TestClient) -> (String, String) {
+    let form = c.get("/login").accept("text/html").send().await;
+    form.assert_status(200);
+    let cookie = merge_cookies("", &cookies_set_by(&form));
+    let token = csrf_token_in(&form.text())
+        .unwrap_or_else(|| panic!("no CSRF token in the login form: {form:?}"));
+    (cookie, token)
+}
+
+/// Signs the owner in through the login form, as a browser would: the form, then its post
+/// with [`OWNER_PASSWORD`].
+pub async fn sign_in(c: &TestClient) -> OwnerSession {
+    let (cookie, token) = login_form(c).await;
+    let res = c
+        .post("/login")
+        .accept("text/html")
+        .header("cookie", &cookie)
+        .form(&[
+            ("username", "admin"),
+            ("password", OWNER_PASSWORD),
+            ("next", "/"),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await;
+    res.assert_status(303);
+    let mut owner = OwnerSession { cookie, token };
+    owner.update(&res);
+    assert!(
+        owner.cookie.contains("session_id="),
+        "no session cookie at login: {res:?}"
+    );
+    owner
 }

@@ -1,14 +1,19 @@
 //! The album pages and their forms: `/album/new`, `/album/<id>` (the album, its films, their
-//! thumbnails), `/album/<id>/edit`, `/album/<id>/delete`, `/album/<id>/upload`. Every form is
-//! CSRF-protected (`csrf.rs`).
+//! thumbnails), `/album/<id>/edit`, `/album/<id>/delete`, `/album/<id>/upload`.
+//!
+//! The forms are the owner's: each handler takes `SignedIn`, so a visitor asking for a form
+//! page is sent to the login (a browser) or answered 401, and never reaches the database;
+//! `tools.session_auth` refuses a visitor's post before any handler runs. `tools.csrf` checks
+//! each post's token (the templates write `{{ csrf_field }}`) and takes it out of the form.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, Responder};
+use drupe::auth::SignedIn;
 use drupe::cache::Invalidate;
 use drupe::{HttpError, Page, State, Upload, VirtualPath, controller, resource};
 use minijinja::{Value, context};
 
-use super::csrf::{check_csrf, form_page};
 use super::render;
 use crate::error::AppError;
 use crate::images::megapixels;
@@ -22,6 +27,15 @@ fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("location", to.to_owned()))
         .finish()
+}
+
+/// A form page. It carries a CSRF token (the tool makes it `private`) and the owner's data:
+/// `no-store` keeps it out of every cache, the browser's included.
+fn form_page(req: &HttpRequest, template: &str, ctx: Value, status: StatusCode) -> HttpResponse {
+    let mut res = render(template, ctx).with_status(status).respond_to(req);
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
 
 /// `/album/new` and `/album/<id>/...`.
@@ -75,7 +89,7 @@ struct NewAlbum;
 #[resource]
 impl NewAlbum {
     /// The empty form.
-    fn get(&self, req: HttpRequest) -> HttpResponse {
+    fn get(&self, _owner: SignedIn, req: HttpRequest) -> HttpResponse {
         let values = form_values(&AlbumIn::default());
         form_page(
             &req,
@@ -85,14 +99,13 @@ impl NewAlbum {
         )
     }
 
-    /// Creates the album, then shows it (403 without the form's CSRF token).
+    /// Creates the album, then shows it.
     // One argument per form field reads better than a struct built for one handler.
     #[allow(clippy::too_many_arguments)]
-    #[status(403)]
     async fn post(
         &self,
+        _owner: SignedIn,
         req: HttpRequest,
-        #[param(named)] csrf: Option<String>,
         #[param(named)] title: Option<String>,
         #[param(named)] author: Option<String>,
         #[param(named)] description: Option<String>,
@@ -100,7 +113,6 @@ impl NewAlbum {
         blog: State<Photoblog>,
         invalidate: Invalidate,
     ) -> Result<HttpResponse, AppError> {
-        check_csrf(&req, csrf.as_deref())?;
         let input = AlbumIn {
             title: title.unwrap_or_default(),
             author,
@@ -199,6 +211,7 @@ impl EditAlbum {
     async fn get(
         &self,
         album_id: i64,
+        _owner: SignedIn,
         req: HttpRequest,
         blog: State<Photoblog>,
     ) -> Result<HttpResponse, AppError> {
@@ -221,14 +234,14 @@ impl EditAlbum {
         ))
     }
 
-    /// Saves the album, then shows it (403 without the form's CSRF token).
+    /// Saves the album, then shows it.
     #[allow(clippy::too_many_arguments)]
-    #[status(403, 404)]
+    #[status(404)]
     async fn post(
         &self,
         album_id: i64,
+        _owner: SignedIn,
         req: HttpRequest,
-        #[param(named)] csrf: Option<String>,
         #[param(named)] title: Option<String>,
         #[param(named)] author: Option<String>,
         #[param(named)] description: Option<String>,
@@ -236,7 +249,6 @@ impl EditAlbum {
         blog: State<Photoblog>,
         invalidate: Invalidate,
     ) -> Result<HttpResponse, AppError> {
-        check_csrf(&req, csrf.as_deref())?;
         let form = context! {
             mode => "edit",
             action => format!("/album/{album_id}/edit"),
@@ -265,17 +277,39 @@ struct DeleteAlbum;
 
 #[resource]
 impl DeleteAlbum {
+    /// The confirmation: what the album holds, and the button that deletes it.
+    #[status(404)]
+    async fn get(
+        &self,
+        album_id: i64,
+        _owner: SignedIn,
+        req: HttpRequest,
+        blog: State<Photoblog>,
+    ) -> Result<HttpResponse, AppError> {
+        let a = blog
+            .db
+            .album(album_id)
+            .await?
+            .ok_or(AppError::NoAlbum(album_id))?;
+        let films = blog.db.films(Some(album_id)).await?.len();
+        let photos = blog.db.photos_of_album(album_id).await?.len();
+        Ok(form_page(
+            &req,
+            "delete.html",
+            context! { album => context! { id => a.id, title => a.title }, films => films, photos => photos },
+            StatusCode::OK,
+        ))
+    }
+
     /// Deletes the album, its films and photos, then goes home.
-    #[status(403, 404)]
+    #[status(404)]
     async fn post(
         &self,
         album_id: i64,
-        req: HttpRequest,
-        #[param(named)] csrf: Option<String>,
+        _owner: SignedIn,
         blog: State<Photoblog>,
         invalidate: Invalidate,
     ) -> Result<HttpResponse, AppError> {
-        check_csrf(&req, csrf.as_deref())?;
         if blog.delete_album(album_id, &invalidate).await? {
             Ok(see_other("/"))
         } else {
@@ -339,6 +373,7 @@ impl UploadPhoto {
     async fn get(
         &self,
         album_id: i64,
+        _owner: SignedIn,
         req: HttpRequest,
         blog: State<Photoblog>,
     ) -> Result<HttpResponse, AppError> {
@@ -346,21 +381,20 @@ impl UploadPhoto {
     }
 
     /// Stores the photo in one of the album's films, then shows the album.
-    #[status(403, 404, 413, 415, 422)]
+    #[status(404, 413, 415, 422)]
     // One argument per form field reads better than a struct built for one handler.
     #[allow(clippy::too_many_arguments)]
     async fn post(
         &self,
         album_id: i64,
+        _owner: SignedIn,
         req: HttpRequest,
-        #[param(named)] csrf: Option<String>,
         #[param(named)] film_id: i64,
         #[param(named)] legend: Option<String>,
         #[param(named)] file: Option<Upload>,
         blog: State<Photoblog>,
         invalidate: Invalidate,
     ) -> Result<HttpResponse, AppError> {
-        check_csrf(&req, csrf.as_deref())?;
         let Some(file) = file.filter(|f| !f.is_empty()) else {
             let errors = vec!["Choose a photo to upload.".into()];
             return upload_form(&req, &blog, album_id, errors, StatusCode::BAD_REQUEST).await;

@@ -1,22 +1,27 @@
 //! The photoblog's HTML pages (default dispatcher, templates in `templates/`), its Atom
 //! feeds, its static files and photo files. The album pages and their forms are in
-//! `albums.rs`, the forms' CSRF token in `csrf.rs`.
+//! `albums.rs`.
+//!
+//! Reading is for everyone; the forms are the owner's. `tools.session_auth` (set up in
+//! `app.rs`) answers `/login` and `/logout` and sends a visitor's form post to the login; a
+//! form page takes `SignedIn`, so a visitor asking for it is sent there too. `tools.csrf`
+//! checks every post: the templates write `{{ csrf_field }}` in each form.
 //!
 //! | path | page |
 //! |---|---|
 //! | `/`, `/?page=N` | the albums, newest first |
 //! | `/album/<id>` | an album, its films, their thumbnails |
 //! | `/photo/<id>` | a photo |
-//! | `/album/new`, `/album/<id>/edit`, `/album/<id>/delete`, `/album/<id>/upload` | forms (CSRF-protected) |
+//! | `/album/new`, `/album/<id>/edit`, `/album/<id>/delete`, `/album/<id>/upload` | the owner's forms (`GET`: the form, `POST`: the change) |
+//! | `/login` (`GET`, `POST`), `/logout` (`POST`) | signing in and out (`tools.session_auth`, `templates/login.html`) |
 //! | `/feed`, `/feed/album/<id>` | Atom: the albums; an album's photos |
 //! | `/static/style.css`, `/static/favicon.svg` (`tools.staticdir`), `/photos/<file>`, `/photos/thumbs/<file>` | files |
 
 mod albums;
-mod csrf;
 
 use drupe::represent::RenderContext;
 use drupe::represent::atom::{AtomDocument, Link};
-use drupe::{Collection, HttpError, Negotiated, Page, State, controller};
+use drupe::{Collection, HttpError, Negotiated, Page, State, Templates, controller};
 use minijinja::{Value, context};
 
 use crate::error::AppError;
@@ -28,13 +33,21 @@ use albums::AlbumPages;
 use drupe::cache::Tags;
 use drupe::files::ServeFile;
 
-/// A page of the site: the template with `site` in its context.
-fn render(template: &str, ctx: Value) -> Page {
+/// The site's templates, with `site` (its title and tagline) in every one: the pages' and
+/// the login form `tools.session_auth` renders.
+pub(crate) fn templates() -> Templates {
+    let mut t = Templates::from_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/templates"));
     let site = context! {
         title => "A drupe photoblog",
         tagline => "Albums, films and photos, served by drupe.",
     };
-    Page::new(template, context! { site => site, ..ctx })
+    t.environment_mut().add_global("site", site);
+    t
+}
+
+/// A page of the site.
+fn render(template: &str, ctx: Value) -> Page {
+    Page::new(template, ctx)
 }
 
 /// The site's root.

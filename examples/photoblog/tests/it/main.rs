@@ -9,5 +9,6 @@ mod forms;
 mod owner;
 mod pages;
 mod rest;
+mod signin;
 mod support;
 mod uploads;

@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use drupe::testing::{Part, TestClient, TestResponse, TestServer};
 use serde_json::{Value, json};
 
-use crate::support::{ByOwner, OWNER_PASSWORD, blog_on, png, temp_dir};
+use crate::support::{ByOwner, OWNER_PASSWORD, blog_on, png, settings_on, temp_dir};
 
 /// `Authorization: Basic` for `user` and `password`.
 fn basic(user: &str, password: &str) -> String {
@@ -46,11 +46,13 @@ impl Write {
         }
     }
 
-    /// Sends it with `authorization` (none when `None`).
-    async fn send(&self, c: &TestClient, authorization: Option<&str>) -> TestResponse {
+    /// Sends it with `authorization` (none when `None`), from the client `from` (behind the
+    /// trusted proxy, 127.0.0.1, that the test's server trusts).
+    async fn send(&self, c: &TestClient, authorization: Option<&str>, from: &str) -> TestResponse {
         let mut r = c
             .request(self.method.clone(), &self.path)
-            .accept("application/json");
+            .accept("application/json")
+            .header("x-forwarded-for", from);
         if let Some(a) = authorization {
             r = r.header("authorization", a);
         }
@@ -188,11 +190,18 @@ async fn film_and_photo(c: &TestClient) -> (i64, i64) {
 /// but for the token: the Bearer one, `invalid_token`), and nothing changes (album 1 is still there after an anonymous `DELETE`, which the review
 /// found answered 204); the photos are still served to anyone. The same writes as the owner
 /// then all go through: they were refused for their credentials alone.
+///
+/// The rate limiter allows a client 10 failed credentials at once: the made-up tokens and the
+/// wrong passwords come from two clients (through a trusted proxy), so that each is checked.
 #[actix_web::test]
 async fn nobody_but_the_owner_writes() {
     let dir = temp_dir("owner-only");
     let db = format!("sqlite:{}", dir.join("pb.db").display());
-    let s = TestServer::start(blog_on(&db, &dir, "memory").await).await;
+    let settings = photoblog::Settings {
+        trusted_proxies: vec!["127.0.0.1".to_owned()],
+        ..settings_on(&db, &dir, "memory")
+    };
+    let s = TestServer::start(photoblog::build(&settings).await.unwrap()).await;
     let c = s.client();
     let photos = dir.join("photos");
     let (film, photo) = film_and_photo(c).await;
@@ -202,9 +211,10 @@ async fn nobody_but_the_owner_writes() {
     let stranger = basic("mallory", OWNER_PASSWORD);
     let made_up = "Bearer aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     for w in &all {
-        assert_challenged(&w.send(c, None).await, &format!("{} anonymous", w.name()));
+        let anonymous = w.send(c, None, "192.0.2.1").await;
+        assert_challenged(&anonymous, &format!("{} anonymous", w.name()));
         assert_token_refused(
-            &w.send(c, Some(made_up)).await,
+            &w.send(c, Some(made_up), "192.0.2.2").await,
             &format!("{} with a made-up token", w.name()),
         );
     }
@@ -212,7 +222,7 @@ async fn nobody_but_the_owner_writes() {
     for w in [&all[1], &all[3], &all[4], &all[8]] {
         for (who, auth) in [("a wrong password", &wrong), ("another user", &stranger)] {
             assert_challenged(
-                &w.send(c, Some(auth)).await,
+                &w.send(c, Some(auth), "192.0.2.3").await,
                 &format!("{} as {who}", w.name()),
             );
         }
@@ -241,7 +251,7 @@ async fn nobody_but_the_owner_writes() {
     let owner = crate::support::owner_auth();
     let expected = [201, 200, 201, 200, 201, 200, 204, 204, 204];
     for (w, status) in all.iter().zip(expected) {
-        let r = w.send(c, Some(&owner)).await;
+        let r = w.send(c, Some(&owner), "192.0.2.1").await;
         assert_eq!(r.status(), status, "{} as the owner: {r:?}", w.name());
     }
     fresh(c, "/services/rest/album/1").await.assert_status(404);

@@ -1,10 +1,10 @@
 //! The photoblog's pages and their forms: the home page, an album, a photo, the album forms
-//! (CSRF-checked), an upload and a delete through them.
+//! (the owner's, CSRF-checked), an upload and a delete through them.
 
 use drupe::testing::Part;
 use serde_json::Value;
 
-use crate::support::{png, sqlite_client};
+use crate::support::{SignedIn, csrf_token_in, png, sign_in, sqlite_client};
 
 #[actix_web::test]
 async fn the_pages_and_their_forms() {
@@ -59,46 +59,31 @@ async fn the_pages_and_their_forms() {
         .assert_status(200)
         .assert_header("content-type", "text/css; charset=utf-8");
 
-    // A form without its token changes nothing.
-    c.post("/album/new")
-        .form(&[
-            ("title", "Forged"),
-            ("csrf", "0123456789abcdef0123456789abcdef"),
-        ])
-        .send()
-        .await
-        .assert_status(403);
-    c.post("/album/new")
-        .form(&[("title", "Forged")])
-        .send()
-        .await
-        .assert_status(403)
-        .assert_contains("CSRF check");
-    let form = c.get("/album/new").send().await;
-    form.assert_status(200);
-    let cookie = form
-        .header("set-cookie")
-        .expect("a token cookie")
-        .to_owned();
-    assert!(
-        cookie.contains("SameSite=Strict") && cookie.contains("HttpOnly"),
-        "{cookie}"
-    );
-    let token = cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .split('=')
-        .nth(1)
-        .unwrap()
-        .to_owned();
-    form.assert_contains(&format!("value=\"{token}\""));
-    let cookie_header = format!("photoblog_csrf={token}");
+    // The forms are the owner's: signed in, with the CSRF token the pages carry.
+    let owner = sign_in(&c).await;
+    let form = c.get("/album/new").signed_in(&owner).send().await;
+    form.assert_status(200)
+        .assert_contains("Signed in as admin")
+        .assert_contains(r#"action="/logout""#);
+    let token = csrf_token_in(&form.text()).expect("a token in the form");
+    // A form without its token, or with one not made for this browser, changes nothing.
+    for fields in [
+        vec![("title", "Forged")],
+        vec![("title", "Forged"), ("csrf_token", "0123456789abcdef")],
+    ] {
+        c.post("/album/new")
+            .signed_in(&owner)
+            .form(&fields)
+            .send()
+            .await
+            .assert_status(403)
+            .assert_contains("CSRF check");
+    }
     let made = c
         .post("/album/new")
-        .header("cookie", &cookie_header)
+        .signed_in(&owner)
         .form(&[
-            ("csrf", &token),
+            ("csrf_token", &token),
             ("title", "From the form"),
             ("author", "me"),
         ])
@@ -114,22 +99,22 @@ async fn the_pages_and_their_forms() {
         .assert_contains("From the form");
     // Invalid input shows the form again, with the error, and creates nothing.
     c.post("/album/new")
-        .header("cookie", &cookie_header)
-        .form(&[("csrf", &token), ("title", "")])
+        .signed_in(&owner)
+        .form(&[("csrf_token", &token), ("title", "")])
         .send()
         .await
         .assert_status(400)
         .assert_contains("title is required.");
     let id = location.rsplit('/').next().unwrap();
     c.get(&format!("/album/{id}/edit"))
-        .header("cookie", &cookie_header)
+        .signed_in(&owner)
         .send()
         .await
         .assert_status(200)
         .assert_contains("From the form");
     c.post(&format!("/album/{id}/edit"))
-        .header("cookie", &cookie_header)
-        .form(&[("csrf", &token), ("title", "Renamed")])
+        .signed_in(&owner)
+        .form(&[("csrf_token", &token), ("title", "Renamed")])
         .send()
         .await
         .assert_status(303);
@@ -145,9 +130,9 @@ async fn the_pages_and_their_forms() {
         .json();
     let film = films[0]["id"].as_i64().unwrap().to_string();
     c.post(&format!("/album/{id}/upload"))
-        .header("cookie", &cookie_header)
+        .signed_in(&owner)
         .multipart(&[
-            Part::text("csrf", &token),
+            Part::text("csrf_token", &token),
             Part::text("film_id", &film),
             Part::text("legend", "Hello"),
             Part::file("file", "a.png", "image/png", png(30, 30, 3)),
@@ -160,9 +145,9 @@ async fn the_pages_and_their_forms() {
         .await
         .assert_contains("alt=\"Hello\"");
     c.post(&format!("/album/{id}/upload"))
-        .header("cookie", &cookie_header)
+        .signed_in(&owner)
         .multipart(&[
-            Part::text("csrf", &token),
+            Part::text("csrf_token", &token),
             Part::text("film_id", &film),
             Part::file("file", "a.txt", "text/plain", &b"plain text"[..]),
         ])
@@ -171,24 +156,30 @@ async fn the_pages_and_their_forms() {
         .assert_status(415)
         .assert_contains("not a PNG, JPEG, GIF or WebP image");
     c.post(&format!("/album/{id}/upload"))
-        .header("cookie", &cookie_header)
+        .signed_in(&owner)
         .multipart(&[
-            Part::text("csrf", &token),
+            Part::text("csrf_token", &token),
             Part::text("film_id", "1"),
             Part::file("file", "a.png", "image/png", png(30, 30, 4)),
         ])
         .send()
         .await
         .assert_status(404);
-    // Delete through the form.
+    // Delete: the confirmation, then the form.
+    c.get(&format!("/album/{id}/delete"))
+        .signed_in(&owner)
+        .send()
+        .await
+        .assert_status(200)
+        .assert_contains("1 photo go with it");
     c.post(&format!("/album/{id}/delete"))
-        .form(&[("csrf", &token)])
+        .form(&[("csrf_token", &token)])
         .send()
         .await
         .assert_status(403);
     c.post(&format!("/album/{id}/delete"))
-        .header("cookie", &cookie_header)
-        .form(&[("csrf", &token)])
+        .signed_in(&owner)
+        .form(&[("csrf_token", &token)])
         .send()
         .await
         .assert_status(303)

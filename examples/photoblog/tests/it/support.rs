@@ -1,6 +1,6 @@
 //! What the tests share: a fresh folder and database for each, the photoblog built on them,
-//! pictures, the owner's credentials, a Redis server of their own, and the records
-//! `RELIABILITY.md` is made from.
+//! pictures, the owner's credentials and signed-in browser, a Redis server of their own, and
+//! the records `RELIABILITY.md` is made from.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -20,6 +20,18 @@ pub(crate) trait ByOwner {
 impl ByOwner for RequestBuilder<'_> {
     fn by_owner(self) -> Self {
         self.header("authorization", &owner_auth())
+    }
+}
+
+/// The owner's browser on a request: its session and CSRF cookies, as [`sign_in`] got them.
+pub(crate) trait SignedIn {
+    /// The request with `owner`'s `Cookie` header.
+    fn signed_in(self, owner: &OwnerSession) -> Self;
+}
+
+impl SignedIn for RequestBuilder<'_> {
+    fn signed_in(self, owner: &OwnerSession) -> Self {
+        self.header("cookie", &owner.cookie)
     }
 }
 

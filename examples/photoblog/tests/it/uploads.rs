@@ -10,7 +10,9 @@ use futures_util::future::join_all;
 use serde_json::Value;
 
 use crate::rest::files_in;
-use crate::support::{ByOwner, blog_on, one_colour_png, png, sqlite_client, temp_dir};
+use crate::support::{
+    ByOwner, SignedIn, blog_on, one_colour_png, png, sign_in, sqlite_client, temp_dir,
+};
 
 /// Every file under `dir`, temporary ones included.
 fn files_under(dir: &Path) -> Vec<String> {
@@ -44,6 +46,7 @@ async fn a_picture_of_too_many_pixels_is_refused_from_its_header() {
     let c = TestClient::new(blog_on("sqlite::memory:", &dir, "memory").await).await;
     let photos = dir.join("photos");
     let (rows, files) = (photo_count(&c).await, files_under(&photos));
+    let owner = sign_in(&c).await;
     let big = one_colour_png(8000, 8000, 77);
     assert!(big.len() < 1 << 20, "{} bytes", big.len());
     // Its header and the first bytes of its pixel data: it cannot be decoded.
@@ -73,12 +76,11 @@ async fn a_picture_of_too_many_pixels_is_refused_from_its_header() {
             "{what}: the message names the size and the limit: {says}"
         );
         // The upload form says the same, on the form.
-        let token = "0123456789abcdef0123456789abcdef";
         let form = c
             .post("/album/1/upload")
-            .header("cookie", &format!("photoblog_csrf={token}"))
+            .signed_in(&owner)
             .multipart(&[
-                Part::text("csrf", token),
+                Part::text("csrf_token", &owner.token),
                 Part::text("film_id", "1"),
                 Part::file("file", "big.png", "image/png", bytes),
             ])
@@ -384,7 +386,7 @@ async fn large_photos_are_stored_from_their_spooled_files() {
     let (photos, spool) = (dir.join("photos"), dir.join("photos").join("spool"));
     assert!(spool.is_dir());
     let before = photo_count(&c).await;
-    let token = "0123456789abcdef0123456789abcdef";
+    let owner = sign_in(&c).await;
     for (i, by_form) in [(1, false), (2, true)] {
         let png = noise_png(340, 340, i);
         assert!(
@@ -394,9 +396,9 @@ async fn large_photos_are_stored_from_their_spooled_files() {
         );
         let r = if by_form {
             c.post("/album/1/upload")
-                .header("cookie", &format!("photoblog_csrf={token}"))
+                .signed_in(&owner)
                 .multipart(&[
-                    Part::text("csrf", token),
+                    Part::text("csrf_token", &owner.token),
                     Part::text("film_id", "1"),
                     Part::file("file", "noise.png", "image/png", png.clone()),
                 ])
