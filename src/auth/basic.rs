@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpMessage;
-use actix_web::http::Method;
 use actix_web::http::header::HeaderValue;
 use serde::Deserialize;
 
@@ -95,8 +94,7 @@ impl AuthBasic {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(try_from = "RawConfig")]
 pub struct AuthBasicConfig {
-    methods: Vec<Method>,
-    allow: Vec<String>,
+    policy: super::Policy,
     remember: Duration,
     realm: String,
     challenges: Vec<HeaderValue>,
@@ -127,8 +125,7 @@ impl TryFrom<RawConfig> for AuthBasicConfig {
     fn try_from(raw: RawConfig) -> Result<Self, String> {
         super::check_realm(&raw.realm)?;
         Ok(Self {
-            methods: super::parse_methods(&raw.methods)?,
-            allow: raw.allow,
+            policy: super::Policy::parse(&raw.methods, raw.allow)?,
             remember: Duration::from_secs(raw.remember_secs),
             challenges: vec![basic_challenge(&raw.realm)?],
             realm: raw.realm,
@@ -180,37 +177,29 @@ impl Tool for AuthBasic {
     }
 
     fn security(&self, cfg: &AuthBasicConfig, method: &str) -> Option<Security> {
-        let m = Method::from_bytes(method.as_bytes()).ok()?;
-        super::covers(&cfg.methods, &m).then_some(Security::Basic)
+        cfg.policy.covers_named(method).then_some(Security::Basic)
     }
 
     fn responses(&self, cfg: &AuthBasicConfig, method: &str) -> Vec<(u16, &'static str)> {
-        let Ok(m) = Method::from_bytes(method.as_bytes()) else {
-            return Vec::new();
-        };
-        if !super::covers(&cfg.methods, &m) {
-            return Vec::new();
-        }
-        let mut r = vec![
-            (400, "The Authorization header cannot be read."),
-            (
-                401,
-                "No credentials, or wrong ones (`WWW-Authenticate` says how to send them).",
-            ),
-            (
-                429,
-                "Too many failed attempts from this client or on this account.",
-            ),
-        ];
-        if !cfg.allow.is_empty() {
-            r.push((403, "The account may not do this here."));
-        }
-        r
+        cfg.policy.responses(
+            method,
+            &[
+                (400, "The Authorization header cannot be read."),
+                (
+                    401,
+                    "No credentials, or wrong ones (`WWW-Authenticate` says how to send them).",
+                ),
+                (
+                    429,
+                    "Too many failed attempts from this client or on this account.",
+                ),
+            ],
+        )
     }
 
     fn before_handler<'a>(&'a self, cfg: &'a AuthBasicConfig, ex: &'a Exchange) -> Before<'a> {
         let req = ex.request();
-        if !super::covers(&cfg.methods, req.method()) || req.extensions().contains::<Identity>() {
+        if !cfg.policy.covers(req.method()) || req.extensions().contains::<Identity>() {
             return Before::Continue;
         }
         let (user, password) = match credentials(req) {
@@ -257,7 +246,7 @@ impl Tool for AuthBasic {
                 }
                 Err(e) => return Some(actix_web::HttpResponse::from_error(e)),
             };
-            if let Some(res) = super::refuse_unless_allowed(&cfg.allow, &id) {
+            if let Some(res) = cfg.policy.refuse(&id) {
                 return Some(res);
             }
             id.attach(req);

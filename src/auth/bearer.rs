@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use actix_web::HttpMessage;
-use actix_web::http::Method;
 use actix_web::http::header::HeaderValue;
 use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
@@ -139,8 +138,7 @@ impl AuthBearer {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(try_from = "RawConfig")]
 pub struct AuthBearerConfig {
-    methods: Vec<Method>,
-    allow: Vec<String>,
+    policy: super::Policy,
     challenge: HeaderValue,
     invalid: HeaderValue,
     /// `auth_basic` is on at the path too: it answers requests without a bearer token.
@@ -175,8 +173,7 @@ impl TryFrom<RawConfig> for AuthBearerConfig {
         ))
         .map_err(|_| format!("{:?} cannot be sent in a header", raw.realm))?;
         Ok(Self {
-            methods: super::parse_methods(&raw.methods)?,
-            allow: raw.allow,
+            policy: super::Policy::parse(&raw.methods, raw.allow)?,
             challenge: super::basic::bearer_challenge(&raw.realm)?,
             invalid,
             with_basic: false,
@@ -214,31 +211,23 @@ impl Tool for AuthBearer {
     }
 
     fn security(&self, cfg: &AuthBearerConfig, method: &str) -> Option<Security> {
-        let m = Method::from_bytes(method.as_bytes()).ok()?;
-        super::covers(&cfg.methods, &m).then_some(Security::Bearer)
+        cfg.policy.covers_named(method).then_some(Security::Bearer)
     }
 
     fn responses(&self, cfg: &AuthBearerConfig, method: &str) -> Vec<(u16, &'static str)> {
-        let Ok(m) = Method::from_bytes(method.as_bytes()) else {
-            return Vec::new();
-        };
-        if !super::covers(&cfg.methods, &m) {
-            return Vec::new();
-        }
-        let mut r = vec![
-            (400, "The bearer token is malformed."),
-            (401, "No token, or one that is not valid."),
-            (429, "Too many invalid tokens from this client."),
-        ];
-        if !cfg.allow.is_empty() {
-            r.push((403, "The account may not do this here."));
-        }
-        r
+        cfg.policy.responses(
+            method,
+            &[
+                (400, "The bearer token is malformed."),
+                (401, "No token, or one that is not valid."),
+                (429, "Too many invalid tokens from this client."),
+            ],
+        )
     }
 
     fn before_handler<'a>(&'a self, cfg: &'a AuthBearerConfig, ex: &'a Exchange) -> Before<'a> {
         let req = ex.request();
-        if !super::covers(&cfg.methods, req.method()) || req.extensions().contains::<Identity>() {
+        if !cfg.policy.covers(req.method()) || req.extensions().contains::<Identity>() {
             return Before::Continue;
         }
         let token = match credentials(req) {
@@ -280,7 +269,7 @@ impl Tool for AuthBearer {
                 }
                 Err(e) => return Some(actix_web::HttpResponse::from_error(e)),
             };
-            if let Some(res) = super::refuse_unless_allowed(&cfg.allow, &id) {
+            if let Some(res) = cfg.policy.refuse(&id) {
                 return Some(res);
             }
             id.attach(req);

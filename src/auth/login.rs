@@ -99,8 +99,7 @@ pub struct SessionAuthConfig {
     logout_path: String,
     login_template: Option<String>,
     session_key: String,
-    methods: Vec<Method>,
-    allow: Vec<String>,
+    policy: super::Policy,
     challenge: HeaderValue,
 }
 
@@ -149,12 +148,11 @@ impl TryFrom<RawConfig> for SessionAuthConfig {
         ))
         .map_err(|_| "the realm or the login path cannot be sent in a header".to_owned())?;
         Ok(Self {
-            methods: super::parse_methods(&raw.methods)?,
+            policy: super::Policy::parse(&raw.methods, raw.allow)?,
             login_path: raw.login_path,
             logout_path: raw.logout_path,
             login_template: raw.login_template,
             session_key: raw.session_key,
-            allow: raw.allow,
             challenge,
         })
     }
@@ -197,20 +195,13 @@ impl Tool for SessionAuth {
     }
 
     fn responses(&self, cfg: &SessionAuthConfig, method: &str) -> Vec<(u16, &'static str)> {
-        let Ok(m) = Method::from_bytes(method.as_bytes()) else {
-            return Vec::new();
-        };
-        if !super::covers(&cfg.methods, &m) {
-            return Vec::new();
-        }
-        let mut r = vec![
-            (303, "Not signed in, from a browser: to the login form."),
-            (401, "Not signed in."),
-        ];
-        if !cfg.allow.is_empty() {
-            r.push((403, "The account may not do this here."));
-        }
-        r
+        cfg.policy.responses(
+            method,
+            &[
+                (303, "Not signed in, from a browser: to the login form."),
+                (401, "Not signed in."),
+            ],
+        )
     }
 
     fn before_handler<'a>(&'a self, cfg: &'a SessionAuthConfig, ex: &'a Exchange) -> Before<'a> {
@@ -257,8 +248,8 @@ impl SessionAuth {
         match user {
             Some(name) => {
                 let id = Identity::new(name, Scheme::Session);
-                if super::covers(&cfg.methods, method)
-                    && let Some(res) = super::refuse_unless_allowed(&cfg.allow, &id)
+                if cfg.policy.covers(method)
+                    && let Some(res) = cfg.policy.refuse(&id)
                 {
                     return Some(res);
                 }
@@ -271,7 +262,7 @@ impl SessionAuth {
                 None
             }
             None if req.extensions().contains::<Identity>() => None,
-            None if !super::covers(&cfg.methods, method) => {
+            None if !cfg.policy.covers(method) => {
                 // A handler that takes `SignedIn` asks for the form itself.
                 req.extensions_mut().insert(LoginAt {
                     url: format!("{mount}{}", cfg.login_path),

@@ -41,20 +41,61 @@ pub use password::{hash_password, verify_password};
 
 use actix_web::http::Method;
 
-/// The methods a tool's `methods` setting names, checked when the settings are read: empty
-/// means every method.
-fn covers(methods: &[Method], method: &Method) -> bool {
-    methods.is_empty() || methods.contains(method)
+/// Whom a tool asks for credentials and whom it lets through: its `methods` setting (every
+/// method when empty) and its `allow` setting (any account when empty), read once.
+#[derive(Debug, Clone)]
+struct Policy {
+    methods: Vec<Method>,
+    allow: Vec<String>,
 }
 
-/// `methods = [...]` as read from a configuration.
-fn parse_methods(raw: &[String]) -> Result<Vec<Method>, String> {
-    raw.iter()
-        .map(|m| {
-            Method::from_bytes(m.to_ascii_uppercase().as_bytes())
-                .map_err(|_| format!("{m:?} is not an HTTP method"))
-        })
-        .collect()
+impl Policy {
+    /// `methods = [...]` and `allow = [...]` as read from a configuration.
+    fn parse(methods: &[String], allow: Vec<String>) -> Result<Self, String> {
+        let methods = methods
+            .iter()
+            .map(|m| {
+                Method::from_bytes(m.to_ascii_uppercase().as_bytes())
+                    .map_err(|_| format!("{m:?} is not an HTTP method"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { methods, allow })
+    }
+
+    /// Whether requests of `method` need credentials.
+    fn covers(&self, method: &Method) -> bool {
+        self.methods.is_empty() || self.methods.contains(method)
+    }
+
+    /// [`Policy::covers`] for a method's name (the OpenAPI hooks); false for a name that is no
+    /// method.
+    fn covers_named(&self, method: &str) -> bool {
+        Method::from_bytes(method.as_bytes()).is_ok_and(|m| self.covers(&m))
+    }
+
+    /// What the tool answers itself to `method`: `own` where it asks for credentials, with
+    /// the 403 of an account outside `allow`.
+    fn responses(&self, method: &str, own: &[(u16, &'static str)]) -> Vec<(u16, &'static str)> {
+        if !self.covers_named(method) {
+            return Vec::new();
+        }
+        let mut r = own.to_vec();
+        if !self.allow.is_empty() {
+            r.push((403, "The account may not do this here."));
+        }
+        r
+    }
+
+    /// `None` when `allow` admits `id` (or is empty), else the 403.
+    fn refuse(&self, id: &crate::tools::Identity) -> Option<actix_web::HttpResponse> {
+        if self.allow.is_empty() || self.allow.iter().any(|a| a == id.name()) {
+            None
+        } else {
+            Some(actix_web::HttpResponse::from_error(
+                crate::HttpError::forbidden("Your account may not do this here."),
+            ))
+        }
+    }
 }
 
 /// A realm as it goes in a challenge's quoted string: refused when it would need escaping.
@@ -98,19 +139,4 @@ fn unauthorized(
         err = err.with_header(actix_web::http::header::WWW_AUTHENTICATE, c.clone());
     }
     actix_web::HttpResponse::from_error(err)
-}
-
-/// What a verified identity may do here: `None` when `allow` admits it (or is empty), else
-/// the 403.
-fn refuse_unless_allowed(
-    allow: &[String],
-    id: &crate::tools::Identity,
-) -> Option<actix_web::HttpResponse> {
-    if allow.is_empty() || allow.iter().any(|a| a == id.name()) {
-        None
-    } else {
-        Some(actix_web::HttpResponse::from_error(
-            crate::HttpError::forbidden("Your account may not do this here."),
-        ))
-    }
 }
