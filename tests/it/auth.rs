@@ -419,3 +419,37 @@ async fn under_csrf_an_anonymous_api_write_is_a_401_and_credentials_need_no_toke
         .await
         .assert_status(403);
 }
+
+/// The verifier's own failure (its database is down) is its answer, never a 401 that would
+/// tell the client its credentials were wrong.
+#[actix_web::test]
+async fn a_verifier_that_fails_answers_its_error_not_a_401() {
+    let down = |_| async {
+        Err(drupe::HttpError::unavailable(
+            5,
+            "the user table is unreachable",
+        ))
+    };
+    let c = client(
+        App::builder(Root::default())
+            .tool_at("/", AuthBearer::new(token_verifier_fn(down)))
+            .tool_at(
+                "/",
+                AuthBasic::new(verifier_fn(|_, _| async {
+                    Err(drupe::HttpError::unavailable(
+                        5,
+                        "the user table is unreachable",
+                    ))
+                })),
+            ),
+    )
+    .await;
+    for auth in ["Bearer t0k3n".to_owned(), b64("admin:secret")] {
+        c.get("/")
+            .header("authorization", &auth)
+            .send()
+            .await
+            .assert_status(503)
+            .assert_header("retry-after", "5");
+    }
+}

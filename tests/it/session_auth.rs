@@ -390,3 +390,26 @@ async fn templates_name_the_signed_in_user() {
         .assert_text("signed in as admin")
         .assert_header("cache-control", "private");
 }
+
+#[actix_web::test]
+async fn the_login_path_answers_only_its_methods_and_allow_narrows_who_passes() {
+    let c = TestClient::new(
+        site(Site::default())
+            .set("/private", "tools.session_auth.allow", vec!["someone-else"])
+            .build()
+            .unwrap(),
+    )
+    .await;
+    c.put("/login")
+        .send()
+        .await
+        .assert_status(405)
+        .assert_header("allow", "GET, HEAD, POST");
+    // Signed in, but not an account `allow` names: 403, and the handler never runs.
+    let k = cookie(&login(&c, None, "secret", "/").await);
+    c.get("/private")
+        .header("cookie", &k)
+        .send()
+        .await
+        .assert_status(403);
+}
