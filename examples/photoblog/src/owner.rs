@@ -46,6 +46,12 @@ pub(crate) fn random_secret(bytes: usize) -> String {
         .collect()
 }
 
+/// A database failure as the verifiers answer it (a 503 when it is unreachable, as any
+/// request's).
+fn answer(e: sqlx::Error) -> HttpError {
+    AppError::from(e).into()
+}
+
 /// Checks passwords against the `users` table.
 #[derive(Clone)]
 pub(crate) struct Passwords(pub(crate) Db);
@@ -64,11 +70,7 @@ impl Verifier for Passwords {
         password: &'a str,
     ) -> LocalBoxFuture<'a, Result<Option<Identity>, HttpError>> {
         Box::pin(async move {
-            let stored = self
-                .0
-                .password_hash(user)
-                .await
-                .map_err(|e| HttpError::from(AppError::from(e)))?;
+            let stored = self.0.password_hash(user).await.map_err(answer)?;
             let known = stored.is_some();
             let hash = stored.unwrap_or_else(|| dummy_hash().to_owned());
             let ok = verify_password(&hash, password).await? && known;
@@ -87,11 +89,7 @@ impl TokenVerifier for Tokens {
         token: &'a str,
     ) -> LocalBoxFuture<'a, Result<Option<Identity>, HttpError>> {
         Box::pin(async move {
-            let user = self
-                .0
-                .token_user(token)
-                .await
-                .map_err(|e| HttpError::from(AppError::from(e)))?;
+            let user = self.0.token_user(token).await.map_err(answer)?;
             Ok(user.map(|u| Identity::new(u, Scheme::Bearer)))
         })
     }

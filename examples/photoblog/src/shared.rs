@@ -53,6 +53,11 @@ impl Photoblog {
         }
     }
 
+    /// Album `id`, or the 404 that names it.
+    pub(crate) async fn album(&self, id: i64) -> Result<crate::model::Album, AppError> {
+        self.db.album(id).await?.ok_or(AppError::NoAlbum(id))
+    }
+
     /// How many pages the home page has.
     pub(crate) async fn pages(&self) -> Result<i64, AppError> {
         let albums = self.db.album_count().await?;

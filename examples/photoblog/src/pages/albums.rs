@@ -177,11 +177,7 @@ impl AlbumOne {
             ))
             .into());
         }
-        let a = blog
-            .db
-            .album(album_id)
-            .await?
-            .ok_or(AppError::NoAlbum(album_id))?;
+        let a = blog.album(album_id).await?;
         let mut films = Vec::new();
         for f in blog.db.films(Some(a.id)).await? {
             films.push(film_card(&blog, f).await?);
@@ -215,11 +211,7 @@ impl EditAlbum {
         req: HttpRequest,
         blog: State<Photoblog>,
     ) -> Result<HttpResponse, AppError> {
-        let a = blog
-            .db
-            .album(album_id)
-            .await?
-            .ok_or(AppError::NoAlbum(album_id))?;
+        let a = blog.album(album_id).await?;
         let fields = AlbumIn {
             title: a.title.clone(),
             author: Some(a.author),
@@ -286,11 +278,7 @@ impl DeleteAlbum {
         req: HttpRequest,
         blog: State<Photoblog>,
     ) -> Result<HttpResponse, AppError> {
-        let a = blog
-            .db
-            .album(album_id)
-            .await?
-            .ok_or(AppError::NoAlbum(album_id))?;
+        let a = blog.album(album_id).await?;
         let films = blog.db.films(Some(album_id)).await?.len();
         let photos = blog.db.photos_of_album(album_id).await?.len();
         Ok(form_page(
@@ -330,12 +318,9 @@ async fn upload_form(
     errors: Vec<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let db = &blog.db;
-    let a = db
-        .album(album_id)
-        .await?
-        .ok_or(AppError::NoAlbum(album_id))?;
-    let films: Vec<Value> = db
+    let a = blog.album(album_id).await?;
+    let films: Vec<Value> = blog
+        .db
         .films(Some(album_id))
         .await?
         .into_iter()

@@ -13,7 +13,7 @@ use drupe::cache::Tags;
 
 /// An album, or a 404.
 async fn album(blog: &Photoblog, id: i64) -> Result<AlbumView, AppError> {
-    let a = blog.db.album(id).await?.ok_or(AppError::NoAlbum(id))?;
+    let a = blog.album(id).await?;
     Ok(a.into())
 }
 
