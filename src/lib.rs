@@ -126,6 +126,7 @@ pub mod guide {}
 pub mod dev {
     pub use crate::app::resolve_and_bind;
     pub use crate::dispatch::bind::Bound;
+    pub use crate::dispatch::doc::Answers;
     pub use crate::dispatch::param::{
         FromParam, ParamError, ParamInput, ParamKind, ParamSchema, ParamSpec, Value,
     };
@@ -244,7 +245,9 @@ pub mod fuzzing {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::dev::*;
-    pub use crate::dispatch::doc::{NoSchemaOf, OperationDoc, Probe, SchemaOf};
+    pub use crate::dispatch::doc::{
+        AnswersOf, NoAnswersOf, NoSchemaOf, OperationDoc, Probe, SchemaOf,
+    };
     pub use crate::dispatch::field_mounts::{
         FieldMounts, FieldMountsOf, MountProbe, NoFieldMounts,
     };

@@ -24,6 +24,12 @@ fn probe_generic(ty: &syn::Type, heads: &[&str]) -> TokenStream {
 pub(crate) fn describe(h: &Handler) -> TokenStream {
     let mut out = TokenStream::new();
     for a in &h.args {
+        if let ArgClass::Extract { .. } = a.class {
+            let ty = &a.ty;
+            out.extend(quote! {
+                __doc.answers((&&::drupe::__private::Probe::<#ty>::new()).answers_of());
+            });
+        }
         if let ArgClass::Extract { body: true } = a.class {
             let schema = probe_generic(&a.ty, &["Body", "Json", "Form"]);
             out.extend(quote!(__doc.request_body(#schema);));

@@ -28,7 +28,7 @@ pub(crate) fn generate(h: &Handler) -> Generated {
 
         fn #doc_fn(__doc: &mut ::drupe::__private::OperationDoc) {
             #[allow(unused_imports)]
-            use ::drupe::__private::{NoSchemaOf as _, SchemaOf as _};
+            use ::drupe::__private::{AnswersOf as _, NoAnswersOf as _, NoSchemaOf as _, SchemaOf as _};
             #describe
         }
 

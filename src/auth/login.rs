@@ -454,6 +454,16 @@ fn form_url(req: &HttpRequest, login: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct SignedIn(pub Identity);
 
+impl crate::dispatch::doc::Answers for SignedIn {
+    const ANSWERS: &'static [(u16, &'static str)] = &[
+        (
+            303,
+            "Not signed in, from a browser: to the login form, which comes back here",
+        ),
+        (401, "Not signed in"),
+    ];
+}
+
 impl actix_web::FromRequest for SignedIn {
     type Error = actix_web::Error;
     type Future = std::future::Ready<Result<Self, actix_web::Error>>;

@@ -82,6 +82,49 @@ pub trait NoSchemaOf {
 
 impl<T: ?Sized> NoSchemaOf for &&Probe<T> {}
 
+/// What an extractor answers instead of letting the handler run, for the OpenAPI document
+/// and the coverage report: each status with what it means. A handler taking the extractor
+/// documents these statuses besides its own.
+///
+/// ```
+/// use drupe::dev::Answers;
+/// /// A handler argument: the caller's API key, or a 401.
+/// struct ApiKey(String);
+/// impl Answers for ApiKey {
+///     const ANSWERS: &'static [(u16, &'static str)] = &[(401, "No API key, or an unknown one")];
+/// }
+/// assert_eq!(ApiKey::ANSWERS[0].0, 401);
+/// ```
+pub trait Answers {
+    /// The statuses, each with its description.
+    const ANSWERS: &'static [(u16, &'static str)];
+}
+
+/// The answers of an extractor that declares them ([`Answers`]). Found before
+/// [`NoAnswersOf`] by method resolution, as [`SchemaOf`] is.
+#[doc(hidden)]
+pub trait AnswersOf {
+    /// The answers.
+    fn answers_of(&self) -> &'static [(u16, &'static str)];
+}
+
+impl<T: Answers> AnswersOf for &Probe<T> {
+    fn answers_of(&self) -> &'static [(u16, &'static str)] {
+        T::ANSWERS
+    }
+}
+
+/// The fallback: an extractor that declares no answers of its own.
+#[doc(hidden)]
+pub trait NoAnswersOf {
+    /// None.
+    fn answers_of(&self) -> &'static [(u16, &'static str)] {
+        &[]
+    }
+}
+
+impl<T: ?Sized> NoAnswersOf for &&Probe<T> {}
+
 /// How a handler answers on success, as its declaration tells.
 #[derive(Clone, Default)]
 pub(crate) enum Success {
@@ -107,6 +150,8 @@ pub struct OperationDoc {
     pub(crate) body: Option<Option<SchemaEntry>>,
     pub(crate) success: Success,
     pub(crate) status: u16,
+    /// What its extractors answer instead of it ([`Answers`]).
+    pub(crate) answers: Vec<(u16, &'static str)>,
 }
 
 impl Default for OperationDoc {
@@ -115,6 +160,7 @@ impl Default for OperationDoc {
             body: None,
             success: Success::Unknown,
             status: 200,
+            answers: Vec::new(),
         }
     }
 }
@@ -123,6 +169,10 @@ impl OperationDoc {
     /// The handler reads a typed body.
     pub fn request_body(&mut self, schema: Option<SchemaEntry>) {
         self.body = Some(schema);
+    }
+    /// What one of the handler's extractors answers instead of it.
+    pub fn answers(&mut self, answers: &'static [(u16, &'static str)]) {
+        self.answers.extend_from_slice(answers);
     }
     /// A `#[produces]` handler's value and success status.
     pub fn negotiated(&mut self, schema: Option<SchemaEntry>, status: u16) {
@@ -306,6 +356,7 @@ pub(crate) fn statuses(h: &HandlerInfo, doc: &OperationDoc) -> Vec<u16> {
         s.push(415);
     }
     s.extend_from_slice(h.statuses());
+    s.extend(doc.answers.iter().map(|&(status, _)| status));
     s.sort_unstable();
     s.dedup();
     s

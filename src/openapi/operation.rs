@@ -119,7 +119,9 @@ pub(super) fn operation(
     op = op.response(doc.status.to_string(), success(h, &doc, &mut add));
     for s in statuses(h, &doc) {
         if s != doc.status {
-            op = op.response(s.to_string(), other_response(s, describe(s)));
+            let what = doc.answers.iter().find(|a| a.0 == s);
+            let what = what.map_or_else(|| describe(s), |a| a.1);
+            op = op.response(s.to_string(), other_response(s, what));
         }
     }
     op.build()

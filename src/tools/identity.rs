@@ -86,6 +86,11 @@ impl Identity {
     }
 }
 
+impl crate::dispatch::doc::Answers for Identity {
+    const ANSWERS: &'static [(u16, &'static str)] =
+        &[(401, "No authentication tool vouched for the caller")];
+}
+
 impl FromRequest for Identity {
     type Error = HttpError;
     type Future = std::future::Ready<Result<Self, HttpError>>;

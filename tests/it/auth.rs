@@ -361,6 +361,13 @@ async fn the_openapi_document_names_the_schemes_and_the_answers_of_each_operatio
     let get = &doc["paths"]["/notes"]["get"];
     assert!(get["security"].is_null(), "reads stay public: {get}");
     assert!(get["responses"]["401"].is_null(), "{get}");
+    // A handler taking `Identity` answers 401 itself where no tool vouched for the caller,
+    // and says so; one taking `Option<Identity>` never does.
+    let strict = &doc["paths"]["/strict"]["get"]["responses"]["401"]["description"];
+    assert_eq!(strict, "No authentication tool vouched for the caller");
+    let index = &doc["paths"]["/"]["get"]["responses"];
+    assert!(index["401"].is_null(), "{index}");
+    c.get("/strict").send().await.assert_status(401);
 }
 
 /// A preflight carries no credentials (Fetch §4.8): the CORS tool answers it before the

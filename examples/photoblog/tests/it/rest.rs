@@ -425,6 +425,22 @@ async fn openapi_and_the_docs_page() {
         let responses = &doc["paths"][path][method]["responses"];
         assert!(responses["401"].is_object(), "{method} {path}: {responses}");
     }
+    // A form page (a GET, public by its method) takes `SignedIn`: its 303 to the login form
+    // and its 401 are documented with it, as what it answers.
+    for path in [
+        "/album/new",
+        "/album/{album_id}/edit",
+        "/album/{album_id}/upload",
+    ] {
+        let responses = &doc["paths"][path]["get"]["responses"];
+        assert!(
+            responses["303"]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("login form"))
+                && responses["401"].is_object(),
+            "GET {path}: {responses}"
+        );
+    }
     let token = &doc["paths"]["/services/rest/token"]["post"]["responses"];
     assert!(token["201"].is_object(), "{token}");
     assert!(
