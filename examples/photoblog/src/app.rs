@@ -32,20 +32,27 @@ const WRITES: &[&str] = &["POST", "PUT", "PATCH", "DELETE"];
 /// Builds the photoblog: connects and migrates the database, seeds it on a first run, cleans
 /// the photo folder, and assembles the tree with its tools.
 pub async fn build(settings: &Settings) -> Result<App, AppError> {
+    // A mistake in the file is refused before anything is opened.
+    let file = settings.config.as_ref().map(drupe::Config::from_file);
+    let file = file
+        .transpose()
+        .map_err(|e| AppError::Start(e.to_string()))?;
     let cache = cache(settings)?;
     let sessions = sessions(settings)?;
     let blog = open(settings).await?;
     let spool = blog.store.spool_dir();
     let db = blog.db.clone();
-    configure(
+    let mut builder = configure(
         App::builder(Site::default()).state(blog),
         &db,
         (cache, sessions),
         settings,
         &spool,
-    )
-    .build()
-    .map_err(|e| AppError::Start(e.to_string()))
+    );
+    if let Some(file) = file {
+        builder = builder.config(file);
+    }
+    builder.build().map_err(|e| AppError::Start(e.to_string()))
 }
 
 /// Builds the photoblog and serves it until a signal stops it; the process's exit status

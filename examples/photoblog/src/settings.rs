@@ -86,6 +86,11 @@ pub struct Settings {
     /// block (`10.0.0.7`, `10.0.0.0/8`, `fd00::/8`). Repeat it for several.
     #[arg(long = "trusted-proxy", value_name = "ADDR", value_parser = address_or_block)]
     pub trusted_proxies: Vec<String>,
+    /// A drupe configuration file (TOML, a section per path as the guide shows) merged over
+    /// the photoblog's own settings: any tool's key, such as a stricter budget of failed
+    /// sign-ins (`[ "/" ]` then `tools.rate_limit.failures = { rate = 3, per = "minute" }`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 impl Default for Settings {

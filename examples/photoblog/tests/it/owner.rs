@@ -8,17 +8,7 @@ use actix_web::http::Method;
 use drupe::testing::{Part, TestClient, TestResponse, TestServer};
 use serde_json::{Value, json};
 
-use crate::support::{ByOwner, OWNER_PASSWORD, blog_on, png, settings_on, temp_dir};
-
-/// `Authorization: Basic` for `user` and `password`.
-fn basic(user: &str, password: &str) -> String {
-    use base64::Engine;
-    let pair = format!("{user}:{password}");
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(pair)
-    )
-}
+use crate::support::{ByOwner, OWNER_PASSWORD, basic, blog_on, png, settings_on, temp_dir};
 
 /// What a write sends.
 #[derive(Clone)]

@@ -368,6 +368,51 @@ async fn every_form_and_rest_form_post_is_checked_for_csrf() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `--config FILE` merges a drupe configuration over the photoblog's: here a stricter budget
+/// of failures (2 at once, then 1 an hour) turns the third wrong password into a 429, where
+/// the photoblog's own (10 at once) still answers 401.
+#[actix_web::test]
+async fn a_configuration_file_sets_any_tool_per_path() {
+    let dir = crate::support::temp_dir("signin-config");
+    let file = dir.join("photoblog.toml");
+    std::fs::write(
+        &file,
+        "[ \"/\" ]\ntools.rate_limit.failures = { rate = 1, per = \"hour\", burst = 2 }\n",
+    )
+    .unwrap();
+    let database = format!("sqlite:{}", dir.join("pb.db").display());
+    let mut settings = crate::support::settings_on(&database, &dir, "memory");
+    settings.config = Some(file);
+    let c = TestClient::new(photoblog::build(&settings).await.unwrap()).await;
+    let mut statuses = Vec::new();
+    for n in 0..3 {
+        let r = c
+            .delete("/services/rest/album/1")
+            .header(
+                "authorization",
+                &crate::support::basic("admin", &format!("guess-{n}")),
+            )
+            .send()
+            .await;
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 429]);
+
+    // A file that cannot be read, or that says something the tools refuse, stops the start
+    // with a message naming it.
+    let (missing, wrong) = (dir.join("missing.toml"), dir.join("wrong.toml"));
+    std::fs::write(&wrong, "[ \"/\" ]\ntools.rate_limit.failures = \"lots\"\n").unwrap();
+    for (path, says) in [
+        (&missing, "missing.toml"),
+        (&wrong, "tools.rate_limit.failures"),
+    ] {
+        settings.config = Some(path.clone());
+        let err = photoblog::build(&settings).await.err().expect("refused");
+        assert!(err.to_string().contains(says), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Twenty wrong passwords at the login form: the rate limiter's failures budget (10, then 5
 /// a minute) answers 429 with `Retry-After`, the right password included, until it refills.
 #[actix_web::test]

@@ -10,6 +10,14 @@ use std::time::{Duration, Instant};
 use drupe::testing::RequestBuilder;
 pub(crate) use photoblog::testing::*;
 
+/// `Authorization: Basic` for `user` and `password`.
+pub(crate) fn basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    let pair = format!("{user}:{password}");
+    let pair = base64::engine::general_purpose::STANDARD.encode(pair);
+    format!("Basic {pair}")
+}
+
 /// The owner's credentials on a request: every write to the REST services needs them.
 pub(crate) trait ByOwner {
     /// The request with the owner's `Authorization` header (Basic, `admin` and
