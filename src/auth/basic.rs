@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpMessage;
-use actix_web::http::header::HeaderValue;
+use actix_web::http::header::{AUTHORIZATION, HeaderValue};
 use serde::Deserialize;
 
 use super::header::{Credentials, credentials};
@@ -202,6 +202,26 @@ impl Tool for AuthBasic {
         if !cfg.policy.covers(req.method()) || req.extensions().contains::<Identity>() {
             return Before::Continue;
         }
+        // A header verified a moment ago passes as it did then, without decoding it or
+        // asking the rate limiter: only the exact credentials that held can be found, so a
+        // guesser gains nothing, and the owner of an account someone else is hammering keeps
+        // working.
+        let key = match req.headers().get(AUTHORIZATION) {
+            Some(v) if !cfg.remember.is_zero() => {
+                let key = self.remembered.key(v.as_bytes());
+                if let Some(id) = self.remembered.recall(&key, cfg.remember) {
+                    return match cfg.policy.refuse(&id) {
+                        Some(res) => Before::Respond(res),
+                        None => {
+                            id.attach(req);
+                            Before::Continue
+                        }
+                    };
+                }
+                Some(key)
+            }
+            _ => None,
+        };
         let (user, password) = match credentials(req) {
             Credentials::Basic { user, password } => (user, password),
             Credentials::MalformedBasic(why) => {
@@ -227,12 +247,12 @@ impl Tool for AuthBasic {
                 Ok(a) => a,
                 Err(res) => return Some(*res),
             };
-            let verified = self
-                .remembered
-                .verified(&user, &password, cfg.remember, || {
-                    verifier.verify(&user, &password)
-                });
-            let id = match verified.await {
+            let check = || verifier.verify(&user, &password);
+            let verified = match key {
+                Some(key) => self.remembered.verified(key, cfg.remember, check).await,
+                None => check().await,
+            };
+            let id = match verified {
                 Ok(Some(id)) => id,
                 Ok(None) => {
                     if let Some(a) = attempts {

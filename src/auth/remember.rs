@@ -1,9 +1,13 @@
 //! Verifications that held, remembered for a short while: a Basic client sends its password
 //! with every request, and an argon2 check costs tens of milliseconds by design.
 //!
-//! The key is SHA-256 over a random key drawn at start, the user's length, the user and the
-//! password: a hit needs the same user and the same password, nothing stored reveals either,
-//! and the key differs in every process, so a dump of one is useless to another.
+//! The key is SHA-256 over a random 64-byte key drawn at start and the request's whole
+//! `Authorization` value, before it is decoded: a hit needs the same header byte for byte,
+//! nothing stored reveals the password, and the key differs in every process, so a dump of
+//! one is useless to another. The key fills SHA-256's first block, which is absorbed once at
+//! start: a request then hashes one block of its own (a header under 55 bytes), and a hit
+//! decodes nothing. Hits are looked up without waiting (`moka::sync`); a verification under
+//! way is shared by every request with the same header (`moka::future`'s single flight).
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -18,57 +22,71 @@ const CAPACITY: u64 = 10_000;
 /// No setting keeps one longer.
 const LONGEST: Duration = Duration::from_secs(3600);
 
+/// What a remembered verification is found by: see the module's documentation.
+pub(super) type Key = [u8; 32];
+
 pub(super) struct Remembered {
-    key: [u8; 32],
-    held: moka::future::Cache<[u8; 32], (Identity, Instant)>,
+    /// SHA-256 with the process's key absorbed.
+    keyed: Sha256,
+    held: moka::sync::Cache<Key, (Identity, Instant)>,
+    /// Verifications under way: requests with one header wait for the same one.
+    running: moka::future::Cache<Key, Identity>,
 }
 
 impl Remembered {
     pub(super) fn new() -> Self {
-        let mut key = [0u8; 32];
-        // Without randomness the key is zero: hits still need the same user and password,
-        // only a dump of the memory would be comparable across processes.
+        let mut key = [0u8; 64];
+        // Without randomness the key is zero: hits still need the same header, only a dump
+        // of the memory would be comparable across processes.
         if let Err(e) = getrandom::fill(&mut key) {
             tracing::warn!("no randomness for the verification cache's key: {e}");
         }
+        let mut keyed = Sha256::new();
+        // The byte after the key makes SHA-256 compress the key's block now, not per request
+        // (it holds a full block back until more input comes).
+        keyed.update(key);
+        keyed.update(b"\n");
         Self {
-            key,
-            held: moka::future::Cache::builder()
+            keyed,
+            held: moka::sync::Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(LONGEST)
+                .build(),
+            running: moka::future::Cache::builder()
                 .max_capacity(CAPACITY)
                 .time_to_live(LONGEST)
                 .build(),
         }
     }
 
-    fn digest(&self, user: &str, password: &str) -> [u8; 32] {
-        let mut h = Sha256::new();
-        h.update(self.key);
-        h.update((user.len() as u64).to_le_bytes());
-        h.update(user.as_bytes());
-        h.update(password.as_bytes());
+    /// The key of a request's `Authorization` value.
+    pub(super) fn key(&self, authorization: &[u8]) -> Key {
+        let mut h = self.keyed.clone();
+        h.update(authorization);
         h.finalize().into()
     }
 
-    /// The identity verified for `user` and `password` less than `within` ago.
-    #[cfg(test)]
-    async fn get(&self, user: &str, password: &str, within: Duration) -> Option<Identity> {
+    /// The identity verified for `key` less than `within` ago, without waiting.
+    pub(super) fn recall(&self, key: &Key, within: Duration) -> Option<Identity> {
         if within.is_zero() {
             return None;
         }
-        let (id, at) = self.held.get(&self.digest(user, password)).await?;
-        (at.elapsed() < within).then_some(id)
+        let (id, at) = self.held.get(key)?;
+        if at.elapsed() < within {
+            return Some(id);
+        }
+        self.held.invalidate(key);
+        None
     }
 
-    /// The identity `user` and `password` prove: remembered if verified less than `within`
-    /// ago, else from `verify`, remembered when it holds. Concurrent requests with the same
-    /// credentials share one verification: a client opening 64 connections at once would
-    /// otherwise start 64 argon2 checks, each tens of milliseconds of a core, and none would
-    /// finish before the next 64. A failure (`Ok(None)`, or the verifier's error) is never
-    /// remembered.
+    /// The identity `verify` proves for the header of `key`, remembered when it holds
+    /// (unless `within` is zero). Concurrent requests with the same header share one
+    /// verification: a client opening 64 connections at once would otherwise start 64 argon2
+    /// checks, each tens of milliseconds of a core, and none would finish before the next 64.
+    /// A failure (`Ok(None)`, or the verifier's error) is never remembered.
     pub(super) async fn verified<F>(
         &self,
-        user: &str,
-        password: &str,
+        key: Key,
         within: Duration,
         verify: impl FnOnce() -> F,
     ) -> Result<Option<Identity>, HttpError>
@@ -78,25 +96,22 @@ impl Remembered {
         if within.is_zero() {
             return verify().await;
         }
-        let key = self.digest(user, password);
-        if let Some((id, at)) = self.held.get(&key).await {
-            if at.elapsed() < within {
-                return Ok(Some(id));
-            }
-            self.held.invalidate(&key).await;
-        }
         let shared = self
-            .held
+            .running
             .try_get_with(key, async {
                 match verify().await {
-                    Ok(Some(id)) => Ok((id, Instant::now())),
+                    Ok(Some(id)) => Ok(id),
                     Ok(None) => Err(None),
                     Err(e) => Err(Some(e)),
                 }
             })
             .await;
         match shared {
-            Ok((id, _)) => Ok(Some(id)),
+            Ok(id) => {
+                self.held.insert(key, (id.clone(), Instant::now()));
+                self.running.invalidate(&key).await;
+                Ok(Some(id))
+            }
             Err(e) => match &*e {
                 None => Ok(None),
                 Some(e) => Err(e.clone()),
@@ -111,25 +126,25 @@ mod tests {
     use crate::tools::Scheme;
 
     #[actix_web::test]
-    async fn a_hit_needs_the_same_user_and_password_and_a_recent_check() {
+    async fn a_hit_needs_the_same_header_and_a_recent_check() {
         let r = Remembered::new();
         let id = Identity::new("admin", Scheme::Basic);
         let a_minute = Duration::from_secs(60);
         let ok = || std::future::ready(Ok(Some(id.clone())));
-        let unused = || std::future::ready(Err(HttpError::internal("not asked")));
-        let got = r.verified("admin", "secret", a_minute, ok).await;
+        let key = r.key(b"Basic YWRtaW46c2VjcmV0");
+        assert_eq!(r.recall(&key, a_minute), None);
+        let got = r.verified(key, a_minute, ok).await;
         assert_eq!(got.unwrap(), Some(id.clone()));
-        let again = r.verified("admin", "secret", a_minute, unused).await;
-        assert_eq!(again.unwrap(), Some(id.clone()));
-        assert_eq!(r.get("admin", "secret", a_minute).await, Some(id));
-        assert_eq!(r.get("admin", "secreT", a_minute).await, None);
-        // The length prefix: "ad" + "minsecret" is another pair.
-        assert_eq!(r.get("ad", "minsecret", a_minute).await, None);
-        assert_eq!(r.get("admin", "secret", Duration::ZERO).await, None);
-        assert_eq!(
-            r.get("admin", "secret", Duration::from_nanos(1)).await,
-            None
-        );
+        assert_eq!(r.recall(&key, a_minute), Some(id));
+        assert_eq!(r.recall(&r.key(b"Basic YWRtaW46c2VjcmVU"), a_minute), None);
+        assert_eq!(r.recall(&key, Duration::ZERO), None);
+        assert_eq!(r.recall(&key, Duration::from_nanos(1)), None);
+        // Another process (another key) finds nothing.
+        assert_ne!(Remembered::new().key(b"Basic YWRtaW46c2VjcmV0"), key);
+        // A header longer than one block hashes as well.
+        let long = vec![b'a'; 300];
+        assert_eq!(r.key(&long), r.key(&long));
+        assert_ne!(r.key(&long), r.key(&long[1..]));
     }
 
     #[actix_web::test]
@@ -138,29 +153,27 @@ mod tests {
         let r = Remembered::new();
         let a_minute = Duration::from_secs(60);
         let calls = AtomicUsize::new(0);
+        let guess = r.key(b"Basic guess");
         let wrong = || async {
             calls.fetch_add(1, Ordering::SeqCst);
             Ok(None)
         };
-        assert_eq!(
-            r.verified("admin", "guess", a_minute, wrong).await.unwrap(),
-            None
-        );
-        assert_eq!(
-            r.verified("admin", "guess", a_minute, wrong).await.unwrap(),
-            None
-        );
+        assert_eq!(r.verified(guess, a_minute, wrong).await.unwrap(), None);
+        assert_eq!(r.verified(guess, a_minute, wrong).await.unwrap(), None);
+        assert_eq!(r.recall(&guess, a_minute), None);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         let slow = || async {
             calls.fetch_add(1, Ordering::SeqCst);
             actix_web::rt::time::sleep(Duration::from_millis(50)).await;
             Ok(Some(Identity::new("admin", Scheme::Basic)))
         };
+        let key = r.key(b"Basic right");
         let (a, b) = futures_util::join!(
-            r.verified("admin", "secret", a_minute, slow),
-            r.verified("admin", "secret", a_minute, slow)
+            r.verified(key, a_minute, slow),
+            r.verified(key, a_minute, slow)
         );
         assert!(a.unwrap().is_some() && b.unwrap().is_some());
         assert_eq!(calls.load(Ordering::SeqCst), 3, "one verification for both");
+        assert!(r.recall(&key, a_minute).is_some());
     }
 }

@@ -51,7 +51,8 @@ pub enum Scheme {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
-    name: String,
+    /// Shared: an identity is cloned into every request a remembered verification admits.
+    name: Arc<str>,
     scheme: Scheme,
 }
 
@@ -59,7 +60,7 @@ impl Identity {
     /// `name`, proved by `scheme`.
     pub fn new(name: impl Into<String>, scheme: Scheme) -> Self {
         Self {
-            name: name.into(),
+            name: Arc::from(name.into()),
             scheme,
         }
     }

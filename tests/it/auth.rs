@@ -196,6 +196,53 @@ async fn a_verification_that_held_is_remembered_for_its_user_and_password_only()
     assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
 
+/// A client out of failed attempts (429 for any new check) still passes with the exact
+/// credentials verified a moment ago: they are no guess, and the owner keeps working while
+/// someone hammers the account. Other credentials, the right password written otherwise
+/// included, still get the 429; `allow` still applies to the remembered caller.
+#[actix_web::test]
+async fn remembered_credentials_pass_while_the_client_is_out_of_attempts() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let b = App::builder(Root::default())
+        .tool_at("/", basic(calls.clone()))
+        .tool_at("/strict", basic(calls.clone()).allow(&["admin"]))
+        .config(
+            drupe::Config::from_toml(
+                r#"["/"]
+                tools.rate_limit.failures = { rate = 1, per = "hour", burst = 2 }"#,
+            )
+            .unwrap(),
+        );
+    let c = client(b).await;
+    let ok = |path: &'static str, credentials: &'static str| {
+        let req = c.get(path).header("authorization", &b64(credentials));
+        async move { req.send().await.status().as_u16() }
+    };
+    assert_eq!(ok("/", "admin:secret").await, 200);
+    assert_eq!(ok("/strict", "guest:guest").await, 403);
+    assert_eq!(ok("/", "admin:wrong-1").await, 401);
+    assert_eq!(ok("/", "admin:wrong-2").await, 401);
+    assert_eq!(ok("/", "admin:wrong-3").await, 429, "out of attempts");
+    assert_eq!(ok("/", "admin:secret").await, 200, "remembered");
+    assert_eq!(ok("/strict", "admin:secret").await, 200, "remembered");
+    assert_eq!(
+        ok("/strict", "guest:guest").await,
+        403,
+        "remembered, not allowed"
+    );
+    // The same password in another header (another case of the scheme) is checked anew.
+    let other = c.get("/").header(
+        "authorization",
+        &b64("admin:secret").replace("Basic", "basic"),
+    );
+    assert_eq!(other.send().await.status().as_u16(), 429);
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        4,
+        "verified: 2 that held, 2 wrong"
+    );
+}
+
 #[actix_web::test]
 async fn remember_secs_zero_verifies_every_request() {
     let calls = Arc::new(AtomicUsize::new(0));
