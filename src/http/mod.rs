@@ -16,7 +16,7 @@ pub mod negotiate;
 pub(crate) mod url;
 
 /// Adds `name` to the response's `Vary` unless it is already listed (or `*`).
-pub(crate) fn add_vary(res: &mut HttpResponse, name: &str) {
+pub(crate) fn add_vary(res: &mut HttpResponse, name: &'static str) {
     let present = res.headers().get_all(header::VARY).any(|v| {
         v.to_str().is_ok_and(|s| {
             s.split(',')
@@ -24,8 +24,9 @@ pub(crate) fn add_vary(res: &mut HttpResponse, name: &str) {
                 .any(|x| x == "*" || x.eq_ignore_ascii_case(name))
         })
     });
-    if !present && let Ok(v) = HeaderValue::from_str(name) {
-        res.headers_mut().append(header::VARY, v);
+    if !present {
+        res.headers_mut()
+            .append(header::VARY, HeaderValue::from_static(name));
     }
 }
 

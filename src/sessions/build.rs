@@ -46,6 +46,11 @@ struct SessionsGlobal {
 pub(super) struct Deferred(OnceLock<Arc<dyn SessionStore>>);
 
 impl Deferred {
+    /// The store, once the application is built.
+    pub(super) fn built(&self) -> Option<&Arc<dyn SessionStore>> {
+        self.0.get()
+    }
+
     fn get(&self) -> Result<&Arc<dyn SessionStore>, StoreError> {
         self.0
             .get()

@@ -76,8 +76,8 @@
 
 use std::sync::Arc;
 
+use actix_web::HttpResponse;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpMessage, HttpResponse};
 
 mod build;
 mod config;
@@ -96,7 +96,7 @@ pub use redis::RedisStore;
 pub use session::Session;
 pub use store::{Changes, Record, SessionStore, StoreError};
 
-use session::Slot;
+use session::state_of;
 use state::{SessionState, Timeouts, unavailable};
 
 use crate::tools::{After, Before, Exchange, Placement, Tool};
@@ -204,13 +204,14 @@ impl Tool for Sessions {
             idle: cfg.idle(),
             absolute: cfg.absolute(),
         };
+        // The settings' store, resolved once built: not through `Deferred` on every call.
+        let store = self.deferred.as_deref().and_then(build::Deferred::built);
         let state = std::rc::Rc::new(SessionState::new(
-            self.store.clone(),
+            store.unwrap_or(&self.store).clone(),
             sent,
             had_cookie,
             timeouts,
         ));
-        req.extensions_mut().insert(Slot(state.clone()));
         crate::tools::set_session_access(req, state);
         Before::Continue
     }
@@ -222,38 +223,62 @@ impl Tool for Sessions {
         res: HttpResponse,
     ) -> After<'a> {
         let req = ex.request();
-        let slot = req.extensions_mut().remove::<Slot>();
-        let Some(Slot(state)) = slot.filter(|s| s.0.used()) else {
+        let Some(state) = state_of(req).filter(|s| s.used()) else {
             return After::Done(res);
         };
-        After::Pending(Box::pin(async move {
-            let mut res = res;
-            let blank = state.blank();
-            match state.finish().await {
-                Ok(update) => {
-                    let secure = cfg
-                        .secure
-                        .unwrap_or_else(|| ex.base_url().starts_with("https://"));
-                    cookie::write(cfg, secure, update, &mut res);
-                }
-                Err(e) => {
-                    tracing::error!(path = req.path(), "the session could not be saved: {e}");
-                    res = crate::error::render(req, &unavailable(&e));
-                }
-            }
-            if blank {
-                crate::http::add_vary(&mut res, "Cookie");
-            } else {
-                private(&mut res);
-            }
-            res
-        }))
+        // Most requests change nothing the store must hear of: answered without waiting.
+        match state.save() {
+            None => After::Done(settled(cfg, ex, &state, Ok(()), res)),
+            Some((store, id, changes)) => After::Pending(Box::pin(async move {
+                let saved = store.save(&id, &changes).await;
+                settled(cfg, ex, &state, saved, res)
+            })),
+        }
     }
+}
+
+/// The response once the session is saved (or failed to be): its cookie, and the headers
+/// that keep a shared cache from giving it to another visitor.
+fn settled(
+    cfg: &SessionsConfig,
+    ex: &Exchange,
+    state: &SessionState,
+    saved: Result<(), StoreError>,
+    mut res: HttpResponse,
+) -> HttpResponse {
+    let req = ex.request();
+    match saved {
+        Ok(()) => {
+            let update = state.cookie_update();
+            if update != cookie::CookieUpdate::Keep {
+                let secure = cfg
+                    .secure
+                    .unwrap_or_else(|| ex.base_url().starts_with("https://"));
+                cookie::write(cfg, secure, update, &mut res);
+            }
+        }
+        Err(e) => {
+            tracing::error!(path = req.path(), "the session could not be saved: {e}");
+            res = crate::error::render(req, &unavailable(&e));
+        }
+    }
+    if state.blank() {
+        crate::http::add_vary(&mut res, "Cookie");
+    } else {
+        private(&mut res);
+    }
+    res
 }
 
 /// Marks a response that depends on the session: `Cache-Control: private` (unless it says
 /// `private` or `no-store` already) and `Vary: Cookie`.
 fn private(res: &mut HttpResponse) {
+    if !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("private"));
+        crate::http::add_vary(res, "Cookie");
+        return;
+    }
     let existing: Vec<String> = res
         .headers()
         .get_all(header::CACHE_CONTROL)

@@ -3,16 +3,19 @@
 use std::rc::Rc;
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use actix_web::{FromRequest, HttpRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::state::SessionState;
 use crate::HttpError;
 
-/// The request's session in the extensions, for the extractor and the after-hook.
-#[derive(Clone)]
-pub(super) struct Slot(pub(super) Rc<SessionState>);
+/// The request's session, as the tool's before-hook put it there (the one slot the tools
+/// layer keeps for any session).
+pub(super) fn state_of(req: &HttpRequest) -> Option<Rc<SessionState>> {
+    let access: Rc<dyn std::any::Any> = crate::tools::session_access(req)?;
+    access.downcast().ok()
+}
 
 /// The request's session: a handler argument, under a path where `tools.sessions.on` holds.
 ///
@@ -101,8 +104,7 @@ impl FromRequest for Session {
     type Error = HttpError;
     type Future = std::future::Ready<Result<Self, HttpError>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let slot = req.extensions().get::<Slot>().cloned();
-        std::future::ready(slot.map(|s| Session(s.0)).ok_or_else(|| {
+        std::future::ready(state_of(req).map(Session).ok_or_else(|| {
             HttpError::internal(format!(
                 "a handler of {} takes a Session, but the sessions tool is off there: set \
                  tools.sessions.on = true for the path",

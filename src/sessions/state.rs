@@ -268,27 +268,27 @@ impl SessionState {
         Ok(())
     }
 
-    /// Once the handler has answered: saves what changed and says what the cookie becomes.
-    pub(super) async fn finish(&self) -> Result<CookieUpdate, StoreError> {
+    /// Once the handler has answered: what the store must save (its changes to the
+    /// session's id), if anything. Changes made afterwards are refused.
+    pub(super) fn save(&self) -> Option<(Arc<dyn SessionStore>, String, Changes)> {
         self.saved.set(true);
-        let save = {
-            let inner = self.inner.borrow();
-            match &inner.id {
-                Some(id) if !inner.stored || !inner.changes.is_empty() || inner.touch => {
-                    let now = SystemTime::now();
-                    let mut c = Changes::new(now, self.timeouts.deadline(inner.created, now));
-                    c.keys = inner.changes.clone();
-                    c.created = (!inner.stored).then_some(inner.created);
-                    Some((id.clone(), c))
-                }
-                _ => None,
-            }
-        };
-        if let Some((id, changes)) = save {
-            self.store.save(&id, &changes).await?;
-        }
         let inner = self.inner.borrow();
-        Ok(match &inner.id {
+        match &inner.id {
+            Some(id) if !inner.stored || !inner.changes.is_empty() || inner.touch => {
+                let now = SystemTime::now();
+                let mut c = Changes::new(now, self.timeouts.deadline(inner.created, now));
+                c.keys = inner.changes.clone();
+                c.created = (!inner.stored).then_some(inner.created);
+                Some((self.store.clone(), id.clone(), c))
+            }
+            _ => None,
+        }
+    }
+
+    /// Once saved: what the cookie becomes.
+    pub(super) fn cookie_update(&self) -> CookieUpdate {
+        let inner = self.inner.borrow();
+        match &inner.id {
             Some(id) if inner.new_cookie => CookieUpdate::Set {
                 id: id.clone(),
                 max_age: inner
@@ -299,7 +299,7 @@ impl SessionState {
             },
             None if inner.purged && self.had_cookie => CookieUpdate::Expire,
             _ => CookieUpdate::Keep,
-        })
+        }
     }
 }
 

@@ -24,7 +24,10 @@ use crate::HttpError;
 /// }
 /// # Ok(()) }
 /// ```
-pub trait SessionAccess {
+///
+/// It is `Any`, so that the tool that made it finds its own type again
+/// (`Rc<dyn Any>::downcast`) without a second slot in the request.
+pub trait SessionAccess: std::any::Any {
     /// The value of `key`, if the session has one.
     fn get<'a>(&'a self, key: &'a str) -> LocalBoxFuture<'a, Result<Option<Value>, HttpError>>;
     /// Sets `key` (a session that had no id gets one, and the response its cookie).

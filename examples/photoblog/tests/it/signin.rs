@@ -407,7 +407,9 @@ async fn a_configuration_file_sets_any_tool_per_path() {
         (&wrong, "tools.rate_limit.failures"),
     ] {
         settings.config = Some(path.clone());
-        let err = photoblog::build(&settings).await.err().expect("refused");
+        let Err(err) = photoblog::build(&settings).await else {
+            panic!("{} was accepted", path.display());
+        };
         assert!(err.to_string().contains(says), "{err}");
     }
     let _ = std::fs::remove_dir_all(&dir);
