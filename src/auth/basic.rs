@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpMessage;
-use actix_web::http::header::{AUTHORIZATION, HeaderValue};
+use actix_web::http::header::HeaderValue;
 use serde::Deserialize;
 
-use super::header::{Credentials, credentials};
+use super::header::{Credentials, basic_token, credentials};
 use super::remember::Remembered;
 use crate::tools::{Before, Exchange, Identity, Placement, Security, Tool, Verifier};
 
@@ -202,18 +202,20 @@ impl Tool for AuthBasic {
         if !cfg.policy.covers(req.method()) || req.extensions().contains::<Identity>() {
             return Before::Continue;
         }
-        // A header verified a moment ago passes as it did then, without decoding it or
-        // asking the rate limiter: only the exact credentials that held can be found, so a
-        // guesser gains nothing, and the owner of an account someone else is hammering keeps
-        // working.
-        let key = match req.headers().get(AUTHORIZATION) {
-            Some(v) if !cfg.remember.is_zero() => {
-                let key = self.remembered.key(v.as_bytes());
-                if let Some(id) = self.remembered.recall(&key, cfg.remember) {
-                    return match cfg.policy.refuse(&id) {
+        // Credentials verified a moment ago are found without decoding them nor waiting. The
+        // rate limiter still has its say: a client or an account out of attempts is answered
+        // 429 whatever it sends, or a guesser could tell the right password by its 200.
+        let key = match basic_token(req) {
+            Some(token) if !cfg.remember.is_zero() => {
+                let key = self.remembered.key(token);
+                if let Some(held) = self.remembered.recall(&key, cfg.remember) {
+                    if let Err(res) = super::gate(req, &held.user) {
+                        return Before::Respond(*res);
+                    }
+                    return match cfg.policy.refuse(&held.id) {
                         Some(res) => Before::Respond(res),
                         None => {
-                            id.attach(req);
+                            held.id.attach(req);
                             Before::Continue
                         }
                     };
@@ -249,7 +251,10 @@ impl Tool for AuthBasic {
             };
             let check = || verifier.verify(&user, &password);
             let verified = match key {
-                Some(key) => self.remembered.verified(key, cfg.remember, check).await,
+                Some(key) => {
+                    let remembered = &self.remembered;
+                    remembered.verified(key, &user, cfg.remember, check).await
+                }
                 None => check().await,
             };
             let id = match verified {

@@ -43,6 +43,17 @@ pub(super) fn credentials(req: &HttpRequest) -> Credentials {
     }
 }
 
+/// The token of a request's `Basic` credentials (the base64 after the scheme, as sent),
+/// without decoding it: what a remembered verification is found by.
+pub(super) fn basic_token(req: &HttpRequest) -> Option<&[u8]> {
+    let value = req.headers().get(AUTHORIZATION)?.as_bytes().trim_ascii();
+    let space = value.iter().position(|&b| b == b' ')?;
+    let (scheme, token) = value.split_at(space);
+    scheme
+        .eq_ignore_ascii_case(b"basic")
+        .then(|| token.trim_ascii())
+}
+
 /// `user:password`, base64 (RFC 7617 §2): UTF-8 as the challenge's `charset` asks, else
 /// ISO-8859-1, the charset older clients use.
 fn basic(token: &str) -> Credentials {
@@ -132,5 +143,20 @@ mod tests {
             credentials(&TestRequest::default().to_http_request()),
             Credentials::Absent
         );
+    }
+
+    #[test]
+    fn a_basic_token_is_found_whatever_the_case_and_the_spaces() {
+        let token = |value: &str| {
+            let req = TestRequest::default()
+                .insert_header((AUTHORIZATION, value))
+                .to_http_request();
+            basic_token(&req).map(<[u8]>::to_vec)
+        };
+        for v in ["Basic YTpi", "basic   YTpi", " BASIC YTpi  "] {
+            assert_eq!(token(v).as_deref(), Some(&b"YTpi"[..]), "{v:?}");
+        }
+        assert_eq!(token("Bearer YTpi"), None);
+        assert_eq!(token("Basic"), None);
     }
 }

@@ -12,15 +12,14 @@
 //! - an `Authorization` header that cannot be read (bad base64, no `:`) → 400 saying so;
 //! - an authenticated caller outside the tool's `allow` list → 403;
 //! - a client or an account out of attempts → 429 with `Retry-After`, before any check (the
-//!   `rate_limit` tool's [`Attempts`](crate::tools::Attempts), when it covers the path) —
-//!   except Basic credentials remembered as below, which are no guess.
+//!   `rate_limit` tool's [`Attempts`](crate::tools::Attempts), when it covers the path).
 //!
 //! A password hash is slow on purpose (argon2: tens of milliseconds), and a Basic client sends
 //! its password with every request: a verification that held is remembered for
-//! `remember_secs` (60 by default), keyed by a SHA-256 of the whole `Authorization` header
-//! under a key drawn at start, so a hit needs the same password, decodes nothing, and the
-//! memory holds no password. Changing a password takes effect for Basic clients within that
-//! time (0 turns it off).
+//! `remember_secs` (60 by default), keyed by a SHA-256 of the Basic token under a key drawn at
+//! start, so a hit needs the same user and password, decodes nothing, and the memory holds no
+//! password. Changing a password takes effect for Basic clients within that time (0 turns it
+//! off).
 //!
 //! ```toml
 //! ["/services/rest"]
