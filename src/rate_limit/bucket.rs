@@ -128,6 +128,9 @@ pub(crate) struct Buckets<K> {
     gcra: Gcra,
     epoch: Instant,
     cells: Cache<K, Arc<AtomicU64>>,
+    /// The latest theoretical arrival time any key was given: once it is past, every bucket
+    /// is full, and a question needs no lookup (the usual case of the failure buckets).
+    latest: AtomicU64,
 }
 
 impl<K: Hash + Eq + Send + Sync + 'static> Buckets<K> {
@@ -142,6 +145,7 @@ impl<K: Hash + Eq + Send + Sync + 'static> Buckets<K> {
                 // refill is a budget that never refills.
                 .time_to_idle(gcra.refill().clamp(Duration::from_millis(1), YEAR))
                 .build(),
+            latest: AtomicU64::new(0),
         }
     }
 
@@ -157,14 +161,26 @@ impl<K: Hash + Eq + Send + Sync + 'static> Buckets<K> {
         loop {
             let next = self.gcra.decide(tat, now).map_err(Duration::from_nanos)?;
             match cell.compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return Ok(()),
+                Ok(_) => {
+                    self.latest.fetch_max(next, Ordering::AcqRel);
+                    return Ok(());
+                }
                 Err(seen) => tat = seen,
             }
         }
     }
 
+    /// Whether every bucket is full at `now`: no event was counted recently enough to leave
+    /// one short, so any event would conform.
+    pub(crate) fn all_full(&self, now: u64) -> bool {
+        now >= self.latest.load(Ordering::Acquire)
+    }
+
     /// Whether an event of `key` at `now` would conform, without counting it.
     pub(crate) fn peek(&self, key: &K, now: u64) -> Result<(), Duration> {
+        if self.all_full(now) {
+            return Ok(());
+        }
         match self.cells.get(key) {
             None => Ok(()),
             Some(cell) => self
@@ -198,6 +214,22 @@ mod tests {
 
     fn budget(rate: u32, per: Per, burst: Option<u32>) -> Gcra {
         Gcra::new(&Budget { rate, per, burst })
+    }
+
+    #[test]
+    fn buckets_are_all_full_until_an_event_is_counted_and_again_once_it_is_paid_for() {
+        let b = Buckets::new(budget(1, Per::Second, Some(2)));
+        assert!(b.all_full(0));
+        b.take("a", 10 * S).unwrap();
+        // The bucket of "a" is one short until a second has passed; "b" is full, but
+        // asking needs the lookup meanwhile.
+        assert!(!b.all_full(10 * S) && !b.all_full(11 * S - 1));
+        assert!(b.peek(&"b", 10 * S).is_ok());
+        assert!(b.all_full(11 * S));
+        b.take("a", 20 * S).unwrap();
+        b.take("a", 20 * S).unwrap();
+        assert!(b.peek(&"a", 20 * S).is_err() && !b.all_full(21 * S));
+        assert!(b.all_full(22 * S) && b.peek(&"a", 22 * S).is_ok());
     }
 
     #[test]

@@ -195,6 +195,10 @@ struct ClientAttempts {
 impl Attempts for ClientAttempts {
     fn check(&self, account: &str) -> Result<(), Duration> {
         let f = &self.failures;
+        // Nobody failed lately (the usual case): no account to hash, no bucket to find.
+        if f.accounts.all_full(f.accounts.now()) && f.clients.all_full(f.clients.now()) {
+            return Ok(());
+        }
         let by_account = f.accounts.peek(&f.names.key(account), f.accounts.now());
         let by_client = match self.client {
             Some(c) => f.clients.peek(&c, f.clients.now()),
