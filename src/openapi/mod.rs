@@ -59,6 +59,8 @@ fn document_with(
     for h in tree.handlers() {
         let lay = layout(tree, h);
         let op = operation(h, &lay, &mut components);
+        // What the handler's extractors answer, which a tool answering first describes better.
+        let extracted: Vec<u16> = h.operation_doc().answers.iter().map(|a| a.0).collect();
         let methods: Vec<HttpMethod> = match h.method() {
             Some(m) => http_method(m.as_str()).into_iter().collect(),
             None if h.reads_body() => vec![HttpMethod::Get, HttpMethod::Post],
@@ -75,7 +77,7 @@ fn document_with(
             } else {
                 h.method().map_or("GET", |x| x.as_str())
             };
-            add_tool_responses(&mut op, &tool_responses(&lay.path, method));
+            add_tool_responses(&mut op, &tool_responses(&lay.path, method), &extracted);
             let security = tool_security(&lay.path, method);
             if !security.is_empty() {
                 // Requirement objects are alternatives: any one scheme will do.

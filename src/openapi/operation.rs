@@ -128,13 +128,22 @@ pub(super) fn operation(
 }
 
 /// Adds what the tools on the operation's path may answer themselves, unless the handler
-/// documents the status already.
-pub(super) fn add_tool_responses(op: &mut Operation, responses: &[(u16, &'static str)]) {
+/// documents the status already — but for the statuses only its extractors answer
+/// (`extracted`): a tool that answers one runs first, and its description is the one a
+/// client meets.
+pub(super) fn add_tool_responses(
+    op: &mut Operation,
+    responses: &[(u16, &'static str)],
+    extracted: &[u16],
+) {
+    let all = &mut op.responses.responses;
     for &(status, what) in responses {
-        op.responses
-            .responses
-            .entry(status.to_string())
-            .or_insert_with(|| RefOr::T(other_response(status, what)));
+        let response = RefOr::T(other_response(status, what));
+        if extracted.contains(&status) {
+            all.insert(status.to_string(), response);
+        } else {
+            all.entry(status.to_string()).or_insert(response);
+        }
     }
 }
 
