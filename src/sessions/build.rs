@@ -59,7 +59,10 @@ impl Deferred {
 }
 
 impl SessionStore for Deferred {
-    fn load<'a>(&'a self, id: &'a str) -> LocalBoxFuture<'a, Result<Option<Record>, StoreError>> {
+    fn load<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> LocalBoxFuture<'a, Result<Option<Arc<Record>>, StoreError>> {
         Box::pin(async move { self.get()?.load(id).await })
     }
 

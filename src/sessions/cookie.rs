@@ -27,10 +27,10 @@ pub(super) fn new_id() -> Result<String, getrandom::Error> {
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// Whether a byte is one of base64url's (`A`–`Z`, `a`–`z`, `0`–`9`, `-`, `_`) whose value has
-/// its two low bits zero: what the last character of an id must be (see [`well_formed`]).
+/// What each byte is in an id: 0 not base64url (`A`–`Z`, `a`–`z`, `0`–`9`, `-`, `_`); 1
+/// base64url; 3 base64url with the two low bits of its value zero, as the last character of
+/// an id must be (see [`well_formed`]).
 const fn lut() -> [u8; 256] {
-    // 1: a base64url character; 2: also a valid last character.
     let mut t = [0u8; 256];
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut i = 0;

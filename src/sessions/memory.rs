@@ -20,7 +20,7 @@ use super::store::{Changes, Record, SessionStore, StoreError};
 /// A record and when the store may drop it.
 #[derive(Debug)]
 struct Entry {
-    record: Record,
+    record: Arc<Record>,
     expires_at: SystemTime,
 }
 
@@ -81,7 +81,10 @@ impl MemoryStore {
 }
 
 impl SessionStore for MemoryStore {
-    fn load<'a>(&'a self, id: &'a str) -> LocalBoxFuture<'a, Result<Option<Record>, StoreError>> {
+    fn load<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> LocalBoxFuture<'a, Result<Option<Arc<Record>>, StoreError>> {
         Box::pin(async move { Ok(self.cache.get(id).await.map(|e| e.record.clone())) })
     }
 
@@ -97,10 +100,10 @@ impl SessionStore for MemoryStore {
                     let op = match (old, changes.created) {
                         (Some(old), _) => {
                             let old = old.into_value();
-                            let mut record = old.record.clone();
+                            let mut record = Record::clone(&old.record);
                             record.apply(changes);
                             Op::Put(Arc::new(Entry {
-                                record,
+                                record: Arc::new(record),
                                 expires_at: old.expires_at.max(changes.expires_at),
                             }))
                         }
@@ -108,7 +111,7 @@ impl SessionStore for MemoryStore {
                             let mut record = Record::new(created);
                             record.apply(changes);
                             Op::Put(Arc::new(Entry {
-                                record,
+                                record: Arc::new(record),
                                 expires_at: changes.expires_at,
                             }))
                         }

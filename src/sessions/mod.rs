@@ -8,7 +8,7 @@
 //!
 //! Its rooms: `config` (the settings), `build` (`[global] sessions.*`), `store` (the trait,
 //! the record and the changes a request makes), `memory` and `redis` (the stores), `state`
-//! (one request's session: lazy load, changes, save), `session` (the extractor), `cookie`
+//! (one request's session: lazy load, changes, what to save), `session` (the extractor), `cookie`
 //! (ids and the `Set-Cookie`).
 //!
 //! What it does:
@@ -227,7 +227,7 @@ impl Tool for Sessions {
             return After::Done(res);
         };
         // Most requests change nothing the store must hear of: answered without waiting.
-        match state.save() {
+        match state.to_save() {
             None => After::Done(settled(cfg, ex, &state, Ok(()), res)),
             Some((store, id, changes)) => After::Pending(Box::pin(async move {
                 let saved = store.save(&id, &changes).await;

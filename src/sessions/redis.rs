@@ -17,7 +17,7 @@
 //! tried at most once a second: the requests that need a session answer 503 meanwhile.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::future::LocalBoxFuture;
@@ -178,7 +178,10 @@ impl RedisStore {
 }
 
 impl SessionStore for RedisStore {
-    fn load<'a>(&'a self, id: &'a str) -> LocalBoxFuture<'a, Result<Option<Record>, StoreError>> {
+    fn load<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> LocalBoxFuture<'a, Result<Option<Arc<Record>>, StoreError>> {
         Box::pin(async move {
             let mut c = self.conn().await?;
             let hash: HashMap<String, String> = c.hgetall(self.key(id)).await.map_err(err)?;
@@ -192,7 +195,7 @@ impl SessionStore for RedisStore {
                     self.key(id)
                 );
             }
-            Ok(record)
+            Ok(record.map(Arc::new))
         })
     }
 

@@ -64,9 +64,9 @@ struct Inner {
     /// Whether the store holds a record under `id` (false: the save creates it).
     stored: bool,
     created: SystemTime,
-    /// The values, with this request's changes.
-    data: BTreeMap<String, Value>,
-    /// This request's changes, for the save.
+    /// The values as the store gave them (shared with it, never copied for a read).
+    stored_data: Option<Arc<Record>>,
+    /// This request's changes, over `stored_data`, for the save.
     changes: BTreeMap<String, Option<Value>>,
     /// Whether the save refreshes last-seen though nothing changed.
     touch: bool,
@@ -83,12 +83,36 @@ impl Inner {
             id: None,
             stored: false,
             created: now,
-            data: BTreeMap::new(),
+            stored_data: None,
             changes: BTreeMap::new(),
             touch: false,
             new_cookie: false,
             purged: false,
         }
+    }
+
+    /// The value of `key`: this request's change, else the stored one.
+    fn value(&self, key: &str) -> Option<Value> {
+        match self.changes.get(key) {
+            Some(changed) => changed.clone(),
+            None => self.stored_data.as_ref()?.data.get(key).cloned(),
+        }
+    }
+
+    /// Every value, the changes applied.
+    fn values(&self) -> BTreeMap<String, Value> {
+        let mut all = self
+            .stored_data
+            .as_ref()
+            .map(|r| r.data.clone())
+            .unwrap_or_default();
+        for (key, value) in &self.changes {
+            match value {
+                Some(v) => all.insert(key.clone(), v.clone()),
+                None => all.remove(key),
+            };
+        }
+        all
     }
 }
 
@@ -135,7 +159,8 @@ impl SessionState {
     /// keep it (for requests with the same `Cookie`).
     pub(super) fn blank(&self) -> bool {
         let inner = self.inner.borrow();
-        inner.id.is_none() && !inner.purged && inner.data.is_empty() && inner.changes.is_empty()
+        // Without an id nothing is stored (a stored session has one).
+        inner.id.is_none() && !inner.purged && inner.changes.is_empty()
     }
 
     /// Loads the session once: the record the cookie's id names if it is alive, else a fresh
@@ -162,13 +187,13 @@ impl SessionState {
     }
 
     /// The session `record` holds, used at `now`.
-    fn resumed(&self, id: String, record: Record, now: SystemTime) -> Inner {
+    fn resumed(&self, id: String, record: Arc<Record>, now: SystemTime) -> Inner {
         let idle_for = now.duration_since(record.seen).unwrap_or(Duration::ZERO);
         Inner {
             id: Some(id),
             stored: true,
             created: record.created,
-            data: record.data,
+            stored_data: Some(record),
             changes: BTreeMap::new(),
             touch: idle_for >= self.timeouts.refresh_after(),
             new_cookie: false,
@@ -189,7 +214,7 @@ impl SessionState {
 
     pub(super) async fn get(&self, key: &str) -> Result<Option<Value>, HttpError> {
         self.load().await?;
-        Ok(self.inner.borrow().data.get(key).cloned())
+        Ok(self.inner.borrow().value(key))
     }
 
     pub(super) async fn insert(&self, key: &str, value: Value) -> Result<(), HttpError> {
@@ -199,7 +224,6 @@ impl SessionState {
             inner.id = Some(fresh_id()?);
             inner.new_cookie = true;
         }
-        inner.data.insert(key.to_owned(), value.clone());
         inner.changes.insert(key.to_owned(), Some(value));
         Ok(())
     }
@@ -207,8 +231,8 @@ impl SessionState {
     pub(super) async fn remove(&self, key: &str) -> Result<(), HttpError> {
         self.load_to_change().await?;
         let mut inner = self.inner.borrow_mut();
-        inner.data.remove(key);
-        // Removed even if this request did not see it: another may have set it since.
+        // Removed even if this request did not see it: another may have set it since. A
+        // session without an id has nothing stored, and nothing else to remove.
         if inner.id.is_some() {
             inner.changes.insert(key.to_owned(), None);
         }
@@ -224,24 +248,29 @@ impl SessionState {
             let inner = self.inner.borrow();
             let whole = inner.stored.then(|| {
                 let now = SystemTime::now();
+                let mut record = Record::new(inner.created);
+                record.data = inner.values();
+                record.seen = now;
                 let mut c = Changes::new(now, self.timeouts.deadline(inner.created, now));
                 c.created = Some(inner.created);
-                c.keys = inner
+                c.keys = record
                     .data
                     .iter()
                     .map(|(k, v)| (k.clone(), Some(v.clone())))
                     .collect();
-                c
+                (record, c)
             });
             (inner.id.clone(), whole)
         };
-        if let (Some(old), Some(whole)) = (old, whole) {
+        if let (Some(old), Some((record, whole))) = (old, whole) {
             self.store
                 .save(&new, &whole)
                 .await
                 .map_err(|e| unavailable(&e))?;
             self.store.remove(&old).await.map_err(|e| unavailable(&e))?;
             let mut inner = self.inner.borrow_mut();
+            // What is stored now, under the new id.
+            inner.stored_data = Some(Arc::new(record));
             inner.changes.clear();
             inner.touch = false;
         }
@@ -270,7 +299,7 @@ impl SessionState {
 
     /// Once the handler has answered: what the store must save (its changes to the
     /// session's id), if anything. Changes made afterwards are refused.
-    pub(super) fn save(&self) -> Option<(Arc<dyn SessionStore>, String, Changes)> {
+    pub(super) fn to_save(&self) -> Option<(Arc<dyn SessionStore>, String, Changes)> {
         self.saved.set(true);
         let inner = self.inner.borrow();
         match &inner.id {
@@ -327,5 +356,90 @@ impl SessionAccess for SessionState {
 
     fn renew(&self) -> LocalBoxFuture<'_, Result<(), HttpError>> {
         Box::pin(SessionState::renew(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sessions::MemoryStore;
+    use serde_json::json;
+
+    fn state(store: &Arc<dyn SessionStore>, sent: Option<&str>) -> SessionState {
+        let timeouts = Timeouts {
+            idle: Duration::from_secs(600),
+            absolute: Duration::from_secs(6000),
+        };
+        SessionState::new(store.clone(), sent.map(str::to_owned), false, timeouts)
+    }
+
+    /// What the after-hook saves; the session's id when it saved something.
+    async fn save(s: &SessionState) -> Option<String> {
+        let (store, id, changes) = s.to_save()?;
+        store.save(&id, &changes).await.expect("saved");
+        Some(id)
+    }
+
+    #[actix_web::test]
+    async fn a_request_reads_its_own_changes_over_the_stored_record() {
+        let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new(10));
+        let first = state(&store, None);
+        first.insert("a", json!(1)).await.unwrap();
+        first.insert("b", json!(2)).await.unwrap();
+        let id = save(&first).await.expect("a new session is saved");
+
+        let second = state(&store, Some(&id));
+        assert_eq!(second.get("a").await.unwrap(), Some(json!(1)));
+        second.remove("a").await.unwrap();
+        second.insert("b", json!(3)).await.unwrap();
+        assert_eq!(second.get("a").await.unwrap(), None);
+        assert_eq!(second.get("b").await.unwrap(), Some(json!(3)));
+        // Renewed: the values as this request sees them, under a new id, the old one gone.
+        second.renew().await.unwrap();
+        assert_eq!(second.get("a").await.unwrap(), None);
+        assert_eq!(second.get("b").await.unwrap(), Some(json!(3)));
+        second.insert("c", json!(4)).await.unwrap();
+        let renewed = save(&second).await.expect("saved");
+        assert_ne!(renewed, id);
+        assert!(store.load(&id).await.unwrap().is_none());
+        let record = store.load(&renewed).await.unwrap().expect("stored");
+        let expected = BTreeMap::from([("b".to_owned(), json!(3)), ("c".to_owned(), json!(4))]);
+        assert_eq!(record.data, expected);
+
+        // Purged: nothing to read, nothing to save, nothing stored.
+        let third = state(&store, Some(&renewed));
+        assert_eq!(third.get("c").await.unwrap(), Some(json!(4)));
+        third.purge().await.unwrap();
+        assert_eq!(third.get("b").await.unwrap(), None);
+        assert_eq!(save(&third).await, None);
+        assert!(store.load(&renewed).await.unwrap().is_none());
+    }
+
+    #[actix_web::test]
+    async fn a_read_saves_nothing_and_an_unwritten_fresh_session_is_blank() {
+        let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new(10));
+        let fresh = state(&store, None);
+        assert_eq!(fresh.get("a").await.unwrap(), None);
+        fresh.remove("a").await.unwrap();
+        assert!(fresh.blank());
+        assert!(fresh.to_save().is_none());
+        assert_eq!(fresh.cookie_update(), CookieUpdate::Keep);
+
+        let writer = state(&store, None);
+        writer.insert("a", json!(1)).await.unwrap();
+        assert!(!writer.blank());
+        let id = save(&writer).await.expect("saved");
+        assert!(
+            matches!(writer.cookie_update(), CookieUpdate::Set { id: ref set, .. } if *set == id)
+        );
+
+        // A read of a session seen a moment ago: no save, no cookie, not blank.
+        let reader = state(&store, Some(&id));
+        assert_eq!(reader.get("a").await.unwrap(), Some(json!(1)));
+        assert!(!reader.blank());
+        assert!(reader.to_save().is_none());
+        assert_eq!(reader.cookie_update(), CookieUpdate::Keep);
+        // A change after the save is refused (it would be lost).
+        assert!(reader.insert("b", json!(2)).await.is_err());
     }
 }

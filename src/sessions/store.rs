@@ -7,6 +7,7 @@
 //! write the same key leave the value of the one that saved last (last write wins).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use futures_util::future::LocalBoxFuture;
@@ -116,16 +117,17 @@ impl Changes {
 ///
 /// ```
 /// use std::collections::HashMap;
-/// use std::sync::Mutex;
+/// use std::sync::{Arc, Mutex};
 /// use futures_util::future::LocalBoxFuture;
 /// use drupe::sessions::{Changes, Record, SessionStore, StoreError};
 ///
-/// /// Sessions in a map, never expired: a sketch.
+/// /// Sessions in a map, never expired: a sketch. The records are shared with the requests
+/// /// that read them; a save copies one only while a request still holds it.
 /// #[derive(Default)]
-/// struct MapStore(Mutex<HashMap<String, Record>>);
+/// struct MapStore(Mutex<HashMap<String, Arc<Record>>>);
 ///
 /// impl SessionStore for MapStore {
-///     fn load<'a>(&'a self, id: &'a str) -> LocalBoxFuture<'a, Result<Option<Record>, StoreError>> {
+///     fn load<'a>(&'a self, id: &'a str) -> LocalBoxFuture<'a, Result<Option<Arc<Record>>, StoreError>> {
 ///         Box::pin(async move { Ok(self.0.lock().unwrap().get(id).cloned()) })
 ///     }
 ///     fn save<'a>(&'a self, id: &'a str, changes: &'a Changes) -> LocalBoxFuture<'a, Result<(), StoreError>> {
@@ -133,11 +135,13 @@ impl Changes {
 ///             let mut map = self.0.lock().unwrap();
 ///             let record = match (map.get_mut(id), changes.created) {
 ///                 (Some(r), _) => r,
-///                 (None, Some(created)) => map.entry(id.to_owned()).or_insert(Record::new(created)),
+///                 (None, Some(created)) => {
+///                     map.entry(id.to_owned()).or_insert(Arc::new(Record::new(created)))
+///                 }
 ///                 // Renewed, purged or expired meanwhile: stays gone.
 ///                 (None, None) => return Ok(()),
 ///             };
-///             record.apply(changes);
+///             Arc::make_mut(record).apply(changes);
 ///             Ok(())
 ///         })
 ///     }
@@ -148,8 +152,12 @@ impl Changes {
 /// let sessions = drupe::sessions::Sessions::with_store(std::sync::Arc::new(MapStore::default()));
 /// ```
 pub trait SessionStore: Send + Sync + 'static {
-    /// The record of session `id`, if the store holds one.
-    fn load<'a>(&'a self, id: &'a str) -> LocalBoxFuture<'a, Result<Option<Record>, StoreError>>;
+    /// The record of session `id`, if the store holds one. Shared: a store that keeps
+    /// records in memory hands out its own, and the request reads it without a copy.
+    fn load<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> LocalBoxFuture<'a, Result<Option<Arc<Record>>, StoreError>>;
 
     /// Applies `changes` to the record of `id`, atomically with respect to the other saves
     /// and removals of `id`: only the keys named change (see [`Changes`]).

@@ -24,7 +24,10 @@ impl Counting {
 }
 
 impl SessionStore for Counting {
-    fn load<'a>(&'a self, id: &'a str) -> LocalBoxFuture<'a, Result<Option<Record>, StoreError>> {
+    fn load<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> LocalBoxFuture<'a, Result<Option<Arc<Record>>, StoreError>> {
         self.inner().load(id)
     }
     fn save<'a>(
@@ -81,7 +84,10 @@ async fn requests_that_do_not_use_the_session_never_reach_the_store() {
 struct Down;
 
 impl SessionStore for Down {
-    fn load<'a>(&'a self, _: &'a str) -> LocalBoxFuture<'a, Result<Option<Record>, StoreError>> {
+    fn load<'a>(
+        &'a self,
+        _: &'a str,
+    ) -> LocalBoxFuture<'a, Result<Option<Arc<Record>>, StoreError>> {
         Box::pin(async { Err(StoreError("connection refused".into())) })
     }
     fn save<'a>(
