@@ -338,7 +338,7 @@ ratio() {
     [ -n "$x" ] || x=${by_round[$1,1]}
     [ -n "$y" ] || y=${by_round[$2,1]}
     awk -v a="$x" -v b="$y" 'BEGIN { print a / b }'
-  done | median %.2f
+  done | median %.3f
 }
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r >= t ? "holds" : "misses") }'; }
 # The instruction ratio reads the other way round: the baseline's count over the server's,

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::HttpMessage;
 use actix_web::http::header::HeaderValue;
 use serde::Deserialize;
 
@@ -199,7 +198,7 @@ impl Tool for AuthBasic {
 
     fn before_handler<'a>(&'a self, cfg: &'a AuthBasicConfig, ex: &'a Exchange) -> Before<'a> {
         let req = ex.request();
-        if !cfg.policy.covers(req.method()) || req.extensions().contains::<Identity>() {
+        if !cfg.policy.covers(req.method()) || Identity::is_attached(req) {
             return Before::Continue;
         }
         // Credentials verified a moment ago are found without decoding them nor waiting. The

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use actix_web::HttpMessage;
 use actix_web::http::header::HeaderValue;
 use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
@@ -227,7 +226,7 @@ impl Tool for AuthBearer {
 
     fn before_handler<'a>(&'a self, cfg: &'a AuthBearerConfig, ex: &'a Exchange) -> Before<'a> {
         let req = ex.request();
-        if !cfg.policy.covers(req.method()) || req.extensions().contains::<Identity>() {
+        if !cfg.policy.covers(req.method()) || Identity::is_attached(req) {
             return Before::Continue;
         }
         let token = match credentials(req) {

@@ -256,12 +256,12 @@ impl SessionAuth {
                 // The page can say who is signed in (`{{ user }}`): such a page is private,
                 // since the session it read holds something.
                 crate::tools::add_template_value(req, "user", Value::from(id.name()));
-                if !req.extensions().contains::<Identity>() {
+                if !Identity::is_attached(req) {
                     id.attach(req);
                 }
                 None
             }
-            None if req.extensions().contains::<Identity>() => None,
+            None if Identity::is_attached(req) => None,
             None if !cfg.policy.covers(method) => {
                 // A handler that takes `SignedIn` asks for the form itself.
                 req.extensions_mut().insert(LoginAt {

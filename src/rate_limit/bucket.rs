@@ -151,7 +151,13 @@ impl<K: Hash + Eq + Send + Sync + 'static> Buckets<K> {
 
     /// Now, on this clock (nanoseconds since the buckets were made).
     pub(crate) fn now(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        self.at(Instant::now())
+    }
+
+    /// `t` on this clock, for several buckets asked about one instant.
+    pub(crate) fn at(&self, t: Instant) -> u64 {
+        let since = t.saturating_duration_since(self.epoch);
+        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
     }
 
     /// Counts an event of `key` at `now` if it conforms; else how long until it would.

@@ -195,13 +195,15 @@ struct ClientAttempts {
 impl Attempts for ClientAttempts {
     fn check(&self, account: &str) -> Result<(), Duration> {
         let f = &self.failures;
+        let t = std::time::Instant::now();
+        let (for_accounts, for_clients) = (f.accounts.at(t), f.clients.at(t));
         // Nobody failed lately (the usual case): no account to hash, no bucket to find.
-        if f.accounts.all_full(f.accounts.now()) && f.clients.all_full(f.clients.now()) {
+        if f.accounts.all_full(for_accounts) && f.clients.all_full(for_clients) {
             return Ok(());
         }
-        let by_account = f.accounts.peek(&f.names.key(account), f.accounts.now());
+        let by_account = f.accounts.peek(&f.names.key(account), for_accounts);
         let by_client = match self.client {
-            Some(c) => f.clients.peek(&c, f.clients.now()),
+            Some(c) => f.clients.peek(&c, for_clients),
             None => Ok(()),
         };
         match by_account.err().into_iter().chain(by_client.err()).max() {

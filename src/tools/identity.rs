@@ -77,13 +77,20 @@ impl Identity {
 
     /// The identity an authentication tool put in `req`, if any.
     pub fn of(req: &HttpRequest) -> Option<Identity> {
-        req.extensions().get::<Identity>().cloned()
+        req.extensions().get::<Caller>()?.identity.clone()
+    }
+
+    /// Whether an authentication tool put an identity in `req`.
+    pub fn is_attached(req: &HttpRequest) -> bool {
+        req.extensions()
+            .get::<Caller>()
+            .is_some_and(|c| c.identity.is_some())
     }
 
     /// Puts the identity in `req`, for the handler and the tools after this one: what an
     /// authentication tool does once the credentials hold.
     pub fn attach(self, req: &HttpRequest) {
-        req.extensions_mut().insert(self);
+        with_caller(req, |c| c.identity = Some(self));
     }
 }
 
@@ -164,17 +171,35 @@ pub trait Attempts: Send + Sync + 'static {
     fn failed(&self, account: &str);
 }
 
-#[derive(Clone)]
-struct AttemptsSlot(Arc<dyn Attempts>);
+/// What the request's tools know of its caller: one slot in the request for both (a request
+/// with credentials carries the two, and a second slot would grow the request's map).
+#[derive(Default)]
+struct Caller {
+    identity: Option<Identity>,
+    attempts: Option<Arc<dyn Attempts>>,
+}
+
+/// Changes the request's [`Caller`], made when missing.
+fn with_caller(req: &HttpRequest, change: impl FnOnce(&mut Caller)) {
+    let mut ext = req.extensions_mut();
+    match ext.get_mut::<Caller>() {
+        Some(c) => change(c),
+        None => {
+            let mut c = Caller::default();
+            change(&mut c);
+            ext.insert(c);
+        }
+    }
+}
 
 /// The request's [`Attempts`], if a `rate_limit` tool covers its path.
 pub fn attempts(req: &HttpRequest) -> Option<Arc<dyn Attempts>> {
-    req.extensions().get::<AttemptsSlot>().map(|s| s.0.clone())
+    req.extensions().get::<Caller>()?.attempts.clone()
 }
 
 /// Puts `attempts` in the request (the `rate_limit` tool's before-hook).
 pub fn set_attempts(req: &HttpRequest, attempts: Arc<dyn Attempts>) {
-    req.extensions_mut().insert(AttemptsSlot(attempts));
+    with_caller(req, |c| c.attempts = Some(attempts));
 }
 
 /// 429 Too Many Requests with `Retry-After` for a client or account out of attempts.
