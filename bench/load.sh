@@ -202,6 +202,13 @@ server_wrk_args() {
     W | X) echo "-H Cookie:$(session_cookie)" ;;
   esac
 }
+# The extra request headers of a server's requests under callgrind, one NAME:VALUE a line.
+server_request_headers() {
+  case $1 in
+    W | X) echo "Cookie:$(session_cookie)" ;;
+    Y) echo "Authorization:Basic YmVuY2g6YmVuY2g=" ;;
+  esac
+}
 server_url() {
   case $1 in
     A | B) echo "$item" ;;
@@ -254,7 +261,9 @@ if [ "$CALLGRIND" = 1 ]; then
   echo "== instructions per request under callgrind ($CALLGRIND_REQUESTS requests each)" >&2
   ensure_command valgrind
 
-  for n in A B C D E F G H I; do
+  # W and Y too: their requests/s ratios move by ±10% between rounds on a shared machine,
+  # their instructions do not.
+  for n in A B C D E F G H I W Y; do
     out="$raw_dir/$n.callgrind"
     # shellcheck disable=SC2046
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" \
@@ -262,9 +271,10 @@ if [ "$CALLGRIND" = 1 ]; then
     server_pid=$!
     wait_port 127.0.0.1 "$PORT" 120
     url=$(server_url "$n")
-    python3 bench/requests.py "$url" 200
+    mapfile -t headers < <(server_request_headers "$n")
+    python3 bench/requests.py "$url" 200 "${headers[@]}"
     callgrind_control -i on "$server_pid" >/dev/null 2>&1
-    python3 bench/requests.py "$url" "$CALLGRIND_REQUESTS"
+    python3 bench/requests.py "$url" "$CALLGRIND_REQUESTS" "${headers[@]}"
     callgrind_control -i off "$server_pid" >/dev/null 2>&1
     stop_server
     # Instrumentation was on for exactly the measured requests: what callgrind collected.
