@@ -211,12 +211,9 @@ impl Tool for AuthBasic {
                     if let Err(res) = super::gate(req, &held.user) {
                         return Before::Respond(*res);
                     }
-                    return match cfg.policy.refuse(&held.id) {
+                    return match cfg.policy.admit(held.id, req) {
                         Some(res) => Before::Respond(res),
-                        None => {
-                            held.id.attach(req);
-                            Before::Continue
-                        }
+                        None => Before::Continue,
                     };
                 }
                 Some(key)
@@ -270,11 +267,7 @@ impl Tool for AuthBasic {
                 }
                 Err(e) => return Some(actix_web::HttpResponse::from_error(e)),
             };
-            if let Some(res) = cfg.policy.refuse(&id) {
-                return Some(res);
-            }
-            id.attach(req);
-            None
+            cfg.policy.admit(id, req)
         }))
     }
 }

@@ -268,11 +268,7 @@ impl Tool for AuthBearer {
                 }
                 Err(e) => return Some(actix_web::HttpResponse::from_error(e)),
             };
-            if let Some(res) = cfg.policy.refuse(&id) {
-                return Some(res);
-            }
-            id.attach(req);
-            None
+            cfg.policy.admit(id, req)
         }))
     }
 }

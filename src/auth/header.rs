@@ -32,8 +32,7 @@ pub(super) fn credentials(req: &HttpRequest) -> Credentials {
     let Ok(value) = value.to_str() else {
         return Credentials::Other;
     };
-    let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
-    let rest = rest.trim();
+    let (scheme, rest) = scheme_and_rest(value);
     if scheme.eq_ignore_ascii_case("basic") {
         basic(rest)
     } else if scheme.eq_ignore_ascii_case("bearer") {
@@ -43,15 +42,19 @@ pub(super) fn credentials(req: &HttpRequest) -> Credentials {
     }
 }
 
+/// An `Authorization` value's scheme and what follows it, spaces around both trimmed.
+fn scheme_and_rest(value: &str) -> (&str, &str) {
+    let value = value.trim();
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    (scheme, rest.trim())
+}
+
 /// The token of a request's `Basic` credentials (the base64 after the scheme, as sent),
-/// without decoding it: what a remembered verification is found by.
+/// without decoding it: what a remembered verification is found by. Read as [`credentials`]
+/// reads it, so that the token a verification was remembered under is found again.
 pub(super) fn basic_token(req: &HttpRequest) -> Option<&[u8]> {
-    let value = req.headers().get(AUTHORIZATION)?.as_bytes().trim_ascii();
-    let space = value.iter().position(|&b| b == b' ')?;
-    let (scheme, token) = value.split_at(space);
-    scheme
-        .eq_ignore_ascii_case(b"basic")
-        .then(|| token.trim_ascii())
+    let (scheme, token) = scheme_and_rest(req.headers().get(AUTHORIZATION)?.to_str().ok()?);
+    (scheme.eq_ignore_ascii_case("basic") && !token.is_empty()).then_some(token.as_bytes())
 }
 
 /// `user:password`, base64 (RFC 7617 §2): UTF-8 as the challenge's `charset` asks, else

@@ -87,6 +87,20 @@ impl Policy {
         r
     }
 
+    /// Lets `id` through to the handler (puts it in `req`) if `allow` admits it; else the
+    /// 403.
+    fn admit(
+        &self,
+        id: crate::tools::Identity,
+        req: &actix_web::HttpRequest,
+    ) -> Option<actix_web::HttpResponse> {
+        let refused = self.refuse(&id);
+        if refused.is_none() {
+            id.attach(req);
+        }
+        refused
+    }
+
     /// `None` when `allow` admits `id` (or is empty), else the 403.
     fn refuse(&self, id: &crate::tools::Identity) -> Option<actix_web::HttpResponse> {
         if self.allow.is_empty() || self.allow.iter().any(|a| a == id.name()) {

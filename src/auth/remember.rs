@@ -49,8 +49,8 @@ pub(super) struct Remembered {
 impl Remembered {
     pub(super) fn new() -> Self {
         let mut key = [0u8; 64];
-        // Without randomness the key is zero: hits still need the same header, only a dump
-        // of the memory would be comparable across processes.
+        // Without randomness the key is zero: hits still need the same token, only a dump of
+        // the memory would be comparable across processes.
         if let Err(e) = getrandom::fill(&mut key) {
             tracing::warn!("no randomness for the verification cache's key: {e}");
         }
@@ -91,9 +91,9 @@ impl Remembered {
         None
     }
 
-    /// The identity `verify` proves for the header of `key`, remembered when it holds
-    /// (unless `within` is zero). Concurrent requests with the same header share one
-    /// verification: a client opening 64 connections at once would otherwise start 64 argon2
+    /// The identity `verify` proves for the token of `key` (which names `user`), remembered
+    /// when it holds (unless `within` is zero). Concurrent requests with the same token share
+    /// one verification: a client opening 64 connections at once would otherwise start 64 argon2
     /// checks, each tens of milliseconds of a core, and none would finish before the next 64.
     /// A failure (`Ok(None)`, or the verifier's error) is never remembered.
     pub(super) async fn verified<F>(
@@ -160,7 +160,7 @@ mod tests {
         assert!(r.recall(&key, Duration::from_nanos(1)).is_none());
         // Another process (another key) finds nothing.
         assert_ne!(Remembered::new().key(b"YWRtaW46c2VjcmV0"), key);
-        // A header longer than one block hashes as well.
+        // A token longer than one block hashes as well.
         let long = vec![b'a'; 300];
         assert_eq!(r.key(&long), r.key(&long));
         assert_ne!(r.key(&long), r.key(&long[1..]));
