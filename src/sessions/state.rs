@@ -22,7 +22,7 @@ use futures_util::future::LocalBoxFuture;
 use serde_json::Value;
 
 use super::cookie::{self, CookieUpdate};
-use super::store::{Changes, Record, SessionStore, StoreError};
+use super::store::{Changes, Record, SessionStore, StoreError, apply_keys};
 use crate::HttpError;
 use crate::tools::SessionAccess;
 
@@ -106,12 +106,7 @@ impl Inner {
             .as_ref()
             .map(|r| r.data.clone())
             .unwrap_or_default();
-        for (key, value) in &self.changes {
-            match value {
-                Some(v) => all.insert(key.clone(), v.clone()),
-                None => all.remove(key),
-            };
-        }
+        apply_keys(&mut all, &self.changes);
         all
     }
 }

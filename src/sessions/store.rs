@@ -50,17 +50,25 @@ impl Record {
     /// Applies `changes` (what [`SessionStore::save`] does to the stored record): the keys,
     /// then the later of the two last-seen times.
     pub fn apply(&mut self, changes: &Changes) {
-        for (key, value) in &changes.keys {
-            match value {
-                Some(v) => {
-                    self.data.insert(key.clone(), v.clone());
-                }
-                None => {
-                    self.data.remove(key);
-                }
+        apply_keys(&mut self.data, &changes.keys);
+        self.seen = self.seen.max(changes.seen);
+    }
+}
+
+/// Sets the keys `keys` sets (`Some`) and removes those it removes (`None`).
+pub(super) fn apply_keys(
+    data: &mut BTreeMap<String, Value>,
+    keys: &BTreeMap<String, Option<Value>>,
+) {
+    for (key, value) in keys {
+        match value {
+            Some(v) => {
+                data.insert(key.clone(), v.clone());
+            }
+            None => {
+                data.remove(key);
             }
         }
-        self.seen = self.seen.max(changes.seen);
     }
 }
 
