@@ -28,7 +28,7 @@ mod page;
 
 pub use crate::dispatch::doc::{NoSchemaOf, OperationDoc, Probe, SchemaEntry, SchemaOf};
 
-use operation::{add_tool_responses, operation, problem_schema};
+use operation::{add_responses, operation, problem_schema};
 use page::docs_page;
 
 /// The OpenAPI document of `tree`, with what its handlers and the dispatcher answer (the
@@ -58,9 +58,8 @@ fn document_with(
     let mut paths: BTreeMap<String, PathItem> = BTreeMap::new();
     for h in tree.handlers() {
         let lay = layout(tree, h);
-        let op = operation(h, &lay, &mut components);
-        // What the handler's extractors answer, which a tool answering first describes better.
-        let extracted: Vec<u16> = h.operation_doc().answers.iter().map(|a| a.0).collect();
+        let doc = h.operation_doc();
+        let op = operation(h, &doc, &lay, &mut components);
         let methods: Vec<HttpMethod> = match h.method() {
             Some(m) => http_method(m.as_str()).into_iter().collect(),
             None if h.reads_body() => vec![HttpMethod::Get, HttpMethod::Post],
@@ -77,7 +76,8 @@ fn document_with(
             } else {
                 h.method().map_or("GET", |x| x.as_str())
             };
-            add_tool_responses(&mut op, &tool_responses(&lay.path, method), &extracted);
+            add_responses(&mut op, &tool_responses(&lay.path, method));
+            add_responses(&mut op, &doc.answers);
             let security = tool_security(&lay.path, method);
             if !security.is_empty() {
                 // Requirement objects are alternatives: any one scheme will do.

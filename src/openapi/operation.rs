@@ -98,10 +98,10 @@ fn error_response(description: &str) -> utoipa::openapi::Response {
 /// added to `components`.
 pub(super) fn operation(
     h: &HandlerInfo,
+    doc: &OperationDoc,
     lay: &Layout,
     components: &mut BTreeMap<String, RefOr<Schema>>,
 ) -> Operation {
-    let doc = h.operation_doc();
     let mut add = |e: &Option<SchemaEntry>| -> Option<RefOr<Schema>> {
         let e = e.as_ref()?;
         for (n, s) in &e.components {
@@ -110,40 +110,31 @@ pub(super) fn operation(
         Some(e.schema.clone())
     };
     let mut op = header(h, lay);
-    for p in parameters(h, lay, &doc) {
+    for p in parameters(h, lay, doc) {
         op = op.parameter(p);
     }
-    if let Some(body) = request_body(h, lay, &doc, &mut add) {
+    if let Some(body) = request_body(h, lay, doc, &mut add) {
         op = op.request_body(Some(body));
     }
-    op = op.response(doc.status.to_string(), success(h, &doc, &mut add));
-    for s in statuses(h, &doc) {
-        if s != doc.status {
-            let what = doc.answers.iter().find(|a| a.0 == s);
-            let what = what.map_or_else(|| describe(s), |a| a.1);
-            op = op.response(s.to_string(), other_response(s, what));
+    op = op.response(doc.status.to_string(), success(h, doc, &mut add));
+    for s in statuses(h, doc) {
+        // An extractor's answers come after the tools' (`add_responses`): a tool that
+        // answers the same status runs first, and its description is the one a client meets.
+        if s != doc.status && !doc.answers.iter().any(|a| a.0 == s) {
+            op = op.response(s.to_string(), other_response(s, describe(s)));
         }
     }
     op.build()
 }
 
-/// Adds what the tools on the operation's path may answer themselves, unless the handler
-/// documents the status already — but for the statuses only its extractors answer
-/// (`extracted`): a tool that answers one runs first, and its description is the one a
-/// client meets.
-pub(super) fn add_tool_responses(
-    op: &mut Operation,
-    responses: &[(u16, &'static str)],
-    extracted: &[u16],
-) {
-    let all = &mut op.responses.responses;
+/// Adds `responses` (what the tools on the operation's path, or the handler's extractors,
+/// answer themselves) but for the statuses the operation documents already.
+pub(super) fn add_responses(op: &mut Operation, responses: &[(u16, &'static str)]) {
     for &(status, what) in responses {
-        let response = RefOr::T(other_response(status, what));
-        if extracted.contains(&status) {
-            all.insert(status.to_string(), response);
-        } else {
-            all.entry(status.to_string()).or_insert(response);
-        }
+        op.responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| RefOr::T(other_response(status, what)));
     }
 }
 
