@@ -32,29 +32,34 @@ pub(super) fn credentials(req: &HttpRequest) -> Credentials {
     let Ok(value) = value.to_str() else {
         return Credentials::Other;
     };
-    let (scheme, rest) = scheme_and_rest(value);
-    if scheme.eq_ignore_ascii_case("basic") {
+    let (scheme, rest) = scheme_and_rest(value.as_bytes());
+    // A part of a `str` cut at ASCII bytes.
+    let rest = std::str::from_utf8(rest).unwrap_or_default();
+    if scheme.eq_ignore_ascii_case(b"basic") {
         basic(rest)
-    } else if scheme.eq_ignore_ascii_case("bearer") {
+    } else if scheme.eq_ignore_ascii_case(b"bearer") {
         bearer(rest)
     } else {
         Credentials::Other
     }
 }
 
-/// An `Authorization` value's scheme and what follows it, spaces around both trimmed.
-fn scheme_and_rest(value: &str) -> (&str, &str) {
-    let value = value.trim();
-    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-    (scheme, rest.trim())
+/// An `Authorization` value's scheme and what follows it, spaces around both trimmed (on
+/// bytes: the remembered-credentials lookup runs this for every request it covers).
+fn scheme_and_rest(value: &[u8]) -> (&[u8], &[u8]) {
+    let value = value.trim_ascii();
+    match value.iter().position(|&b| b == b' ') {
+        Some(space) => (&value[..space], value[space + 1..].trim_ascii()),
+        None => (value, &[]),
+    }
 }
 
 /// The token of a request's `Basic` credentials (the base64 after the scheme, as sent),
-/// without decoding it: what a remembered verification is found by. Read as [`credentials`]
-/// reads it, so that the token a verification was remembered under is found again.
+/// without decoding it: what a remembered verification is found by. Split as [`credentials`]
+/// splits it, so that the token a verification was remembered under is found again.
 pub(super) fn basic_token(req: &HttpRequest) -> Option<&[u8]> {
-    let (scheme, token) = scheme_and_rest(req.headers().get(AUTHORIZATION)?.to_str().ok()?);
-    (scheme.eq_ignore_ascii_case("basic") && !token.is_empty()).then_some(token.as_bytes())
+    let (scheme, token) = scheme_and_rest(req.headers().get(AUTHORIZATION)?.as_bytes());
+    (scheme.eq_ignore_ascii_case(b"basic") && !token.is_empty()).then_some(token)
 }
 
 /// `user:password`, base64 (RFC 7617 §2): UTF-8 as the challenge's `charset` asks, else
