@@ -447,8 +447,7 @@ async fn openapi_and_the_docs_page() {
     // authentication tools answer first, and the first of them (auth_bearer, priority 1)
     // documents it, as the tools' statuses always are.
     assert_eq!(
-        token["401"]["description"],
-        "No token, or one that is not valid.",
+        token["401"]["description"], "No token, or one that is not valid.",
         "{token}"
     );
     assert!(
