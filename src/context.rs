@@ -62,6 +62,25 @@ impl Context {
     }
 }
 
+/// Where the application's mount prefix ends in a request's path, kept in its extensions when
+/// the application is mounted below the root (absent: at the root).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MountEnd(pub(crate) usize);
+
+/// The application's mount prefix in `req`'s path (`/api`; empty at the root).
+pub(crate) fn mount_prefix(req: &HttpRequest) -> String {
+    let end = req.extensions().get::<MountEnd>().map_or(0, |m| m.0);
+    req.path().get(..end).unwrap_or("").to_owned()
+}
+
+/// A value of the application's that drupe keeps beside its states (the compiled tree, for
+/// URLs built from handlers).
+pub(crate) fn internal_state<T: Send + Sync + 'static>(req: &HttpRequest) -> Option<Arc<T>> {
+    req.extensions()
+        .get::<Arc<Context>>()
+        .and_then(|c| c.states.get::<T>())
+}
+
 /// Whether `req` came from a proxy its application trusts, so that its proxy headers count.
 pub(crate) fn behind_proxy(req: &HttpRequest) -> bool {
     req.extensions()

@@ -72,6 +72,8 @@ mod dispatch;
 pub mod encode;
 pub mod engine;
 mod error;
+pub mod etags;
+pub mod expires;
 pub mod files;
 mod http;
 pub mod net;
@@ -83,6 +85,7 @@ pub mod response_headers;
 pub mod sessions;
 mod templates;
 pub mod testing;
+pub mod timeout;
 pub mod tools;
 pub mod trailing_slash;
 
@@ -100,9 +103,11 @@ pub use cors::Cors;
 pub use csrf::Csrf;
 pub use dispatch::hook::{Cursor, Next};
 pub use dispatch::param::{Kwargs, VirtualPath};
+pub use dispatch::reverse::{Route, UrlArg};
 pub use dispatch::tree::{
     Controller, HandlerId, HandlerInfo, NodeId, NodeInfo, NodeKind, Tree, TreeError,
 };
+pub use drupe_macros::url_for;
 pub use drupe_macros::{controller, resource};
 pub use error::{
     BadParameter, ErrorStatus, HttpError, INTERNAL_MESSAGE, MethodNotAllowed, MissingParameters,
@@ -113,7 +118,7 @@ pub use http::encoding;
 pub use http::negotiate;
 pub use rate_limit::RateLimit;
 pub use represent::html::Page;
-pub use represent::{Collection, Created, Negotiated, NoContent};
+pub use represent::{Collection, Created, InternalRedirect, Negotiated, NoContent, Redirect, Urls};
 pub use response_headers::ResponseHeaders;
 pub use templates::Templates;
 

@@ -5,12 +5,9 @@
 //! a non-index handler reached with a final `/` is redirected to the form without it. `default`
 //! handlers are never redirected. Settings: `tools.trailing_slash.{on, missing, extra, status}`.
 
-use actix_web::HttpResponse;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use serde::Deserialize;
 
-use crate::http::escape_html;
 use crate::tools::{Before, Exchange, Tool};
 
 /// The trailing-slash tool.
@@ -79,6 +76,10 @@ impl Tool for TrailingSlash {
             // A path the tree does not have: nothing canonical to redirect to.
             return Before::Continue;
         }
+        if ex.is_internal_redirect() {
+            // The client's URL is not the path dispatched: nothing of its to correct.
+            return Before::Continue;
+        }
         let req = ex.request();
         let path = req.path();
         let target = if ex.is_index() && !path.ends_with('/') && cfg.missing {
@@ -103,26 +104,6 @@ impl Tool for TrailingSlash {
             } else {
                 StatusCode::PERMANENT_REDIRECT
             });
-        Before::Respond(redirect(status, &url))
+        Before::Respond(crate::represent::redirect_page(status, &url))
     }
-}
-
-/// A redirect with CherryPy's HTML body. A URL that cannot be a header value (it cannot come
-/// from a parsed request) becomes a 400.
-pub(crate) fn redirect(status: StatusCode, url: &str) -> HttpResponse {
-    let Ok(location) = HeaderValue::from_str(url) else {
-        return HttpResponse::BadRequest().body("Invalid redirect target.");
-    };
-    let phrase = match status.as_u16() {
-        300 | 303 => "This resource can be found at",
-        301 => "This resource has permanently moved to",
-        302 => "This resource resides temporarily at",
-        307 => "This resource has moved temporarily to",
-        _ => "This resource has been moved to",
-    };
-    let u = escape_html(url);
-    HttpResponse::build(status)
-        .insert_header((header::LOCATION, location))
-        .content_type(mime::TEXT_HTML_UTF_8)
-        .body(format!("{phrase} <a href=\"{u}\">{u}</a>."))
 }

@@ -16,6 +16,12 @@
 //! | `/archive/2024/05/` | `{"year":2024,"month":5}` through a dispatch hook |
 //! | `/static/`, `/static/hello.txt`, `/static/lorem.txt` | the files of `examples/tour/static/` (`tools.staticdir`) |
 //! | `/session/counter` | `{"count":1}`, then 2, 3... for the same session cookie (`tools.sessions`) |
+//! | `/users/1` | `ETag` and `Last-Modified`; `If-None-Match` → 304; `PUT`/`DELETE` with a stale `If-Match` → 412 (`tools.etags`) |
+//! | `/old-blog/`, `/old-blog/post/2024/x` | 301 to `/blog/`, `/blog/post/2024/x` |
+//! | `/home` | what `/` answers, 200 (an internal redirect) |
+//! | `/blog/secret` from a browser | `templates/tour/404.html` (`error_page.404`) |
+//! | `/slow?ms=200`, `/slow?ms=3000` | `slept 200 ms`; 503 with `Retry-After` after 1 s (`tools.timeout`) |
+//! | `/slow?ms=3000&blocking=true` | 503 after 1 s; the blocking sleep ends, its answer dropped and logged |
 //! | `/users/`, `/users/1` from `https://app.example` | CORS headers for that origin, preflights answered (`tools.cors`); another origin gets none |
 
 use clap::Parser;

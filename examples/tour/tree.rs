@@ -10,8 +10,8 @@ use drupe::represent::RenderContext;
 use drupe::represent::atom::{AtomEntry, Content, Entry, Link};
 use drupe::sessions::Session;
 use drupe::{
-    App, Body, Collection, Cors, Created, HttpError, Negotiated, NoContent, Templates, VirtualPath,
-    controller, resource,
+    App, Body, Collection, Cors, Created, HttpError, InternalRedirect, Negotiated, NoContent,
+    Redirect, Templates, VirtualPath, controller, resource, url_for,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -32,6 +32,9 @@ pub(crate) struct Root {
     /// A counter kept in the visitor's session.
     #[mount]
     session: SessionDemo,
+    /// Where the blog was: everything below `/old-blog/` moved to `/blog/`.
+    #[mount]
+    old_blog: OldBlog,
 }
 
 #[controller]
@@ -46,6 +49,26 @@ impl Root {
     #[expose]
     async fn default(&self, rest: VirtualPath) -> Json<Vec<String>> {
         Json(rest.0)
+    }
+
+    /// `/home` answers what `/` answers, without a round trip.
+    #[expose]
+    fn home(&self) -> InternalRedirect {
+        InternalRedirect::to("/")
+    }
+
+    /// `/slow?ms=N` answers after N ms; `/slow` has a deadline of 1 s (`tools.timeout`).
+    /// With `blocking=true` it sleeps on a blocking thread, which the deadline cannot
+    /// interrupt: its late answer is dropped and logged.
+    #[expose]
+    async fn slow(&self, ms: u64, blocking: Option<bool>) -> Result<String, HttpError> {
+        let pause = std::time::Duration::from_millis(ms);
+        if blocking == Some(true) {
+            drupe::timeout::block(move || std::thread::sleep(pause)).await?;
+        } else {
+            actix_web::rt::time::sleep(pause).await;
+        }
+        Ok(format!("slept {ms} ms"))
     }
 
     /// `/translate.html` and `/translate-html`: punctuation reads as `_`.
@@ -90,6 +113,36 @@ impl Blog {
     #[allow(dead_code)]
     fn secret(&self) -> &'static str {
         "the blog's secret"
+    }
+}
+
+/// `/old-blog/`: moved permanently to `/blog/`, each path below it to the same path there.
+pub(crate) struct OldBlog;
+
+#[controller]
+impl OldBlog {
+    /// `/old-blog/` → 301 `/blog/`.
+    #[expose]
+    fn index(&self) -> Redirect {
+        Redirect::permanent(url_for!(Blog::index))
+    }
+
+    /// `/old-blog/post/2024/x` → 301 `/blog/post/2024/x`.
+    #[expose]
+    fn default(&self, rest: VirtualPath) -> Redirect {
+        let mut to = String::from("/blog");
+        for seg in rest.iter() {
+            to.push('/');
+            // The segment as it is sent: RFC 3986's unreserved bytes kept, others escaped.
+            for b in seg.bytes() {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    to.push(char::from(b));
+                } else {
+                    to.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+        Redirect::permanent(to)
     }
 }
 
@@ -252,12 +305,12 @@ pub(crate) struct UserItem {
 /// Each verb answers JSON, XML or the HTML page, and 404 for a user that does not exist.
 #[resource(produces(json, xml, html = "tour/user.html"), status(404))]
 impl UserItem {
-    /// The user.
+    /// The user, with its `Last-Modified`; its `ETag` is made from each representation's bytes
+    /// (`tools.etags`), and a PUT or DELETE with `If-Match` is checked against them.
     fn get(&self, id: u64) -> Result<Negotiated<User>, HttpError> {
-        self.store
-            .get(id)
-            .map(Negotiated::new)
-            .ok_or_else(|| no_user(id))
+        let user = self.store.get(id).ok_or_else(|| no_user(id))?;
+        let updated = user.updated;
+        Ok(Negotiated::new(user).last_modified(updated.into()))
     }
 
     /// Replaces the user's name; a user that does not exist is not created.
@@ -326,6 +379,7 @@ pub(crate) fn builder_with_cache(cache: drupe::cache::Caching) -> drupe::AppBuil
             item: UserItem { store },
         },
         session: SessionDemo,
+        old_blog: OldBlog,
     };
     App::builder(root)
         .tool(cache)
@@ -349,6 +403,11 @@ pub(crate) fn builder_with_cache(cache: drupe::cache::Caching) -> drupe::AppBuil
         .tool_at("/static", StaticDir::new(static_dir()).index("index.html"))
         // A session for each visitor of /session/ (in memory: `[global] sessions.*`).
         .set("/session", "tools.sessions.on", true)
+        // Its own HTML page for a 404 (clients that prefer JSON still get problem details).
+        .set("/", "error_page.404", "tour/404.html")
+        // A handler under /slow has a second to answer: then 503 with Retry-After.
+        .set("/slow", "tools.timeout.on", true)
+        .set("/slow", "tools.timeout.seconds", 1.0)
         // The coverage report at /_coverage/ (loopback clients only).
         .set("/", "tools.coverage.on", true)
         // Settings follow the dispatcher's names: `/translate.html` and `/translate-html`

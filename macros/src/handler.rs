@@ -23,7 +23,10 @@ pub(crate) fn generate(h: &Handler) -> Generated {
     let specs = h.args.iter().map(param_spec);
     let describe = describe(h);
     let invoke = invoke(h, &params_const);
+    let route_fn = crate::url_for::route_fn(h);
     let items = quote! {
+        #route_fn
+
         const #params_const: &'static [::drupe::__private::ParamSpec] = &[#(#specs),*];
 
         fn #doc_fn(__doc: &mut ::drupe::__private::OperationDoc) {

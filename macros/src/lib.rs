@@ -25,6 +25,7 @@ mod options;
 mod params;
 mod produces;
 mod syntax;
+mod url_for;
 
 /// Exposes methods of an `impl` block on the object tree (the default dispatcher).
 ///
@@ -149,4 +150,37 @@ pub fn controller(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn resource(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(model::Kind::Resource, args.into(), item.into()).into()
+}
+
+/// A handler's URL path, checked at compile time: `url_for!(Blog::post, 2024, "hello")`
+/// names the exposed method `post` of the controller `Blog` and gives one value for each of its
+/// parameters, in order, of its parameter's type (`&str` for a `String`, a value or `None` for
+/// an `Option`). A handler that does not exist, a missing argument or one of the wrong type is
+/// a compile error. It makes a `drupe::Route`: `Urls::route` or a `Redirect` finds where the
+/// controller is mounted and writes the path (`/blog/post/2024/hello`).
+///
+/// ```
+/// use drupe::{controller, url_for};
+/// struct Blog;
+/// #[controller]
+/// impl Blog {
+///     #[expose]
+///     fn post(&self, year: u16, slug: String) -> String { format!("{year} {slug}") }
+/// }
+/// let r = url_for!(Blog::post, 2024, "hello");
+/// ```
+///
+/// ```compile_fail
+/// use drupe::{controller, url_for};
+/// struct Blog;
+/// #[controller]
+/// impl Blog {
+///     #[expose]
+///     fn post(&self, year: u16, slug: String) -> String { format!("{year} {slug}") }
+/// }
+/// let r = url_for!(Blog::post, "2024", "hello");
+/// ```
+#[proc_macro]
+pub fn url_for(input: TokenStream) -> TokenStream {
+    url_for::expand(input.into()).into()
 }

@@ -175,6 +175,8 @@ impl AppBuilder {
                 )
                 .into());
         }
+        let mut states = self.states;
+        states.insert(crate::dispatch::reverse::Routes(tree.clone()));
         let templates = match self.templates {
             Some(t) => Some(t),
             None => global.templates.dir.as_ref().map(Templates::from_dir),
@@ -192,7 +194,7 @@ impl AppBuilder {
             max_uri: server.max_uri_length.get(),
             max_head: server.max_header_size.get(),
             templates: templates.map(Arc::new),
-            states: self.states,
+            states,
         };
         Ok(App {
             inner: Arc::new(Inner {

@@ -11,7 +11,9 @@ use crate::tools::{Erased, ErasedTool};
 /// backend from `[global] cache.*`), the coverage recorder (off until `tools.coverage.on`),
 /// the OpenAPI document (`[global] openapi.*`), the response headers (off until
 /// `tools.response_headers.on`), the static files (off until `tools.staticdir.on`,
-/// `tools.staticfile.on`), compression (on: `tools.encode`), authentication (off, and
+/// `tools.staticfile.on`), validators and preconditions (on: `tools.etags`), compression (on:
+/// `tools.encode`), freshness (off until `tools.expires.on`), request
+/// timeouts (off until `tools.timeout.on`), authentication (off, and
 /// without a verifier until the application registers one: `tools.auth_basic`,
 /// `tools.auth_bearer`, `tools.session_auth`), sessions (off until `tools.sessions.on`; their store from
 /// `[global] sessions.*`), CORS (off until `tools.cors.on`), the rate limits (on:
@@ -25,7 +27,10 @@ pub(super) fn stock() -> Vec<Arc<dyn ErasedTool>> {
         Arc::new(Erased(crate::response_headers::ResponseHeaders::new())),
         Arc::new(Erased(crate::files::StaticDir::default())),
         Arc::new(Erased(crate::files::StaticFile::default())),
+        Arc::new(Erased(crate::etags::ETags)),
         Arc::new(Erased(crate::encode::Encode)),
+        Arc::new(Erased(crate::expires::Expires)),
+        Arc::new(Erased(crate::timeout::Timeout)),
         Arc::new(Erased(crate::auth::AuthBasic::default())),
         Arc::new(Erased(crate::auth::AuthBearer::default())),
         Arc::new(Erased(crate::auth::SessionAuth::default())),

@@ -271,12 +271,6 @@ pub(crate) fn vary_names(headers: &HeaderMap) -> Option<Vec<String>> {
     Some(names)
 }
 
-/// A strong entity tag computed from the body (XXH3-128).
-pub(crate) fn etag_of(body: &[u8]) -> HeaderValue {
-    let h = xxhash_rust::xxh3::xxh3_128(body);
-    HeaderValue::from_str(&format!("\"{h:032x}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -388,7 +388,7 @@ async fn store(
     }
     if !res.headers().contains_key(header::ETAG) {
         res.headers_mut()
-            .insert(header::ETAG, entry::etag_of(&bytes));
+            .insert(header::ETAG, crate::http::conditional::strong_etag(&bytes));
     }
     let lifetime = response.lifetime.unwrap_or_else(|| cfg.default_lifetime());
     let vary: Arc<[String]> = vary.into();

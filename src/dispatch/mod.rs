@@ -22,6 +22,7 @@ pub(crate) mod field_mounts;
 pub(crate) mod hook;
 pub(crate) mod param;
 pub(crate) mod path;
+pub(crate) mod reverse;
 pub(crate) mod tree;
 pub(crate) mod walk;
 
@@ -32,6 +33,30 @@ use path::{Origin, Segments};
 
 /// What a handler entry point returns.
 pub type HandlerResult = Result<HttpResponse, actix_web::Error>;
+
+/// What the walk decided for a request, moved into the handler call (and lent, cloned, to
+/// a tool that calls another verb of the same resource first: the ETag tool reading the
+/// current representation before a PUT).
+#[derive(Clone)]
+pub(crate) struct Routed {
+    pub(crate) segs: Segments,
+    pub(crate) path_start: usize,
+    pub(crate) vpath: Range<usize>,
+    pub(crate) hook_params: HookParams,
+    /// `request.show_mismatched_params` and `request.max_fields` of the path.
+    pub(crate) show_mismatched: bool,
+    pub(crate) max_fields: usize,
+    /// The path and query an internal redirect dispatched instead of the request's.
+    pub(crate) retarget: Option<std::rc::Rc<Retarget>>,
+}
+
+/// The path (below the mount prefix, as sent) and query string an
+/// [`InternalRedirect`](crate::InternalRedirect) dispatches instead of the request's own.
+#[derive(Debug)]
+pub(crate) struct Retarget {
+    pub(crate) path: String,
+    pub(crate) query: String,
+}
 
 /// One handler call: the request, its body, and the values the dispatcher routed to it.
 pub struct Call {
@@ -45,6 +70,8 @@ pub struct Call {
     pub(crate) show_mismatched: bool,
     /// `request.max_fields`, for the query string.
     pub(crate) max_fields: usize,
+    /// The path and query of an internal redirect, instead of the request's.
+    pub(crate) retarget: Option<std::rc::Rc<Retarget>>,
 }
 
 /// The extractor side of a call: the request and its payload.
@@ -75,7 +102,10 @@ impl Call {
         spec: &'static [ParamSpec],
     ) -> Result<(Bound<'_>, Extract<'_>), HttpError> {
         let req = &self.req;
-        let path = &req.path()[self.path_start..];
+        let (path, query) = match &self.retarget {
+            Some(t) => (t.path.as_str(), t.query.as_str()),
+            None => (&req.path()[self.path_start..], req.query_string()),
+        };
         let mut offered = Offered::default();
         for s in &self.segs.list[self.vpath.clone()] {
             offered.positional.push(s.value(path));
@@ -87,15 +117,15 @@ impl Call {
                 Origin::Path,
             ));
         }
-        let mut query = SmallVec::new();
-        path::parse_query(req.query_string(), &mut query)?;
-        if query.len() > self.max_fields {
+        let mut query_pairs = SmallVec::new();
+        path::parse_query(query, &mut query_pairs)?;
+        if query_pairs.len() > self.max_fields {
             return Err(HttpError::bad_request(format!(
                 "The query string has more than {} parameters (request.max_fields).",
                 self.max_fields
             )));
         }
-        for (k, v) in query {
+        for (k, v) in query_pairs {
             offered.named.push((k, Named::Text(v), Origin::Query));
         }
         if let Some(form) = &self.form {

@@ -207,6 +207,20 @@ impl HttpError {
         self
     }
 
+    /// Marks a server error with the id its log line carries (`request_id`): the page, the
+    /// problem details and an `X-Request-Id` header show it, so that a user's report finds
+    /// the log line.
+    pub(crate) fn with_request_id(self, id: &str) -> Self {
+        let v = HeaderValue::from_str(id).unwrap_or(HeaderValue::from_static("-"));
+        self.with_extension("request_id", id.into())
+            .with_header(HeaderName::from_static("x-request-id"), v)
+    }
+
+    /// The id [`with_request_id`](Self::with_request_id) gave it.
+    pub(crate) fn request_id(&self) -> Option<&str> {
+        self.extensions()?.get("request_id")?.as_str()
+    }
+
     /// The status code.
     pub fn status(&self) -> StatusCode {
         self.inner.status.0
@@ -229,6 +243,27 @@ impl HttpError {
     pub(crate) fn extensions(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
         self.inner.extra.as_ref()
     }
+}
+
+/// A new request id: 16 hex digits from the OS's random source (a counter if it fails), for a
+/// 5xx and its log line.
+pub(crate) fn new_request_id() -> String {
+    let mut b = [0u8; 8];
+    if getrandom::fill(&mut b).is_err() {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        b = NEXT
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .to_be_bytes();
+    }
+    format!("{:016x}", u64::from_be_bytes(b))
+}
+
+/// What an error response drupe rendered said, kept in its extensions: an error page
+/// configured for its path (`error_page.<status>`) shows the same.
+#[derive(Debug, Clone)]
+pub(crate) struct Rendered {
+    pub(crate) message: String,
+    pub(crate) request_id: Option<String>,
 }
 
 impl fmt::Debug for HttpError {
@@ -326,7 +361,7 @@ mod tests {
 
     #[test]
     fn html_page_escapes() {
-        let page = html_page(StatusCode::NOT_FOUND, "<script>x</script>");
+        let page = html_page(StatusCode::NOT_FOUND, "<script>x</script>", None);
         assert!(page.contains("&lt;script&gt;"));
         assert!(page.contains("<title>404 Not Found</title>"));
     }

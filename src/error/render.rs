@@ -56,11 +56,14 @@ pub(crate) fn render(req: &HttpRequest, err: &HttpError) -> HttpResponse {
     let body = match format {
         ErrorFormat::Plain => {
             builder.content_type(mime::TEXT_PLAIN_UTF_8);
-            err.message().to_owned()
+            match err.request_id() {
+                Some(id) => format!("{}\nRequest id: {id}\n", err.message()),
+                None => err.message().to_owned(),
+            }
         }
         ErrorFormat::Html => {
             builder.content_type(mime::TEXT_HTML_UTF_8);
-            html_page(status, err.message())
+            html_page(status, err.message(), err.request_id())
         }
         ErrorFormat::Problem => {
             builder.content_type("application/problem+json");
@@ -72,6 +75,10 @@ pub(crate) fn render(req: &HttpRequest, err: &HttpError) -> HttpResponse {
     }
     let mut res = builder.body(body);
     crate::http::add_vary(&mut res, "Accept");
+    res.extensions_mut().insert(super::Rendered {
+        message: err.message().to_owned(),
+        request_id: err.request_id().map(str::to_owned),
+    });
     res
 }
 
@@ -90,8 +97,9 @@ fn problem_json(req: &HttpRequest, status: StatusCode, err: &HttpError) -> Strin
     serde_json::Value::Object(obj).to_string()
 }
 
-/// The HTML error page: title and heading `"<code> <reason>"`, the message, a footer.
-pub(crate) fn html_page(status: StatusCode, message: &str) -> String {
+/// The HTML error page: title and heading `"<code> <reason>"`, the message, the request id of
+/// a server error, a footer.
+pub(crate) fn html_page(status: StatusCode, message: &str, request_id: Option<&str>) -> String {
     let title = format!(
         "{} {}",
         status.as_u16(),
@@ -101,9 +109,13 @@ pub(crate) fn html_page(status: StatusCode, message: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <title>{title}</title>\n<style>body{{font:16px/1.5 system-ui,sans-serif;margin:3em auto;\
          max-width:40em;padding:0 1em;color:#222}}h2{{color:#8b1d2c}}footer{{margin-top:3em;\
-         color:#777;font-size:.85em}}</style>\n</head>\n<body>\n<h2>{title}</h2>\n<p>{msg}</p>\n\
+         color:#777;font-size:.85em}}</style>\n</head>\n<body>\n<h2>{title}</h2>\n<p>{msg}</p>\n{id}\
          <footer>Powered by drupe {version}</footer>\n</body>\n</html>\n",
         msg = crate::http::escape_html(message),
+        id = request_id.map_or(String::new(), |id| format!(
+            "<p>Request id: <code>{}</code></p>\n",
+            crate::http::escape_html(id)
+        )),
         version = env!("CARGO_PKG_VERSION"),
     )
 }

@@ -3,7 +3,8 @@
 //!
 //! This module owns what is about HTTP itself rather than about drupe: absolute URLs of a
 //! request ([`url`]), `Accept` negotiation ([`negotiate`]), who the client is behind trusted
-//! proxies ([`client`]), which content coding a client prefers ([`encoding`]), and the one copy of the small things several layers write: `Vary`
+//! proxies ([`client`]), which content coding a client prefers ([`encoding`]), validators and preconditions
+//! ([`conditional`]), and the one copy of the small things several layers write: `Vary`
 //! values ([`add_vary`]), validator lists ([`tag_listed`]) and 304s ([`not_modified`]), HTML escaping ([`escape_html`]) and reason phrases ([`reason`]).
 
 use actix_web::HttpResponse;
@@ -11,6 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 
 pub(crate) mod client;
+pub(crate) mod conditional;
 pub mod encoding;
 pub mod negotiate;
 pub(crate) mod url;

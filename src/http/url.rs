@@ -108,6 +108,39 @@ pub(crate) fn absolute(req: &HttpRequest, behind_proxy: bool, path: &str) -> Str
     url
 }
 
+/// Where a redirect to `target` points, as an absolute URL: a URL with a scheme is kept; a
+/// path (`/blog/`) is inside the application, after its mount `prefix`; any other reference
+/// (`edit`, `../`, `?page=2`, `//host/x`) is resolved against the request's URL (RFC 3986
+/// §5.2). A target with a control character (a CR or LF that would split the header) or that
+/// cannot be resolved is refused.
+pub(crate) fn redirect_target(
+    req: &HttpRequest,
+    behind_proxy: bool,
+    prefix: &str,
+    target: &str,
+) -> Result<String, String> {
+    if target.bytes().any(|b| b.is_ascii_control()) {
+        return Err(format!(
+            "The redirect target {target:?} contains a control character."
+        ));
+    }
+    let base = base_url(req, behind_proxy);
+    let here = url::Url::parse(&format!("{base}{}", req.path()))
+        .map_err(|e| format!("the request's URL: {e}"))?;
+    let joined = if target.starts_with('/') && !target.starts_with("//") {
+        here.join(&format!("{prefix}{target}"))
+    } else {
+        here.join(target)
+    };
+    let url = joined.map_err(|e| format!("The redirect target {target:?} is not a URL: {e}."))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "The redirect target {target:?} is not an http or https URL."
+        ));
+    }
+    Ok(url.into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,20 +12,10 @@ use futures_util::FutureExt;
 
 use super::Compiled;
 use crate::body::{Stalled, guard, has_form_body, has_parked_form, parked_form};
-use crate::dispatch::Call;
-use crate::dispatch::hook::HookParams;
-use crate::dispatch::path::Segments;
 use crate::dispatch::tree::HandlerId;
+use crate::dispatch::{Call, Routed};
 use crate::error::HttpError;
 use crate::tools::settings::Settings;
-
-/// What the walk decided, moved into the handler call.
-pub(super) struct Routed {
-    pub(super) segs: Segments,
-    pub(super) path_start: usize,
-    pub(super) vpath: std::ops::Range<usize>,
-    pub(super) hook_params: HookParams,
-}
 
 /// Before the tools: parks a form body the handler will get as named values in the request
 /// (CherryPy reads form bodies whatever the handler takes, so values it does not take are
@@ -81,7 +71,6 @@ pub(super) async fn call(
     h: HandlerId,
 ) -> HttpResponse {
     let handler = &app.tree.handlers[h as usize];
-    let request = &settings.request;
     req.extensions_mut().insert(settings.body.clone());
     if let Some(stalled) = req.extensions().get::<Stalled>() {
         // Every reader of the body, drupe's or an extractor's, meets the stall timeout.
@@ -105,8 +94,9 @@ pub(super) async fn call(
         vpath: routed.vpath,
         hook_params: routed.hook_params,
         form,
-        show_mismatched: request.show_mismatched_params,
-        max_fields: request.max_fields,
+        show_mismatched: routed.show_mismatched,
+        max_fields: routed.max_fields,
+        retarget: routed.retarget,
     };
     match AssertUnwindSafe((handler.entry)(call)).catch_unwind().await {
         Ok(Ok(res)) => res,

@@ -33,7 +33,9 @@ use crate::tools::settings::SettingsTrie;
 mod admit;
 mod call;
 mod head;
+mod pages;
 mod route;
+mod timeout;
 
 use std::borrow::Cow;
 
@@ -75,6 +77,10 @@ pub(crate) async fn handle(
         error::render(&req, &e)
     } else {
         let path_start = path_start.min(req.path().len());
+        if path_start > 0 {
+            req.extensions_mut()
+                .insert(crate::context::MountEnd(path_start));
+        }
         match app
             .endpoints
             .iter()
@@ -83,7 +89,18 @@ pub(crate) async fn handle(
             // Boxed: the operator pages are rare, and their future inline would be copied
             // with every request's.
             Some(e) => Box::pin(admit::endpoint(e, &app.context, req.clone(), payload)).await,
-            None => route::route(&app, req.clone(), payload, path_start, start).await,
+            None => {
+                let res = route::route(&app, req.clone(), payload, path_start, start, None).await;
+                if res
+                    .extensions()
+                    .contains::<crate::represent::InternalRedirect>()
+                {
+                    // Boxed: rare, and its future inline would be copied with every request's.
+                    Box::pin(route::follow(&app, &req, path_start, start, res)).await
+                } else {
+                    res
+                }
+            }
         }
     };
     let mut close = track.as_ref().is_some_and(crate::net::ConnTrack::draining);

@@ -10,14 +10,17 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
 use super::Compiled;
-use super::call::{Routed, call, park_form, park_unrouted_form};
+use super::call::{call, park_form, park_unrouted_form};
+use std::rc::Rc;
+
 use crate::dispatch::hook::HookParams;
 use crate::dispatch::path::Segments;
 use crate::dispatch::tree::{HandlerId, HandlerInfo, NodeId};
 use crate::dispatch::walk::{Target, walk};
+use crate::dispatch::{Retarget, Routed};
 use crate::error::{self, HttpError, MethodNotAllowed, NotAcceptable, NotFound};
 use crate::http::negotiate;
-use crate::represent::Chosen;
+use crate::represent::{Chosen, InternalRedirect};
 use crate::tools::settings::Settings;
 use crate::tools::{After, Before, Exchange};
 
@@ -28,8 +31,12 @@ pub(super) async fn route(
     payload: Payload,
     path_start: usize,
     start: Instant,
+    retarget: Option<Rc<Retarget>>,
 ) -> HttpResponse {
-    let path = &req.path()[path_start..];
+    let path = match &retarget {
+        Some(t) => t.path.as_str(),
+        None => &req.path()[path_start..],
+    };
     let segs = match Segments::parse(path) {
         Ok(s) => s,
         Err(e) => return error::render(&req, &e),
@@ -49,6 +56,9 @@ pub(super) async fn route(
         start,
         behind_proxy: app.context.proxies.trusts_peer(&req),
         path_start,
+        routed: std::cell::RefCell::new(None),
+        retarget: retarget.clone(),
+        deadline: std::cell::Cell::new(None),
     };
     let mut res = match found {
         Err(node) => {
@@ -63,6 +73,9 @@ pub(super) async fn route(
                 path_start,
                 vpath: found.vpath,
                 hook_params,
+                show_mismatched: settings.request.show_mismatched_params,
+                max_fields: settings.request.max_fields,
+                retarget,
             };
             // The method dispatcher chooses a resource's verb here, not in a future of its
             // own: one level less of the request's future to build and move.
@@ -76,12 +89,22 @@ pub(super) async fn route(
             match chosen {
                 Verb::Handler(h, allow) => {
                     ex.handler = Some(h);
-                    run(app, &settings, &ex, payload, routed, h, allow).await
+                    *ex.routed.get_mut() = Some(routed);
+                    run(app, &settings, &ex, payload, h, allow).await
                 }
                 Verb::Answered(res) => res,
             }
         }
     };
+    if res.extensions().contains::<InternalRedirect>() {
+        // Answered by the path it names: the pipeline dispatches it.
+        return res;
+    }
+    if let Some(pages) = &settings.error_pages
+        && (res.status().is_client_error() || res.status().is_server_error())
+    {
+        res = super::pages::apply(app, &req, pages, res);
+    }
     for t in &settings.tools {
         t.tool.on_response(&*t.config, &ex, &mut res);
     }
@@ -104,7 +127,12 @@ enum Verb {
 fn verb(app: &Compiled, ex: &Exchange, node_id: NodeId) -> Verb {
     let node = &app.tree.nodes[node_id as usize];
     let allow = node.allow.clone();
-    let method = ex.req.method();
+    // An internal redirect is answered as a GET.
+    let method = if ex.retarget.is_some() {
+        &Method::GET
+    } else {
+        ex.req.method()
+    };
     let verb = node.verb(method).or_else(|| {
         if *method == Method::HEAD {
             node.verb(&Method::GET)
@@ -133,7 +161,6 @@ async fn run(
     settings: &Settings,
     ex: &Exchange,
     payload: Payload,
-    routed: Routed,
     h: HandlerId,
     allow: Option<HeaderValue>,
 ) -> HttpResponse {
@@ -145,9 +172,21 @@ async fn run(
     }
     let payload = park_form(app, settings, req, payload, h);
     let (answered, ran) = before(settings, ex).await;
-    let res = match answered {
-        Some(r) => r,
-        None => call(app, settings, req, payload, routed, h).await,
+    let res = match (answered, ex.routed.take()) {
+        (Some(r), _) => r,
+        (None, Some(routed)) => match ex.deadline.get() {
+            None => call(app, settings, req, payload, routed, h).await,
+            // Boxed: only paths with a deadline pay for the timer's state.
+            Some(d) => {
+                Box::pin(super::timeout::bounded(
+                    app, settings, ex, payload, routed, h, d,
+                ))
+                .await
+            }
+        },
+        (None, None) => {
+            HttpResponse::from_error(HttpError::internal("a routed request lost its route"))
+        }
     };
     after(settings, ex, finalize(req, res, allow, negotiated), ran).await
 }
@@ -244,19 +283,29 @@ fn finalize(
     allow: Option<HeaderValue>,
     negotiated: bool,
 ) -> HttpResponse {
+    if res.extensions().contains::<InternalRedirect>() {
+        return res;
+    }
     let mut res = match res.error() {
         // An extractor's answer that is no error (the login form's 303 for a handler that
-        // asks for a signed-in caller) goes out as it is.
-        Some(_) if !(res.status().is_client_error() || res.status().is_server_error()) => res,
+        // asks for a signed-in caller) goes out as it is; a redirect returned as an error is
+        // answered now that the request is known.
+        Some(_) if !(res.status().is_client_error() || res.status().is_server_error()) => {
+            crate::represent::finish_redirect(req, res)
+        }
         Some(err) => {
-            let e = error::from_actix(err);
+            let mut e = error::from_actix(err);
             if e.status().is_server_error() {
+                // One id in the log line and in the answer, and no internals in the answer.
+                let id = error::new_request_id();
                 tracing::error!(
                     status = e.status().as_u16(),
                     path = req.path(),
+                    request_id = id.as_str(),
                     detail = e.internal_message().unwrap_or(e.message()),
                     "request failed"
                 );
+                e = e.with_request_id(&id);
             } else {
                 tracing::debug!(
                     status = e.status().as_u16(),
@@ -269,11 +318,84 @@ fn finalize(
         }
         None => res,
     };
-    if let Some(a) = allow {
+    // A 304 carries only the fields of RFC 9110 §15.4.5.
+    if let Some(a) = allow
+        && res.status() != StatusCode::NOT_MODIFIED
+    {
         res.headers_mut().insert(header::ALLOW, a);
     }
     if negotiated && res.status() != StatusCode::NOT_MODIFIED {
         crate::http::add_vary(&mut res, "Accept");
     }
     res
+}
+
+/// The longest chain of internal redirects followed.
+const MAX_INTERNAL_REDIRECTS: usize = 10;
+
+/// Follows the internal redirects `res` asks for: the tree is walked again for each target as a
+/// GET without a body; a chain that comes back to a path it visited, or longer than
+/// [`MAX_INTERNAL_REDIRECTS`], is a 500 with the chain in the log.
+pub(super) async fn follow(
+    app: &Compiled,
+    req: &HttpRequest,
+    path_start: usize,
+    start: Instant,
+    mut res: HttpResponse,
+) -> HttpResponse {
+    let own = &req.path()[path_start..];
+    let mut here = (own.to_owned(), req.query_string().to_owned());
+    let mut chain = vec![format!("{}?{}", here.0, here.1)];
+    while let Some(next) = crate::represent::internal_redirect(&mut res) {
+        let Some(target) = internal_target(&here.0, next.target()) else {
+            let e = HttpError::internal(format!(
+                "InternalRedirect to {:?}: not a path of the application",
+                next.target()
+            ));
+            return finalize(req, HttpResponse::from_error(e), None, false);
+        };
+        let key = format!("{}?{}", target.0, target.1);
+        let looped = chain.contains(&key);
+        chain.push(key);
+        if looped || chain.len() > MAX_INTERNAL_REDIRECTS + 1 {
+            let e = HttpError::internal(format!(
+                "InternalRedirect {}: {}",
+                if looped { "loop" } else { "chain too long" },
+                chain.join(" -> ")
+            ));
+            return finalize(req, HttpResponse::from_error(e), None, false);
+        }
+        let retarget = Rc::new(Retarget {
+            path: target.0.clone(),
+            query: target.1.clone(),
+        });
+        res = route(
+            app,
+            req.clone(),
+            Payload::None,
+            path_start,
+            start,
+            Some(retarget),
+        )
+        .await;
+        here = target;
+    }
+    res
+}
+
+/// The path and query an internal redirect to `target` names, from the path `from`: a path
+/// starting with `/` is the application's, another is resolved against `from`'s directory.
+fn internal_target(from: &str, target: &str) -> Option<(String, String)> {
+    if target.bytes().any(|b| b.is_ascii_control()) {
+        return None;
+    }
+    let base = url::Url::parse("http://app.invalid")
+        .ok()?
+        .join(from)
+        .ok()?;
+    let url = base.join(target).ok()?;
+    if url.host_str() != Some("app.invalid") {
+        return None;
+    }
+    Some((url.path().to_owned(), url.query().unwrap_or("").to_owned()))
 }

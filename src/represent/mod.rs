@@ -22,15 +22,20 @@ pub mod html;
 pub mod json;
 pub(crate) mod output;
 mod parts;
+mod redirect;
 mod reply;
+mod validators;
 pub mod xml;
 
 pub use atom::{Atom, AtomEntry, Collection};
 pub use html::{Html, Templates};
 pub use json::Json;
 pub use parts::ReplyParts;
+pub use redirect::{InternalRedirect, Redirect, Target, Urls};
+pub(crate) use redirect::{finish_redirect, internal_redirect, redirect_page};
 pub(crate) use reply::finish;
 pub use reply::{Created, Finish, Negotiated, NoContent, Replied, Reply, ReplyOf};
+pub use validators::Validators;
 pub use xml::Xml;
 
 /// The media types a representation writes, in its preferred order.

@@ -26,6 +26,8 @@ use crate::HttpError;
 pub struct ReplyParts {
     headers: Vec<(HeaderName, HeaderValue)>,
     cookies: Vec<Cookie<'static>>,
+    /// The version of the resource the answer shows, for its `ETag`.
+    version: Option<String>,
     /// Why a header could not be set (the first one): the reply answers 500.
     invalid: Option<String>,
 }
@@ -36,6 +38,7 @@ impl ReplyParts {
         Self {
             headers: Vec::new(),
             cookies: Vec::new(),
+            version: None,
             invalid: None,
         }
     }
@@ -74,6 +77,22 @@ impl ReplyParts {
         self.cookies.push(cookie.into_owned());
     }
 
+    /// The version of the resource the answer shows (a version column, a revision number, an
+    /// update time): its `ETag` is made from it and the chosen media type (`"7-json"`), so the
+    /// ETag tool need not hash the body and a change can be checked against `If-Match`
+    /// without rendering. An `ETag` set with [`header`](Self::header) wins.
+    pub fn version(&mut self, version: impl std::fmt::Display) {
+        self.version = Some(version.to_string());
+    }
+
+    /// `Last-Modified`: when the resource last changed (to the second).
+    pub fn last_modified(&mut self, at: std::time::SystemTime) {
+        self.header(
+            header::LAST_MODIFIED,
+            actix_web::http::header::HttpDate::from(at),
+        );
+    }
+
     /// Answers 500 instead, `why` going to the log.
     pub(crate) fn refuse(&mut self, why: String) {
         self.invalid.get_or_insert(why);
@@ -98,6 +117,18 @@ impl ReplyParts {
         }
         for (name, value) in self.headers {
             res.headers_mut().insert(name, value);
+        }
+        if let Some(v) = self.version {
+            if !res.headers().contains_key(header::ETAG) {
+                let media = res
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|c| c.to_str().ok());
+                let tag = crate::http::conditional::version_tag(&v, media);
+                res.headers_mut().insert(header::ETAG, tag);
+            }
+            res.extensions_mut()
+                .insert(crate::http::conditional::Versioned(v));
         }
         for c in &self.cookies {
             res.add_cookie(c)

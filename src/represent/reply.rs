@@ -77,6 +77,26 @@ impl<T> Negotiated<T> {
         self
     }
 
+    /// The version of the resource shown: its `ETag` is made from it and the chosen media
+    /// type (`"7-json"`) instead of the body's bytes (see [`ReplyParts::version`]).
+    ///
+    /// ```
+    /// # #[derive(serde::Serialize)] struct Album { version: u64 }
+    /// let album = Album { version: 7 };
+    /// let v = album.version;
+    /// let reply = drupe::Negotiated::new(album).version(v);
+    /// ```
+    pub fn version(mut self, version: impl std::fmt::Display) -> Self {
+        self.parts.version(version);
+        self
+    }
+
+    /// `Last-Modified`: when the resource last changed.
+    pub fn last_modified(mut self, at: std::time::SystemTime) -> Self {
+        self.parts.last_modified(at);
+        self
+    }
+
     /// The value.
     pub fn into_inner(self) -> T {
         self.value

@@ -18,9 +18,53 @@ pub struct Exchange {
     pub(crate) behind_proxy: bool,
     /// Where the application's mount prefix ends in the raw path.
     pub(crate) path_start: usize,
+    /// What the walk decided, until the handler is called (a tool may lend it to another verb
+    /// of the resource first: [`Exchange::current`]).
+    pub(crate) routed: std::cell::RefCell<Option<crate::dispatch::Routed>>,
+    /// The path an internal redirect dispatched instead of the request's.
+    pub(crate) retarget: Option<std::rc::Rc<crate::dispatch::Retarget>>,
+    /// The handler's deadline, set by a tool ([`Exchange::set_deadline`]).
+    pub(crate) deadline: std::cell::Cell<Option<Deadline>>,
+}
+
+/// How long the handler of a request may run, and what the client hears when it runs longer.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    pub(crate) after: std::time::Duration,
+    pub(crate) status: actix_web::http::StatusCode,
+    pub(crate) retry_after: u32,
+}
+
+impl Deadline {
+    /// `after` from the handler's call; then `status` (503 or 504) with `Retry-After:
+    /// retry_after`.
+    pub fn new(
+        after: std::time::Duration,
+        status: actix_web::http::StatusCode,
+        retry_after: u32,
+    ) -> Self {
+        Self {
+            after,
+            status,
+            retry_after,
+        }
+    }
 }
 
 impl Exchange {
+    /// Whether the request is answered through an
+    /// [`InternalRedirect`](crate::InternalRedirect): [`Exchange::path`] is then its target,
+    /// not the client's URL.
+    pub fn is_internal_redirect(&self) -> bool {
+        self.retarget.is_some()
+    }
+
+    /// Bounds the time the handler may run (the `timeout` tool): the pipeline cancels it at the
+    /// deadline and answers as the deadline says.
+    pub fn set_deadline(&self, deadline: Deadline) {
+        self.deadline.set(Some(deadline));
+    }
+
     /// What negotiation chose, for a `#[produces]` handler.
     fn chosen(&self) -> Option<crate::represent::Chosen> {
         use actix_web::HttpMessage;
@@ -46,7 +90,11 @@ impl Exchange {
     }
 
     /// The request's path below the application's mount prefix, as sent (percent-encoded).
+    /// After an [`InternalRedirect`](crate::InternalRedirect), the path it dispatched.
     pub fn path(&self) -> &str {
+        if let Some(t) = &self.retarget {
+            return &t.path;
+        }
         let path = self.req.path();
         path.get(self.path_start.min(path.len())..).unwrap_or(path)
     }

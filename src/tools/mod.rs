@@ -25,6 +25,7 @@ use actix_web::HttpResponse;
 use serde::de::DeserializeOwned;
 
 mod build;
+mod current;
 mod erased;
 mod exchange;
 mod identity;
@@ -36,7 +37,7 @@ pub use crate::templates::{add_template_value, add_template_value_with};
 pub(crate) use build::Endpoint;
 pub use build::{Access, Build, EndpointFn};
 pub(crate) use erased::{Erased, ErasedTool};
-pub use exchange::Exchange;
+pub use exchange::{Deadline, Exchange};
 /// The future a [`Verifier`] returns (futures-util's, re-exported so implementers need not
 /// depend on it).
 pub use futures_util::future::LocalBoxFuture;

@@ -113,6 +113,61 @@ pub(crate) struct Settings {
     pub(crate) request: RequestSettings,
     /// What bounds a body here, and where its large files go, from `request.*`.
     pub(crate) body: BodyLimits,
+    /// `error_page.*`: the templates of its HTML error pages.
+    pub(crate) error_pages: Option<Arc<ErrorPages>>,
+}
+
+/// A path's `error_page.*` (CherryPy's config keys): the template of the HTML page for an
+/// error status, and `default` for any other.
+///
+/// ```toml
+/// ["/"]
+/// error_page.404 = "errors/404.html"
+/// error_page.default = "errors/error.html"
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ErrorPages {
+    pub(crate) by_status: Vec<(u16, String)>,
+    pub(crate) default: Option<String>,
+}
+
+impl ErrorPages {
+    fn read(config: &Config, path: &str, value: Value) -> Result<Self, ConfigError> {
+        let Value::Table(t) = value else {
+            return Err(config.error(path, "error_page", "expected a table of templates"));
+        };
+        let mut pages = ErrorPages::default();
+        for (k, v) in t {
+            let key = format!("error_page.{k}");
+            let Value::String(template) = v else {
+                return Err(config.error(path, &key, "expected the name of a template"));
+            };
+            if k == "default" {
+                pages.default = Some(template);
+                continue;
+            }
+            match k.parse::<u16>() {
+                Ok(code) if (400..=599).contains(&code) => pages.by_status.push((code, template)),
+                _ => {
+                    return Err(config.error(
+                        path,
+                        &key,
+                        "an error page is for a status from 400 to 599, or `default`",
+                    ));
+                }
+            }
+        }
+        Ok(pages)
+    }
+
+    /// The template for `status`.
+    pub(crate) fn for_status(&self, status: u16) -> Option<&str> {
+        self.by_status
+            .iter()
+            .find(|(c, _)| *c == status)
+            .map(|(_, t)| t.as_str())
+            .or(self.default.as_deref())
+    }
 }
 
 /// Per-path settings as a trie keyed by translated path segments.
@@ -204,11 +259,11 @@ fn compile(
 ) -> Result<Settings, ConfigError> {
     let mut table = config.merged(path);
     for key in table.keys() {
-        if key != "tools" && key != "request" {
+        if key != "tools" && key != "request" && key != "error_page" {
             return Err(config.error(
                 path,
                 key,
-                "no such setting: a path section holds tools.<name>.* and request.*",
+                "no such setting: a path section holds tools.<name>.*, request.* and error_page.*",
             ));
         }
     }
@@ -284,9 +339,14 @@ fn compile(
             dir: spool_dir.map(Arc::<Path>::from),
         },
     };
+    let error_pages = match table.remove("error_page") {
+        None => None,
+        Some(v) => Some(Arc::new(ErrorPages::read(config, path, v)?)),
+    };
     Ok(Settings {
         tools: active,
         request,
         body,
+        error_pages,
     })
 }

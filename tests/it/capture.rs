@@ -22,7 +22,11 @@ impl Log {
             .with_max_level(tracing::Level::TRACE)
             .with_ansi(false)
             .finish();
-        tracing::subscriber::set_default(subscriber)
+        let guard = tracing::subscriber::set_default(subscriber);
+        // A callsite first reached on another thread while no subscriber wanted it may have
+        // cached "never": ask every callsite again, now that this one listens.
+        tracing::callsite::rebuild_interest_cache();
+        guard
     }
 
     /// What was written so far.

@@ -106,3 +106,83 @@ async fn the_tour_counts_each_sessions_requests() {
         .assert_json(json!({"count": 1}));
     s.stop().await;
 }
+
+/// The tour's fixtures of validators, redirects, error pages and timeouts (RFC 9110 §13,
+/// §15.4.2, §15.6.4).
+#[actix_web::test]
+async fn the_tour_answers_redirects_validators_error_pages_and_timeouts() {
+    let s = TestServer::start(crate::tour::app()).await;
+    let c = s.client();
+    c.get("/old-blog/")
+        .send()
+        .await
+        .assert_status(301)
+        .assert_header("location", &s.url("/blog/"));
+    c.get("/old-blog/post/2024/hello-world")
+        .send()
+        .await
+        .assert_status(301)
+        .assert_header("location", &s.url("/blog/post/2024/hello-world"));
+    c.get("/home")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_text("hello world");
+    c.get("/blog/secret")
+        .accept("text/html")
+        .send()
+        .await
+        .assert_status(404)
+        .assert_contains("tour-not-found");
+    c.get("/blog/secret")
+        .accept("application/json")
+        .send()
+        .await
+        .assert_status(404)
+        .assert_header("content-type", "application/problem+json");
+    c.get("/slow?ms=10")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_text("slept 10 ms");
+    c.get("/slow?ms=3000")
+        .send()
+        .await
+        .assert_status(503)
+        .assert_header("retry-after", "1");
+    // /users/<id>: validators, a conditional GET, and a lost update refused.
+    let r = c.get("/users/1").accept("application/json").send().await;
+    r.assert_status(200);
+    let tag = r.header("etag").unwrap().to_owned();
+    assert!(r.header("last-modified").is_some());
+    c.get("/users/1")
+        .accept("application/json")
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .assert_status(304)
+        .assert_empty();
+    c.put("/users/1")
+        .header("if-match", "\"stale\"")
+        .json(&json!({"name": "lost"}))
+        .send()
+        .await
+        .assert_status(412)
+        .assert_header("etag", &tag);
+    c.get("/users/1")
+        .accept("application/json")
+        .send()
+        .await
+        .assert_json(json!({"id": 1, "name": "ada"}));
+    c.put("/users/1")
+        .header("if-match", &tag)
+        .json(&json!({"name": "ada lovelace"}))
+        .send()
+        .await
+        .assert_status(200);
+    c.delete("/users/1")
+        .header("if-match", &tag)
+        .send()
+        .await
+        .assert_status(412);
+}

@@ -1,0 +1,301 @@
+//! Conditional requests (RFC 9110 §13): validators and the evaluation of preconditions.
+//!
+//! This module owns how drupe makes a validator — a strong entity tag from a representation's
+//! bytes ([`strong_etag`]) or from a version the application keeps ([`version_tag`]) — and
+//! the one evaluation of `If-Match`, `If-Unmodified-Since`, `If-None-Match` and
+//! `If-Modified-Since` in the order of §13.2.2 ([`evaluate`]), for a response about to be sent
+//! (a GET) and for a change about to be made (PUT, PATCH, DELETE) alike. It knows nothing of
+//! tools or handlers: callers say what the current representations are.
+
+use std::time::SystemTime;
+
+use actix_web::http::Method;
+use actix_web::http::header::{self, EntityTag, HeaderMap, HeaderValue};
+
+use super::encoding::Coding;
+
+/// A strong entity tag computed from a representation's bytes (XXH3-128): equal bytes, equal
+/// tags; any change, another tag (§8.8.3).
+pub(crate) fn strong_etag(body: &[u8]) -> HeaderValue {
+    let h = xxhash_rust::xxh3::xxh3_128(body);
+    HeaderValue::from_str(&format!("\"{h:032x}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+/// The strong tag of version `version` of a resource in the representation of media type
+/// `media` (`"7-json"`, `"7-atom+xml"`; `"7"` without one): two representations of one
+/// version have different tags, as strong validators must (§8.8.3). A version that is not
+/// made of visible ASCII other than `"` is hashed into one that is.
+pub(crate) fn version_tag(version: &str, media: Option<&str>) -> HeaderValue {
+    let clean = !version.is_empty()
+        && version
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
+    let version = if clean {
+        std::borrow::Cow::Borrowed(version)
+    } else {
+        let h = xxhash_rust::xxh3::xxh3_64(version.as_bytes());
+        std::borrow::Cow::Owned(format!("{h:016x}"))
+    };
+    let subtype = media
+        .map(|m| m.split(';').next().unwrap_or(m).trim())
+        .and_then(|m| m.split_once('/'))
+        .map(|(_, sub)| sub)
+        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic() && b != b'"'));
+    let text = match subtype {
+        Some(sub) => format!("\"{version}-{}\"", sub.to_ascii_lowercase()),
+        None => format!("\"{version}\""),
+    };
+    HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+/// The version a handler gave its answer ([`version_tag`]'s input), kept in the response's
+/// extensions so the tags of the resource's other representations can be made without
+/// rendering them.
+#[derive(Debug, Clone)]
+pub(crate) struct Versioned(pub(crate) String);
+
+/// What the server holds now for the target resource.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Current {
+    /// Whether the resource has a current representation at all.
+    pub(crate) exists: bool,
+    /// The tags of its representations (one for each media type it is answered in).
+    pub(crate) tags: Vec<EntityTag>,
+    /// When it last changed, if it says.
+    pub(crate) last_modified: Option<SystemTime>,
+}
+
+impl Current {
+    /// The representation answered by `headers` (its `ETag`, its `Last-Modified`).
+    pub(crate) fn of_response(headers: &HeaderMap) -> Self {
+        Self {
+            exists: true,
+            tags: headers
+                .get(header::ETAG)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|t| t.parse().ok())
+                .into_iter()
+                .collect(),
+            last_modified: last_modified(headers),
+        }
+    }
+}
+
+/// What the preconditions decided (§13.2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Go on: answer the request or make the change.
+    Proceed,
+    /// 304 Not Modified (GET and HEAD only).
+    NotModified,
+    /// 412 Precondition Failed, and why.
+    Failed(&'static str),
+}
+
+/// Evaluates the request's preconditions against `current`, in the order of RFC 9110
+/// §13.2.2: `If-Match`, else `If-Unmodified-Since`; then `If-None-Match`, else (GET and HEAD)
+/// `If-Modified-Since`.
+pub(crate) fn evaluate(method: &Method, headers: &HeaderMap, current: &Current) -> Outcome {
+    let read = matches!(*method, Method::GET | Method::HEAD);
+    if headers.contains_key(header::IF_MATCH) {
+        // §13.1.1: strong comparison; `*` asks for any current representation. A tag the
+        // compression tool derived from one of them (`"t-gzip"`) names it too.
+        let ok = current.exists
+            && listed(headers, header::IF_MATCH, |t| {
+                current.tags.iter().any(|c| same_or_encoded(t, c, true))
+            });
+        if !ok {
+            return Outcome::Failed(
+                "If-Match names no current representation of the resource: it changed since it was read.",
+            );
+        }
+    } else if let Some(since) = date(headers, header::IF_UNMODIFIED_SINCE)
+        && let Some(lm) = current.last_modified
+        && seconds(lm) > seconds(since)
+    {
+        // §13.1.4: ignored when the resource has no modification date.
+        return Outcome::Failed("The resource was modified after If-Unmodified-Since.");
+    }
+    if headers.contains_key(header::IF_NONE_MATCH) {
+        // §13.1.2: weak comparison; `*` asks for no current representation.
+        let hit = current.exists
+            && listed(headers, header::IF_NONE_MATCH, |t| {
+                current.tags.iter().any(|c| t.weak_eq(c))
+            });
+        if hit {
+            return if read {
+                Outcome::NotModified
+            } else {
+                Outcome::Failed("If-None-Match names a current representation of the resource.")
+            };
+        }
+    } else if read
+        && let Some(since) = date(headers, header::IF_MODIFIED_SINCE)
+        && let Some(lm) = current.last_modified
+        && seconds(lm) <= seconds(since)
+    {
+        return Outcome::NotModified;
+    }
+    Outcome::Proceed
+}
+
+/// Whether one of the tags in the request's `name` field (or `*`) satisfies `hit`.
+fn listed(headers: &HeaderMap, name: header::HeaderName, hit: impl Fn(&EntityTag) -> bool) -> bool {
+    headers.get_all(name).any(|v| {
+        v.to_str().is_ok_and(|s| {
+            s.split(',')
+                .map(str::trim)
+                .any(|item| item == "*" || item.parse::<EntityTag>().is_ok_and(|t| hit(&t)))
+        })
+    })
+}
+
+/// `listed` is `current`, or `current` with the suffix the compression tool gives the tag of
+/// an encoded response (`"t"` → `"t-gzip"`).
+fn same_or_encoded(listed: &EntityTag, current: &EntityTag, strong: bool) -> bool {
+    let eq = |a: &EntityTag| {
+        if strong {
+            a.strong_eq(current)
+        } else {
+            a.weak_eq(current)
+        }
+    };
+    if eq(listed) {
+        return true;
+    }
+    [Coding::Brotli, Coding::Zstd, Coding::Gzip]
+        .iter()
+        .any(|c| {
+            listed
+                .tag()
+                .strip_suffix(c.name())
+                .and_then(|t| t.strip_suffix('-'))
+                .is_some_and(|base| eq(&EntityTag::new(listed.weak, base.to_owned())))
+        })
+}
+
+/// `Last-Modified` of a response.
+pub(crate) fn last_modified(headers: &HeaderMap) -> Option<SystemTime> {
+    date(headers, header::LAST_MODIFIED)
+}
+
+/// A date field; `None` when absent, repeated or not an HTTP-date (§13.1.3: then ignored).
+fn date(headers: &HeaderMap, name: header::HeaderName) -> Option<SystemTime> {
+    let mut all = headers.get_all(name);
+    let v = all.next()?;
+    if all.next().is_some() {
+        return None;
+    }
+    httpdate::parse_http_date(v.to_str().ok()?).ok()
+}
+
+/// Whole seconds since the epoch: HTTP dates have no finer resolution.
+fn seconds(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::HeaderName;
+
+    fn req(fields: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (n, v) in fields {
+            h.append(
+                HeaderName::from_static(n),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        h
+    }
+
+    fn current(tags: &[&str]) -> Current {
+        Current {
+            exists: true,
+            tags: tags.iter().map(|t| t.parse().unwrap()).collect(),
+            last_modified: httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").ok(),
+        }
+    }
+
+    #[test]
+    fn the_order_of_rfc_9110_section_13_2_2() {
+        let c = current(&["\"a-json\"", "\"a-xml\""]);
+        let put = Method::PUT;
+        let get = Method::GET;
+        assert_eq!(
+            evaluate(&put, &req(&[("if-match", "\"a-xml\"")]), &c),
+            Outcome::Proceed
+        );
+        assert_eq!(
+            evaluate(&put, &req(&[("if-match", "\"a-json-gzip\"")]), &c),
+            Outcome::Proceed
+        );
+        assert!(matches!(
+            evaluate(&put, &req(&[("if-match", "W/\"a-json\"")]), &c),
+            Outcome::Failed(_)
+        ));
+        assert!(matches!(
+            evaluate(&put, &req(&[("if-match", "\"b-json\"")]), &c),
+            Outcome::Failed(_)
+        ));
+        // If-Match wins over If-Unmodified-Since.
+        let both = req(&[
+            ("if-match", "*"),
+            ("if-unmodified-since", "Sat, 05 Nov 1994 08:49:37 GMT"),
+        ]);
+        assert_eq!(evaluate(&put, &both, &c), Outcome::Proceed);
+        let ius = req(&[("if-unmodified-since", "Sat, 05 Nov 1994 08:49:37 GMT")]);
+        assert!(matches!(evaluate(&put, &ius, &c), Outcome::Failed(_)));
+        let ius = req(&[("if-unmodified-since", "Sun, 06 Nov 1994 08:49:37 GMT")]);
+        assert_eq!(evaluate(&put, &ius, &c), Outcome::Proceed);
+        // If-None-Match: 304 for GET, 412 otherwise; it wins over If-Modified-Since.
+        let inm = req(&[
+            ("if-none-match", "W/\"a-json\""),
+            ("if-modified-since", "Sat, 05 Nov 1994 08:49:37 GMT"),
+        ]);
+        assert_eq!(evaluate(&get, &inm, &c), Outcome::NotModified);
+        assert!(matches!(evaluate(&put, &inm, &c), Outcome::Failed(_)));
+        let inm = req(&[
+            ("if-none-match", "\"other\""),
+            ("if-modified-since", "Mon, 07 Nov 1994 08:49:37 GMT"),
+        ]);
+        assert_eq!(evaluate(&get, &inm, &c), Outcome::Proceed);
+        let ims = req(&[("if-modified-since", "Mon, 07 Nov 1994 08:49:37 GMT")]);
+        assert_eq!(evaluate(&get, &ims, &c), Outcome::NotModified);
+        assert_eq!(evaluate(&put, &ims, &c), Outcome::Proceed);
+        let bad = req(&[("if-modified-since", "yesterday")]);
+        assert_eq!(evaluate(&get, &bad, &c), Outcome::Proceed);
+    }
+
+    #[test]
+    fn a_resource_that_does_not_exist() {
+        let none = Current::default();
+        let put = Method::PUT;
+        assert!(matches!(
+            evaluate(&put, &req(&[("if-match", "*")]), &none),
+            Outcome::Failed(_)
+        ));
+        assert_eq!(
+            evaluate(&put, &req(&[("if-none-match", "*")]), &none),
+            Outcome::Proceed
+        );
+        assert!(matches!(
+            evaluate(&put, &req(&[("if-none-match", "*")]), &current(&["\"x\""])),
+            Outcome::Failed(_)
+        ));
+    }
+
+    #[test]
+    fn version_tags() {
+        assert_eq!(version_tag("7", Some("application/json")), "\"7-json\"");
+        assert_eq!(
+            version_tag("7", Some("application/atom+xml; charset=utf-8")),
+            "\"7-atom+xml\""
+        );
+        assert_eq!(version_tag("7", None), "\"7\"");
+        let odd = version_tag("a \"b\"", None);
+        assert!(odd.to_str().unwrap().parse::<EntityTag>().is_ok());
+    }
+}

@@ -1,0 +1,85 @@
+//! [`Validators`]: the answer of a resource's `head` verb that tells its current validators
+//! without rendering it.
+
+use actix_web::body::BoxBody;
+use actix_web::http::header;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder};
+
+use super::{Chosen, Replied, Reply, ReplyParts};
+use crate::HttpError;
+
+/// The validators of a resource's current state — its version and when it last changed —
+/// answered without its body: what a resource's `head` verb returns so that a HEAD, and the
+/// ETag tool checking `If-Match` before a PUT, PATCH or DELETE, need not render it (a version
+/// column read instead of a page built).
+///
+/// The `ETag` is made as [`Negotiated::version`](super::Negotiated::version) makes it for
+/// the media type negotiated, so it is the tag a GET answers.
+///
+/// ```
+/// use drupe::{HttpError, Negotiated, represent::Validators, resource};
+/// #[derive(serde::Serialize)]
+/// struct Doc { version: u64, text: String }
+/// struct Page;
+/// #[resource(produces(json, xml))]
+/// impl Page {
+///     fn get(&self) -> Negotiated<Doc> {
+///         Negotiated::new(Doc { version: 3, text: "hello".into() }).version(3)
+///     }
+///     /// The version alone, for HEAD and for `If-Match`.
+///     fn head(&self) -> Result<Validators, HttpError> {
+///         Ok(Validators::new().version(3))
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Validators {
+    parts: ReplyParts,
+}
+
+impl Validators {
+    /// No validator yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The version of the resource (see [`ReplyParts::version`]).
+    pub fn version(mut self, version: impl std::fmt::Display) -> Self {
+        self.parts.version(version);
+        self
+    }
+
+    /// When it last changed.
+    pub fn last_modified(mut self, at: std::time::SystemTime) -> Self {
+        self.parts.last_modified(at);
+        self
+    }
+
+    fn response(self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
+        let mut res = HttpResponse::Ok().finish();
+        // The tag names the media type a GET would answer in.
+        if let Some(c) = req.extensions().get::<Chosen>() {
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static(c.media),
+            );
+        }
+        self.parts.apply(&mut res)?;
+        res.headers_mut().remove(header::CONTENT_TYPE);
+        Ok(res)
+    }
+}
+
+impl Reply for Validators {
+    type Value = ();
+    fn into_replied(self, req: &HttpRequest) -> Result<Replied<()>, HttpError> {
+        Ok(Replied::Response(self.response(req)?))
+    }
+}
+
+impl Responder for Validators {
+    type Body = BoxBody;
+    fn respond_to(self, req: &HttpRequest) -> HttpResponse {
+        self.response(req).unwrap_or_else(HttpResponse::from_error)
+    }
+}
