@@ -52,6 +52,7 @@ pub(crate) fn describe(h: &Handler) -> TokenStream {
         Some("String") | Some("str") => quote!(__doc.text();),
         Some("Page") => quote!(__doc.html();),
         Some("NoContent") => quote!(__doc.empty(204);),
+        Some("Redirect") => quote!(__doc.redirect();),
         Some(head @ ("Json" | "Negotiated" | "Created")) => {
             let status: u16 = if head == "Created" { 201 } else { 200 };
             let schema = probe_generic(ok, &["Json", "Negotiated", "Created"]);

@@ -197,6 +197,17 @@ impl OperationDoc {
         self.success = Success::Empty;
         self.status = status;
     }
+    /// A redirect (`drupe::Redirect`): 303 by default, and the other statuses it may have.
+    pub fn redirect(&mut self) {
+        self.success = Success::Html;
+        self.status = 303;
+        self.answers(&[
+            (301, "Moved Permanently: see Location."),
+            (302, "Found: see Location."),
+            (307, "Temporary Redirect: see Location."),
+            (308, "Permanent Redirect: see Location."),
+        ]);
+    }
 }
 
 /// Where a parameter of a handler goes in the document.

@@ -147,10 +147,13 @@ impl Tool for ETags {
         if !matches!(*req.method(), Method::GET | Method::HEAD) || res.status() != StatusCode::OK {
             return;
         }
-        let current = Current::of_response(res.headers());
-        if current.tags.is_empty() && current.last_modified.is_none() {
+        let h = req.headers();
+        if !(conditional(req) || h.contains_key(header::IF_MODIFIED_SINCE)) {
             return;
         }
+        // A representation without a validator still exists: `If-Match: "x"` fails on it,
+        // `If-None-Match: *` matches it (§13.1.1, §13.1.2).
+        let current = Current::of_response(res.headers());
         match conditional::evaluate(req.method(), req.headers(), &current) {
             Outcome::Proceed => {}
             Outcome::NotModified => *res = crate::http::not_modified(res.headers()),

@@ -35,7 +35,7 @@ pub use redirect::{InternalRedirect, Redirect, Target, Urls};
 pub(crate) use redirect::{finish_redirect, internal_redirect, redirect_page};
 pub(crate) use reply::finish;
 pub use reply::{Created, Finish, Negotiated, NoContent, Replied, Reply, ReplyOf};
-pub use validators::Validators;
+pub use validators::{NotRendered, Validators};
 pub use xml::Xml;
 
 /// The media types a representation writes, in its preferred order.

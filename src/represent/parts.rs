@@ -28,6 +28,8 @@ pub struct ReplyParts {
     cookies: Vec<Cookie<'static>>,
     /// The version of the resource the answer shows, for its `ETag`.
     version: Option<String>,
+    /// The media type negotiation chose, which the version's tag names.
+    media: Option<&'static str>,
     /// Why a header could not be set (the first one): the reply answers 500.
     invalid: Option<String>,
 }
@@ -39,6 +41,7 @@ impl ReplyParts {
             headers: Vec::new(),
             cookies: Vec::new(),
             version: None,
+            media: None,
             invalid: None,
         }
     }
@@ -93,6 +96,11 @@ impl ReplyParts {
         );
     }
 
+    /// The media type negotiation chose for the answer (its version's tag names it).
+    pub(crate) fn negotiated(&mut self, media: &'static str) {
+        self.media = Some(media);
+    }
+
     /// Answers 500 instead, `why` going to the log.
     pub(crate) fn refuse(&mut self, why: String) {
         self.invalid.get_or_insert(why);
@@ -120,11 +128,7 @@ impl ReplyParts {
         }
         if let Some(v) = self.version {
             if !res.headers().contains_key(header::ETAG) {
-                let media = res
-                    .headers()
-                    .get(header::CONTENT_TYPE)
-                    .and_then(|c| c.to_str().ok());
-                let tag = crate::http::conditional::version_tag(&v, media);
+                let tag = crate::http::conditional::version_tag(&v, self.media);
                 res.headers_mut().insert(header::ETAG, tag);
             }
             res.extensions_mut()

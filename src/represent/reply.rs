@@ -10,7 +10,7 @@ use actix_web::body::BoxBody;
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue, TryIntoHeaderValue};
-use actix_web::{HttpRequest, HttpResponse, Responder};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder};
 use serde::Serialize;
 
 use super::{RenderSet, ReplyParts, render_chosen};
@@ -339,9 +339,12 @@ pub(crate) fn finish<O: Finish, S: RenderSet<O::Value>>(
         Replied::Response(r) => Ok(r),
         Replied::Render {
             status,
-            parts,
+            mut parts,
             value,
         } => {
+            if let Some(c) = req.extensions().get::<super::Chosen>() {
+                parts.negotiated(c.media);
+            }
             let (ct, body) = render_chosen(req, set, &value)?;
             let mut res = HttpResponse::build(status)
                 .insert_header((header::CONTENT_TYPE, ct))

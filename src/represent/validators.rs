@@ -2,7 +2,6 @@
 //! without rendering it.
 
 use actix_web::body::BoxBody;
-use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder};
 
 use super::{Chosen, Replied, Reply, ReplyParts};
@@ -55,24 +54,38 @@ impl Validators {
         self
     }
 
-    fn response(self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
+    fn response(mut self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
         let mut res = HttpResponse::Ok().finish();
         // The tag names the media type a GET would answer in.
         if let Some(c) = req.extensions().get::<Chosen>() {
-            res.headers_mut().insert(
-                header::CONTENT_TYPE,
-                header::HeaderValue::from_static(c.media),
-            );
+            self.parts.negotiated(c.media);
         }
         self.parts.apply(&mut res)?;
-        res.headers_mut().remove(header::CONTENT_TYPE);
         Ok(res)
     }
 }
 
+/// The value of a reply that is answered as it is and never rendered (so that a `head` verb
+/// returning [`Validators`] fits a block that produces Atom too).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct NotRendered;
+
+impl serde::Serialize for NotRendered {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+}
+
+impl super::atom::AtomDocument for NotRendered {
+    fn atom_document(&self, _: &super::RenderContext<'_>) -> Result<String, HttpError> {
+        Err(HttpError::internal("validators have no Atom document"))
+    }
+}
+
 impl Reply for Validators {
-    type Value = ();
-    fn into_replied(self, req: &HttpRequest) -> Result<Replied<()>, HttpError> {
+    type Value = NotRendered;
+    fn into_replied(self, req: &HttpRequest) -> Result<Replied<NotRendered>, HttpError> {
         Ok(Replied::Response(self.response(req)?))
     }
 }

@@ -103,12 +103,12 @@ fn code_keys() -> BTreeSet<String> {
     for name in listed(&global, "(the sections are ") {
         walk(Section::Global, &name, &mut keys);
     }
-    // "a path section holds tools.<name>.* and request.*"
+    // "a path section holds tools.<name>.*, request.* and error_page.*"
     let path = error_for(Section::Path, PROBE).expect("an unknown path key fails");
     let holds = &path[path.find("holds ").expect("what a path section holds") + 6..];
     let roots: Vec<&str> = holds
         .split_whitespace()
-        .filter_map(|w| w.strip_suffix(".*"))
+        .filter_map(|w| w.trim_end_matches(',').strip_suffix(".*"))
         .collect();
     assert!(!roots.is_empty(), "no roots in {path:?}");
     for root in roots {

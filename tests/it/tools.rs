@@ -102,16 +102,19 @@ async fn the_document_lists_what_a_tool_answers_where_it_is_on() {
     let c = TestClient::new(app).await;
     let guarded = documented(&c, "/guarded").await;
     let codes: Vec<&str> = guarded.iter().map(|(k, _)| k.as_str()).collect();
-    // The handler's 200, the dispatcher's 400 and 404, the trailing-slash tool's 301 (on
-    // everywhere by default) and the guard's two.
-    assert_eq!(codes, ["200", "202", "301", "400", "403", "404"]);
+    // The handler's 200, the dispatcher's 400 and 404, the trailing-slash tool's 301 and the
+    // ETag tool's 304 and 412 (both on everywhere by default), and the guard's two.
+    assert_eq!(
+        codes,
+        ["200", "202", "301", "304", "400", "403", "404", "412"]
+    );
     assert!(guarded.contains(&("403".into(), "denied by the guard".into())));
     let root: Vec<String> = documented(&c, "/")
         .await
         .into_iter()
         .map(|(k, _)| k)
         .collect();
-    assert_eq!(root, ["200", "301", "400", "404"]);
+    assert_eq!(root, ["200", "301", "304", "400", "404", "412"]);
 }
 
 #[actix_web::test]

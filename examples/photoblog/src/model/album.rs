@@ -16,6 +16,8 @@ pub(crate) struct Album {
     pub(crate) content: String,
     pub(crate) created: i64,
     pub(crate) modified: i64,
+    /// Raised by every change: the album's ETag.
+    pub(crate) version: i64,
     /// The blog it belongs to (kept from CherryPy's photoblog schema; there is one blog).
     #[allow(dead_code)]
     pub(crate) blog_id: i64,
@@ -33,6 +35,7 @@ impl FromColumns for Album {
             content: row.text("content")?,
             created: row.int("created")?,
             modified: row.int("modified")?,
+            version: row.int("version")?,
             blog_id: row.int("blog_id")?,
         })
     }
@@ -48,7 +51,18 @@ pub(crate) struct AlbumFields {
 }
 
 const COLUMNS: &str =
-    "id, uuid, name, title, author, description, content, created, modified, blog_id";
+    "id, uuid, name, title, author, description, content, created, modified, version, blog_id";
+
+/// What a conditional change of an album came to.
+#[derive(Debug)]
+pub(crate) enum Changed {
+    /// Changed: the album now.
+    Done(Album),
+    /// No such album.
+    Missing,
+    /// The album is not at the version the change was made from: nothing changed.
+    Stale,
+}
 
 /// The films a new album starts with.
 pub(crate) const FIRST_FILMS: [&str; 2] = ["First film", "Second film"];
@@ -131,10 +145,29 @@ impl Db {
 
     /// Replaces an album's fields; `None` when there is no such album (nothing is created).
     pub(crate) async fn update_album(&self, id: i64, f: &AlbumFields) -> Result<Option<Album>> {
+        Ok(match self.update_album_from(id, f, None).await? {
+            Changed::Done(a) => Some(a),
+            Changed::Missing | Changed::Stale => None,
+        })
+    }
+
+    /// Replaces an album's fields if it is still at version `from` (any version: `None`), in
+    /// one statement, and raises its version.
+    pub(crate) async fn update_album_from(
+        &self,
+        id: i64,
+        f: &AlbumFields,
+        from: Option<i64>,
+    ) -> Result<Changed> {
         let mut tx = self.write().await?;
-        let album = sqlx::query(safe(format!(
+        let at_version = if from.is_some() {
+            " AND version = $8"
+        } else {
+            ""
+        };
+        let q = sqlx::query(safe(format!(
             "UPDATE album SET title = $1, name = $2, author = $3, description = $4, content = $5, \
-             modified = $6 WHERE id = $7 RETURNING {COLUMNS}"
+             modified = $6, version = version + 1 WHERE id = $7{at_version} RETURNING {COLUMNS}"
         )))
         .bind(&f.title)
         .bind(slug(&f.title))
@@ -142,12 +175,28 @@ impl Db {
         .bind(&f.description)
         .bind(&f.content)
         .bind(now())
-        .bind(id)
-        .try_map(Album::from_any)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .bind(id);
+        let q = match from {
+            Some(v) => q.bind(v),
+            None => q,
+        };
+        let album = q.try_map(Album::from_any).fetch_optional(&mut *tx).await?;
         tx.commit().await?;
-        Ok(album)
+        Ok(match album {
+            Some(a) => Changed::Done(a),
+            None if from.is_some() && self.album_version(id).await?.is_some() => Changed::Stale,
+            None => Changed::Missing,
+        })
+    }
+
+    /// An album's version and when it last changed, without the rest of it.
+    pub(crate) async fn album_version(&self, id: i64) -> Result<Option<(i64, i64)>> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT version, modified FROM album WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row)
     }
 
     /// Deletes an album (its films and photos go with it); returns the photo files that were

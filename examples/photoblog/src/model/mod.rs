@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use sqlx::AnyPool;
 
-pub(crate) use album::{Album, AlbumFields};
+pub(crate) use album::{Album, AlbumFields, Changed};
 pub(crate) use connect::{redacted, sqlite_file_url};
 pub(crate) use film::Film;
 pub(crate) use photo::{Photo, PhotoFile};
@@ -91,10 +91,10 @@ macro_rules! migration_files {
 fn migration_files(kind: Kind) -> &'static [(&'static str, &'static str)] {
     match kind {
         Kind::Sqlite => {
-            migration_files!("sqlite": "0001_init.sql", "0002_ids_from_the_database.sql", "0003_users.sql")
+            migration_files!("sqlite": "0001_init.sql", "0002_ids_from_the_database.sql", "0003_users.sql", "0004_album_version.sql")
         }
         Kind::Postgres => {
-            migration_files!("postgres": "0001_init.sql", "0002_ids_from_the_database.sql", "0003_users.sql")
+            migration_files!("postgres": "0001_init.sql", "0002_ids_from_the_database.sql", "0003_users.sql", "0004_album_version.sql")
         }
     }
 }

@@ -1,12 +1,20 @@
 //! Albums: `/services/rest/album/` (the collection), `/services/rest/album/<id>` (one), and
 //! `/services/rest/albums/<start>-<end>` (a range).
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actix_web::HttpRequest;
+use actix_web::http::{StatusCode, header};
 use drupe::cache::Invalidate;
-use drupe::{Body, Collection, Created, HttpError, Negotiated, NoContent, State, resource};
+use drupe::represent::Validators;
+use drupe::{
+    Body, Collection, Created, ErrorStatus, HttpError, Negotiated, NoContent, State, resource,
+};
 
 use super::input::AlbumIn;
 use super::{LISTS, album_tag, all, invalidate_album};
 use crate::error::AppError;
+use crate::model::Changed;
 use crate::shared::Photoblog;
 use crate::views::{AlbumView, OneOrAll};
 use drupe::cache::Tags;
@@ -15,6 +23,30 @@ use drupe::cache::Tags;
 async fn album(blog: &Photoblog, id: i64) -> Result<AlbumView, AppError> {
     let a = blog.album(id).await?;
     Ok(a.into())
+}
+
+/// When an album last changed, for `Last-Modified`.
+fn modified_at(unix: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(u64::try_from(unix).unwrap_or(0))
+}
+
+/// The version a change is made from: the one every tag of the request's `If-Match` names
+/// (`"7-json"`, `"7-xml-gzip"`: version 7); `None` without `If-Match`, or for `*`. The ETag
+/// tool has already refused a tag that is not current; the UPDATE compares again, so that of
+/// two writers of one version only the first lands.
+fn if_match_version(req: &HttpRequest) -> Option<i64> {
+    let mut version = None;
+    for v in req.headers().get_all(header::IF_MATCH) {
+        for item in v.to_str().ok()?.split(',') {
+            let tag = item.trim().strip_prefix('"')?;
+            let n: i64 = tag.split(['-', '"']).next()?.parse().ok()?;
+            if version.is_some_and(|v| v != n) {
+                return None;
+            }
+            version = Some(n);
+        }
+    }
+    version
 }
 
 /// `/services/rest/album/`: every album; one below it.
@@ -68,7 +100,7 @@ pub(super) struct AlbumItem;
 /// Every verb but DELETE answers JSON, XML or Atom; every verb answers 404 for an unknown id.
 #[resource(produces(json, xml, atom), status(404))]
 impl AlbumItem {
-    /// The album.
+    /// The album; its `ETag` is its version (`"7-json"`), with its `Last-Modified`.
     async fn get(
         &self,
         album_id: i64,
@@ -76,22 +108,55 @@ impl AlbumItem {
         tags: Tags,
     ) -> Result<Negotiated<AlbumView>, AppError> {
         tags.add(&album_tag(album_id));
-        Ok(Negotiated::new(album(&blog, album_id).await?))
+        let a = blog.album(album_id).await?;
+        let (version, modified) = (a.version, a.modified);
+        Ok(Negotiated::new(AlbumView::from(a))
+            .version(version)
+            .last_modified(modified_at(modified)))
     }
 
-    /// Replaces the album's fields; an unknown album is a 404 (PUT never creates).
+    /// The album's validators alone, from its version column: what HEAD answers and what a
+    /// change's `If-Match` is checked against.
+    async fn head(&self, album_id: i64, blog: State<Photoblog>) -> Result<Validators, AppError> {
+        let (version, modified) = blog
+            .db
+            .album_version(album_id)
+            .await?
+            .ok_or(AppError::NoAlbum(album_id))?;
+        Ok(Validators::new()
+            .version(version)
+            .last_modified(modified_at(modified)))
+    }
+
+    /// Replaces the album's fields; an unknown album is a 404 (PUT never creates). With
+    /// `If-Match`, only if the album is still at that version (412 otherwise: nothing
+    /// changes).
     async fn put(
         &self,
         album_id: i64,
         body: Body<AlbumIn>,
         blog: State<Photoblog>,
         invalidate: Invalidate,
+        req: HttpRequest,
     ) -> Result<Negotiated<AlbumView>, AppError> {
         let fields = body.into_inner().validated()?;
-        let updated = blog.db.update_album(album_id, &fields).await?;
-        let album = updated.ok_or(AppError::NoAlbum(album_id))?;
+        let from = if_match_version(&req);
+        let album = match blog.db.update_album_from(album_id, &fields, from).await? {
+            Changed::Done(a) => a,
+            Changed::Missing => return Err(AppError::NoAlbum(album_id)),
+            Changed::Stale => {
+                return Err(HttpError::new(
+                    ErrorStatus::new(StatusCode::PRECONDITION_FAILED).expect("an error status"),
+                    "The album changed since that version was read; nothing was changed.",
+                )
+                .into());
+            }
+        };
         invalidate_album(&invalidate, album_id);
-        Ok(Negotiated::new(album.into()))
+        let (version, modified) = (album.version, album.modified);
+        Ok(Negotiated::new(AlbumView::from(album))
+            .version(version)
+            .last_modified(modified_at(modified)))
     }
 
     /// Deletes the album with its films and photos (204); a second delete is a 404.

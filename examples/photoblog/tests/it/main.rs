@@ -3,6 +3,7 @@
 //! its own binary.
 
 mod cache;
+mod conditional;
 mod database;
 mod files;
 mod forms;
