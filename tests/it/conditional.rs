@@ -666,3 +666,98 @@ fn bad_settings_name_their_key() {
         assert!(err.to_string().contains(named), "{key}: {err}");
     }
 }
+
+/// §13.1.1 and §13.1.2 on a representation that has no validator: `If-Match: "x"` cannot name
+/// it (412), `If-Match: *` and `If-None-Match: *` do (it exists).
+#[actix_web::test]
+async fn an_answer_without_validators_still_exists() {
+    let store = Store::seeded();
+    let s = start(App::builder(root(&store))).await;
+    let c = s.client();
+    c.get("/text").send().await.assert_no_header("etag");
+    c.get("/text")
+        .header("if-match", "\"x\"")
+        .send()
+        .await
+        .assert_status(412);
+    c.get("/text")
+        .header("if-match", "*")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_text("some text");
+    c.get("/text")
+        .header("if-none-match", "*")
+        .send()
+        .await
+        .assert_status(304);
+}
+
+/// `/plain/<id>`: a resource that negotiates nothing, its GET answering a version.
+#[resource]
+struct Plain {
+    #[mount(hidden)]
+    item: PlainItem,
+}
+
+#[resource(popargs(id, then = item))]
+impl Plain {}
+
+struct PlainItem {
+    store: Store,
+}
+
+#[resource]
+impl PlainItem {
+    fn get(&self, id: u64) -> Result<Negotiated<Doc>, HttpError> {
+        let d = self.store.get(id)?;
+        let v = d.version;
+        Ok(Negotiated::new(d).version(v))
+    }
+    fn put(&self, id: u64, body: Body<DocIn>) -> Negotiated<Doc> {
+        let d = self.store.put(id, body.into_inner().text);
+        let v = d.version;
+        Negotiated::new(d).version(v)
+    }
+}
+
+#[controller]
+struct PlainRoot {
+    #[mount]
+    plain: Plain,
+}
+
+#[controller]
+impl PlainRoot {}
+
+/// Without negotiation a version's tag names no media type (`"1"`), on the GET and in the
+/// check before a change alike: the tag a GET gave lets the PUT through.
+#[actix_web::test]
+async fn a_version_without_negotiation_is_the_same_tag_before_a_change() {
+    let store = Store::seeded();
+    let root = PlainRoot {
+        plain: Plain {
+            item: PlainItem {
+                store: store.clone(),
+            },
+        },
+    };
+    let s = start(App::builder(root)).await;
+    let c = s.client();
+    let r = c.get("/plain/1").send().await;
+    r.assert_status(200).assert_header("etag", "\"1\"");
+    c.put("/plain/1")
+        .header("if-match", "\"1\"")
+        .json(&serde_json::json!({"text": "second"}))
+        .send()
+        .await
+        .assert_status(200)
+        .assert_header("etag", "\"2\"");
+    c.put("/plain/1")
+        .header("if-match", "\"1\"")
+        .json(&serde_json::json!({"text": "lost"}))
+        .send()
+        .await
+        .assert_status(412);
+    assert_eq!(store.text(1).as_deref(), Some("second"));
+}
