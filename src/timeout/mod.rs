@@ -139,7 +139,8 @@ where
     let started = Instant::now();
     // The request's log subscriber goes with the call to its thread.
     let log = tracing::dispatcher::get_default(Clone::clone);
-    let _ = actix_web::rt::task::spawn_blocking(move || {
+    // Detached: the thread runs to its end whether or not anyone waits for it.
+    drop(actix_web::rt::task::spawn_blocking(move || {
         let value = f();
         if tx.send(value).is_err() {
             let _g = tracing::dispatcher::set_default(&log);
@@ -149,7 +150,7 @@ where
                  passed or its client left): its answer was dropped"
             );
         }
-    });
+    }));
     rx.await
         .map_err(|_| HttpError::internal("a blocking call panicked"))
 }
