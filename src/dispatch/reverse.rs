@@ -141,6 +141,11 @@ pub(crate) struct Routes(pub(crate) Arc<Tree>);
 ///     fn url_values(self) -> Vec<String> { vec![self.0.clone()] }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a value for a parameter of type `{T}` in url_for!",
+    label = "the handler's parameter here is a `{T}`",
+    note = "give each parameter a value of its type (`&str` for a `String`, a value or `None` for an `Option`), in order; implement `drupe::UrlArg<{T}>` for a type of your own"
+)]
 pub trait UrlArg<T> {
     /// The values (none for an absent optional value, several for a list).
     fn url_values(self) -> Vec<String>;

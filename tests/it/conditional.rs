@@ -761,3 +761,80 @@ async fn a_version_without_negotiation_is_the_same_tag_before_a_change() {
         .assert_status(412);
     assert_eq!(store.text(1).as_deref(), Some("second"));
 }
+
+/// RFC 9110 §10.2.1, §12.5.5, §15.4.5: the tools keep `Allow`, `Vary` and OPTIONS right — a
+/// 412 carries `Allow` and the current `ETag`, a 304 only its own fields, OPTIONS is answered
+/// without a precondition being read, and `Vary: Accept` stays on every negotiated answer.
+#[actix_web::test]
+async fn allow_vary_and_options_stay_right() {
+    let store = Store::seeded();
+    let s = start(App::builder(root(&store))).await;
+    let c = s.client();
+    let allow = "GET, HEAD, OPTIONS, PATCH, PUT";
+    let gets = store.gets.load(Ordering::SeqCst);
+    c.options("/versioned/1")
+        .header("if-match", "\"stale\"")
+        .send()
+        .await
+        .assert_status(204)
+        .assert_header("allow", allow);
+    c.request(actix_web::http::Method::DELETE, "/versioned/1")
+        .header("if-match", "\"stale\"")
+        .send()
+        .await
+        .assert_status(405)
+        .assert_header("allow", allow);
+    let r = c
+        .put("/versioned/1")
+        .accept("application/xml")
+        .header("if-match", "\"stale\"")
+        .json(&serde_json::json!({"text": "lost"}))
+        .send()
+        .await;
+    r.assert_status(412)
+        .assert_header("allow", allow)
+        .assert_header("etag", "\"1-xml\"");
+    assert!(vary_has(&r, "accept"), "the 412's body was negotiated");
+    assert_eq!(store.gets.load(Ordering::SeqCst), gets);
+    let r = c
+        .get("/versioned/1")
+        .accept("application/xml")
+        .header("if-none-match", "\"1-xml\"")
+        .send()
+        .await;
+    r.assert_status(304)
+        .assert_header("etag", "\"1-xml\"")
+        .assert_header("last-modified", "Sun, 09 Sep 2001 01:46:41 GMT")
+        .assert_no_header("allow")
+        .assert_no_header("content-type")
+        .assert_no_header("content-length");
+    assert!(vary_has(&r, "accept"));
+}
+
+/// The output cache keeps a copy as long as `tools.expires` says: a hit carries the same
+/// `max-age`, and `Age` counts from the stored copy (RFC 9111 §4.2, §5.1).
+#[actix_web::test]
+async fn the_cache_keeps_what_expires_says() {
+    let store = Store::seeded();
+    let s = start(
+        App::builder(root(&store))
+            .tool(Caching::memory(100, 1 << 20))
+            .set("/", "tools.expires.on", true)
+            .set("/", "tools.expires.secs", 3600)
+            .set("/hashed", "tools.caching.on", true),
+    )
+    .await;
+    let c = s.client();
+    let first = c.get("/hashed/1").accept("application/json").send().await;
+    first.assert_header("cache-control", "max-age=3600");
+    let gets = store.gets.load(Ordering::SeqCst);
+    let hit = c.get("/hashed/1").accept("application/json").send().await;
+    hit.assert_header("x-cache", "HIT")
+        .assert_header("cache-control", "max-age=3600");
+    assert!(hit.header("age").is_some());
+    assert_eq!(
+        store.gets.load(Ordering::SeqCst),
+        gets,
+        "served from the cache"
+    );
+}

@@ -105,6 +105,12 @@ impl Blog {
     fn index(&self) -> &'static str {
         "blog"
     }
+    /// A negotiated handler that redirects: its answer still varies on `Accept`.
+    #[expose]
+    #[produces(json, xml)]
+    fn moved(&self) -> drupe::Redirect {
+        Redirect::permanent("/blog/")
+    }
     #[expose]
     fn post(&self, year: u16, slug: String) -> String {
         format!("{year}: {slug}")
@@ -160,6 +166,14 @@ async fn each_status_with_an_absolute_location_rfc_9110_section_15_4() {
             .assert_contains(&format!("<a href=\"{}\">", s.url("/blog/")));
     }
     c.get("/go?to=/blog/").send().await.assert_status(303);
+    // A negotiated handler's redirect keeps `Vary: Accept` (RFC 9110 §12.5.5).
+    c.get("/blog/moved")
+        .accept("application/json")
+        .send()
+        .await
+        .assert_status(301)
+        .assert_header("location", &s.url("/blog/"))
+        .assert_header("vary", "Accept");
     let old = s.raw(b"GET /go?to=/blog/ HTTP/1.0\r\nHost: h\r\n\r\n");
     assert!(
         old.starts_with("HTTP/1.0 302") || old.starts_with("HTTP/1.1 302"),
