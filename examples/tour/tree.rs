@@ -62,6 +62,10 @@ impl Root {
     /// interrupt: its late answer is dropped and logged.
     #[expose]
     async fn slow(&self, ms: u64, blocking: Option<bool>) -> Result<String, HttpError> {
+        // A blocking sleep holds its thread to the end, deadline or not: bounded.
+        if ms > 10_000 {
+            return Err(HttpError::bad_request("ms is at most 10000."));
+        }
         let pause = std::time::Duration::from_millis(ms);
         if blocking == Some(true) {
             drupe::timeout::block(move || std::thread::sleep(pause)).await?;

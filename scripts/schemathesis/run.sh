@@ -16,6 +16,10 @@
 # (--config) gives the failures a budget the run does not exhaust, and the photoblog's tests
 # check the real one.
 #
+# The tour's `/slow/{ms}` is left out: past its one-second deadline it answers 503 by design
+# (tools.timeout), which the check that nothing answers 5xx cannot tell from a failure; the
+# tour's tests check it.
+#
 # Two checks are left out, each for a reason that is the protocol's, not a bug's:
 # - unsupported_method: the default dispatcher answers an exposed handler for any method, as
 #   CherryPy's does (a resource, with the method dispatcher, answers 405 with `Allow`);
@@ -50,7 +54,7 @@ status=0
 for app in "${apps[@]}"; do
     port=$(free_port)
     case $app in
-        tour) args=() auth=() ;;
+        tour) args=() auth=(--exclude-path '/slow/{ms}') ;;
         photoblog)
             password=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
             printf '[ "/" ]\ntools.rate_limit.failures = { rate = 100000, per = "minute" }\n' \

@@ -2,6 +2,7 @@
 //! without rendering it.
 
 use actix_web::body::BoxBody;
+use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder};
 
 use super::{Chosen, Replied, Reply, ReplyParts};
@@ -55,10 +56,14 @@ impl Validators {
     }
 
     fn response(mut self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
-        let mut res = HttpResponse::Ok().finish();
-        // The tag names the media type a GET would answer in.
+        // No body, and no length: a GET's would not be 0 (RFC 9110 §9.3.2 lets a HEAD omit
+        // it).
+        let mut res = HttpResponse::Ok().body(actix_web::body::None::new());
+        // The tag and the type name the media type a GET would answer in.
         if let Some(c) = req.extensions().get::<Chosen>() {
             self.parts.negotiated(c.media);
+            res.headers_mut()
+                .insert(header::CONTENT_TYPE, super::content_type(c.media));
         }
         self.parts.apply(&mut res)?;
         Ok(res)

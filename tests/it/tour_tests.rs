@@ -150,6 +150,11 @@ async fn the_tour_answers_redirects_validators_error_pages_and_timeouts() {
         .await
         .assert_status(503)
         .assert_header("retry-after", "1");
+    // A sleep holds a thread when blocking: bounded.
+    c.get("/slow?ms=10001&blocking=true")
+        .send()
+        .await
+        .assert_status(400);
     // /users/<id>: validators, a conditional GET, and a lost update refused.
     let r = c.get("/users/1").accept("application/json").send().await;
     r.assert_status(200);
