@@ -198,7 +198,7 @@ impl Tool for AuthBasic {
 
     fn before_handler<'a>(&'a self, cfg: &'a AuthBasicConfig, ex: &'a Exchange) -> Before<'a> {
         let req = ex.request();
-        if !cfg.policy.covers(req.method()) || Identity::is_attached(req) {
+        if !cfg.policy.covers(ex.method()) || Identity::is_attached(req) {
             return Before::Continue;
         }
         // Credentials verified a moment ago are found without decoding them nor waiting. The

@@ -226,7 +226,7 @@ impl Tool for AuthBearer {
 
     fn before_handler<'a>(&'a self, cfg: &'a AuthBearerConfig, ex: &'a Exchange) -> Before<'a> {
         let req = ex.request();
-        if !cfg.policy.covers(req.method()) || Identity::is_attached(req) {
+        if !cfg.policy.covers(ex.method()) || Identity::is_attached(req) {
             return Before::Continue;
         }
         let token = match credentials(req) {

@@ -212,13 +212,13 @@ impl Tool for SessionAuth {
 impl SessionAuth {
     async fn decide(&self, cfg: &SessionAuthConfig, ex: &Exchange) -> Option<HttpResponse> {
         let req = ex.request();
-        let mount = &req.path()[..req.path().len() - ex.path().len()];
+        let mount = ex.mount_prefix();
         let Some(session) = session_access(req) else {
             return Some(error(HttpError::internal(
                 "tools.session_auth runs where tools.sessions is off",
             )));
         };
-        let method = req.method();
+        let method = ex.method();
         if ex.path() == cfg.login_path {
             return match *method {
                 Method::GET | Method::HEAD => {

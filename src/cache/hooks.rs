@@ -262,7 +262,7 @@ impl Tool for Caching {
             return Before::Continue;
         }
         let req = ex.request();
-        let method = req.method();
+        let method = ex.method();
         let uri = request_uri(ex);
         if !(*method == Method::GET || *method == Method::HEAD) {
             bypass(&self.inner, req, uri, false);
@@ -292,7 +292,7 @@ impl Tool for Caching {
         // Invalidations: the unsafe method's own URI and the URIs it points at, and what the
         // handler asked for.
         let mut to_invalidate = Vec::new();
-        if success && cfg.invalidating.iter().any(|m| m == req.method().as_str()) {
+        if success && cfg.invalidating.iter().any(|m| m == ex.method().as_str()) {
             to_invalidate.push(Target::Uri(state.uri.clone()));
             let base = ex.base_url();
             for h in [header::LOCATION, header::CONTENT_LOCATION] {

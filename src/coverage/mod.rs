@@ -255,7 +255,7 @@ impl Tool for Coverage {
     }
 
     fn on_end(&self, _: &CoverageConfig, ex: &Exchange, res: &HttpResponse) {
-        let m = method_index(ex.request().method());
+        let m = method_index(ex.method());
         let status = res.status().as_u16();
         match ex.handler() {
             Some(h) => {

@@ -225,7 +225,7 @@ impl Tool for Csrf {
             ))
         });
         req.extensions_mut().insert(BrowserSlot(browser.clone()));
-        if req.method().is_safe() {
+        if ex.method().is_safe() {
             return Before::Continue;
         }
         let own = || origin::normalize(&base).unwrap_or_else(|| base.to_ascii_lowercase());
@@ -267,6 +267,8 @@ impl Tool for Csrf {
             && b.rendered.load(Ordering::Relaxed)
         {
             make_private(&mut res);
+            // A token masked afresh each time: no tag of these bytes validates anything.
+            crate::tools::mark_per_request_body(&mut res);
             if let Some(Some(secret)) = b.fresh.get() {
                 let cookie = Cookie::build(Browser::cookie_name(b.https), secret.to_cookie())
                     .path("/")

@@ -261,7 +261,7 @@ impl Tool for Encode {
         let (mut res, body) = res.into_parts();
         mark(&mut res, coding);
         if still_valid(ex.request(), &res) {
-            return After::Done(crate::http::not_modified(res.headers()));
+            return After::Done(crate::http::into_not_modified(res));
         }
         match body.try_into_bytes() {
             Ok(bytes) if bytes.len() <= WHOLE_MAX => After::Pending(Box::pin(async move {

@@ -10,7 +10,9 @@
 //! - **conditional GETs**: once the response is final (compressed, stored by the output
 //!   cache), `If-None-Match` and `If-Modified-Since` turn it into a `304` carrying the fields of
 //!   §15.4.5, and a failed `If-Match` or `If-Unmodified-Since` into a `412`;
-//! - **lost-update protection**: before a PUT, PATCH or DELETE runs, `If-Match`,
+//! - **lost-update protection**: before a PUT, PATCH or DELETE runs — after every other
+//!   tool's before-hook, so that the resource is read only for a caller the authentication
+//!   tools let through ([`Tool::before_call`]) — `If-Match`,
 //!   `If-Unmodified-Since` and `If-None-Match` are compared with the resource's *current*
 //!   validators, read by calling its `head` verb (a [`Validators`](crate::represent::Validators)
 //!   answer) or else its `get`, in each media type it answers: a tag a GET returned in any
@@ -24,7 +26,7 @@
 //! variant's tag from it.
 
 use actix_web::HttpResponse;
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use serde::Deserialize;
@@ -80,15 +82,18 @@ impl Tool for ETags {
     type Config = ETagsConfig;
     const NAME: &'static str = "etags";
     const ON_BY_DEFAULT: bool = true;
+    const CHECKS_BEFORE_CALL: bool = true;
 
     /// See the module's documentation.
     fn priority(&self) -> i32 {
         35
     }
 
-    fn before_handler<'a>(&'a self, cfg: &'a ETagsConfig, ex: &'a Exchange) -> Before<'a> {
+    /// After every other tool's before-hook: the resource is read only for a caller every
+    /// access check let through.
+    fn before_call<'a>(&'a self, cfg: &'a ETagsConfig, ex: &'a Exchange) -> Before<'a> {
         let req = ex.request();
-        if ex.handler.is_none() || !changes(req.method()) {
+        if ex.handler.is_none() || !changes(ex.method()) {
             return Before::Continue;
         }
         if cfg.require_if_match && !req.headers().contains_key(header::IF_MATCH) {
@@ -106,7 +111,7 @@ impl Tool for ETags {
                 Ok(c) => c,
                 Err(answer) => return Some(answer),
             };
-            match conditional::evaluate(req.method(), req.headers(), &current) {
+            match conditional::evaluate(ex.method(), req.headers(), &current) {
                 Outcome::Failed(why) => Some(failed(ex, &current, why)),
                 Outcome::Proceed | Outcome::NotModified => None,
             }
@@ -124,9 +129,14 @@ impl Tool for ETags {
             Some(on) => on,
         };
         if !tag
-            || !matches!(*ex.request().method(), Method::GET | Method::HEAD)
+            || !matches!(*ex.method(), Method::GET | Method::HEAD)
             || res.status() != StatusCode::OK
             || res.headers().contains_key(header::ETAG)
+            || matches!(res.body().size(), BodySize::None | BodySize::Stream)
+            || res
+                .extensions()
+                .contains::<conditional::NotARepresentation>()
+            || crate::tools::has_per_request_body(&res)
         {
             return After::Done(res);
         }
@@ -144,7 +154,7 @@ impl Tool for ETags {
 
     fn on_response(&self, _: &ETagsConfig, ex: &Exchange, res: &mut HttpResponse) {
         let req = ex.request();
-        if !matches!(*req.method(), Method::GET | Method::HEAD) || res.status() != StatusCode::OK {
+        if !matches!(*ex.method(), Method::GET | Method::HEAD) || res.status() != StatusCode::OK {
             return;
         }
         let h = req.headers();
@@ -154,14 +164,28 @@ impl Tool for ETags {
         // A representation without a validator still exists: `If-Match: "x"` fails on it,
         // `If-None-Match: *` matches it (§13.1.1, §13.1.2).
         let current = Current::of_response(res.headers());
-        match conditional::evaluate(req.method(), req.headers(), &current) {
+        match conditional::evaluate(ex.method(), req.headers(), &current) {
             Outcome::Proceed => {}
-            Outcome::NotModified => *res = crate::http::not_modified(res.headers()),
+            Outcome::NotModified => {
+                let full = std::mem::replace(res, HttpResponse::new(StatusCode::OK));
+                *res = crate::http::into_not_modified(full);
+            }
             Outcome::Failed(why) => {
                 let mut out = crate::error::render(req, &precondition_failed(why));
-                for name in [header::ETAG, header::VARY] {
-                    for v in res.headers().get_all(&name) {
+                // The validators, and what other tools added for this client.
+                for (name, v) in res.headers() {
+                    let n = name.as_str();
+                    let keep = matches!(n, "etag" | "last-modified" | "set-cookie" | "allow")
+                        || n.starts_with("access-control-");
+                    if keep {
                         out.headers_mut().append(name.clone(), v.clone());
+                    }
+                }
+                for v in res.headers().get_all(header::VARY) {
+                    for name in v.to_str().unwrap_or("").split(',').map(str::trim) {
+                        if let Ok(n) = header::HeaderName::from_bytes(name.as_bytes()) {
+                            crate::http::add_vary_name(&mut out, n);
+                        }
                     }
                 }
                 *res = out;

@@ -23,6 +23,9 @@ use serde::Deserialize;
 
 use crate::tools::{After, Exchange, Placement, Tool};
 
+/// The longest lifetime: 2^31 seconds (RFC 9111 §1.2.2).
+const MAX_SECS: i64 = 1 << 31;
+
 /// The `expires` tool (off until `tools.expires.on`).
 ///
 /// ```
@@ -92,8 +95,11 @@ impl Tool for Expires {
         cfg: &mut ExpiresConfig,
         at: &Placement<'_>,
     ) -> Result<(), crate::ConfigError> {
-        if cfg.secs.is_some_and(|s| s < 0) {
-            return Err(at.error("secs", "a lifetime is 0 or more seconds"));
+        // RFC 9111 §1.2.2: a cache need not count beyond 2^31 seconds (68 years), and an
+        // `Expires` must stay a date HTTP can write.
+        let ok = |s: i64| (0..=MAX_SECS).contains(&s);
+        if cfg.secs.is_some_and(|s| !ok(s)) {
+            return Err(at.error("secs", "a lifetime is 0 to 2147483648 seconds"));
         }
         for (pattern, secs) in &cfg.types {
             let ok = pattern

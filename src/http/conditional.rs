@@ -54,6 +54,11 @@ pub(crate) fn version_tag(version: &str, media: Option<&str>) -> HeaderValue {
 #[derive(Debug, Clone)]
 pub(crate) struct Versioned(pub(crate) String);
 
+/// An answer that tells validators and is no representation (`Validators`, a `head` verb's):
+/// nothing to tag, and a `get` to ask when it tells none.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NotARepresentation;
+
 /// What the server holds now for the target resource.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Current {
@@ -61,6 +66,8 @@ pub(crate) struct Current {
     pub(crate) exists: bool,
     /// The tags of its representations (one for each media type it is answered in).
     pub(crate) tags: Vec<EntityTag>,
+    /// The media type of each tag, where known.
+    pub(crate) media: Vec<Option<&'static str>>,
     /// When it last changed, if it says.
     pub(crate) last_modified: Option<SystemTime>,
 }
@@ -68,14 +75,16 @@ pub(crate) struct Current {
 impl Current {
     /// The representation answered by `headers` (its `ETag`, its `Last-Modified`).
     pub(crate) fn of_response(headers: &HeaderMap) -> Self {
+        let tags: Vec<EntityTag> = headers
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|t| t.parse().ok())
+            .into_iter()
+            .collect();
         Self {
             exists: true,
-            tags: headers
-                .get(header::ETAG)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|t| t.parse().ok())
-                .into_iter()
-                .collect(),
+            media: vec![None; tags.len()],
+            tags,
             last_modified: last_modified(headers),
         }
     }
@@ -214,6 +223,7 @@ mod tests {
     fn current(tags: &[&str]) -> Current {
         Current {
             exists: true,
+            media: vec![None; tags.len()],
             tags: tags.iter().map(|t| t.parse().unwrap()).collect(),
             last_modified: httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").ok(),
         }

@@ -19,17 +19,29 @@ pub(crate) mod url;
 
 /// Adds `name` to the response's `Vary` unless it is already listed (or `*`).
 pub(crate) fn add_vary(res: &mut HttpResponse, name: &'static str) {
-    let present = res.headers().get_all(header::VARY).any(|v| {
+    if !vary_lists(res, name) {
+        res.headers_mut()
+            .append(header::VARY, HeaderValue::from_static(name));
+    }
+}
+
+/// [`add_vary`] for a name known at run time (one copied from another response's `Vary`).
+pub(crate) fn add_vary_name(res: &mut HttpResponse, name: header::HeaderName) {
+    if !vary_lists(res, name.as_str())
+        && let Ok(v) = HeaderValue::from_str(name.as_str())
+    {
+        res.headers_mut().append(header::VARY, v);
+    }
+}
+
+fn vary_lists(res: &HttpResponse, name: &str) -> bool {
+    res.headers().get_all(header::VARY).any(|v| {
         v.to_str().is_ok_and(|s| {
             s.split(',')
                 .map(str::trim)
                 .any(|x| x == "*" || x.eq_ignore_ascii_case(name))
         })
-    });
-    if !present {
-        res.headers_mut()
-            .append(header::VARY, HeaderValue::from_static(name));
-    }
+    })
 }
 
 /// A 304 carrying the fields RFC 9110 §15.4.5 asks for (`Date` is added by actix-web) and
@@ -47,6 +59,29 @@ pub(crate) fn not_modified<'h>(
         }
     }
     r
+}
+
+/// `res` turned into a 304 in place: no body, none of the fields that describe a body
+/// (RFC 9110 §15.4.5: `Content-Type`, `Content-Length`, `Content-Encoding`...), and every other
+/// field kept — `ETag`, `Vary`, the freshness fields, and what other tools added for this
+/// client (`Set-Cookie`, `Access-Control-*`).
+pub(crate) fn into_not_modified<B>(res: HttpResponse<B>) -> HttpResponse {
+    let (mut head, _) = res.into_parts();
+    *head.status_mut() = StatusCode::NOT_MODIFIED;
+    let h = head.headers_mut();
+    for name in [
+        header::CONTENT_TYPE,
+        header::CONTENT_LENGTH,
+        header::CONTENT_ENCODING,
+        header::CONTENT_LANGUAGE,
+        header::CONTENT_RANGE,
+        header::ACCEPT_RANGES,
+        header::TRANSFER_ENCODING,
+        header::ALLOW,
+    ] {
+        h.remove(name);
+    }
+    head.set_body(actix_web::body::BoxBody::new(actix_web::body::None::new()))
 }
 
 /// Whether a request's `If-Match` (`strong`: RFC 9110 §13.1.1's strong comparison) or

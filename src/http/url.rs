@@ -119,20 +119,29 @@ pub(crate) fn redirect_target(
     prefix: &str,
     target: &str,
 ) -> Result<String, String> {
-    if target.bytes().any(|b| b.is_ascii_control()) {
+    // A backslash reads as `/` in an http URL (WHATWG): `/\\evil.example` would leave the
+    // host. No target needs one unescaped.
+    if target.bytes().any(|b| b.is_ascii_control() || b == b'\\') {
         return Err(format!(
-            "The redirect target {target:?} contains a control character."
+            "The redirect target {target:?} contains a control character or a backslash."
         ));
     }
     let base = base_url(req, behind_proxy);
     let here = url::Url::parse(&format!("{base}{}", req.path()))
         .map_err(|e| format!("the request's URL: {e}"))?;
-    let joined = if target.starts_with('/') && !target.starts_with("//") {
+    let path = target.starts_with('/') && !target.starts_with("//");
+    let joined = if path {
         here.join(&format!("{prefix}{target}"))
     } else {
         here.join(target)
     };
     let url = joined.map_err(|e| format!("The redirect target {target:?} is not a URL: {e}."))?;
+    if path && url.origin() != here.origin() {
+        // A path stays on this host, whatever it is made of.
+        return Err(format!(
+            "The redirect target {target:?} leaves the application."
+        ));
+    }
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
             "The redirect target {target:?} is not an http or https URL."

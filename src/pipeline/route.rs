@@ -170,8 +170,16 @@ async fn run(
     if negotiated && let Err(e) = negotiate_for(req, info) {
         return finalize(req, error::render(req, &e), allow, true);
     }
-    let payload = park_form(app, settings, req, payload, h);
-    let (answered, ran) = before(settings, ex).await;
+    let payload = if ex.is_internal_redirect() {
+        // The hop is a GET without a body.
+        Payload::None
+    } else {
+        park_form(app, settings, req, payload, h)
+    };
+    let (mut answered, ran) = before(settings, ex).await;
+    if answered.is_none() && settings.before_call {
+        answered = before_call(settings, ex).await;
+    }
     let res = match (answered, ex.routed.take()) {
         (Some(r), _) => r,
         (None, Some(routed)) => match ex.deadline.get() {
@@ -223,6 +231,27 @@ async fn before(settings: &Settings, ex: &Exchange) -> (Option<HttpResponse>, us
         }
     }
     (None, ran)
+}
+
+/// The checks just before the call ([`Tool::before_call`](crate::tools::Tool)), in order,
+/// until one answers.
+async fn before_call(settings: &Settings, ex: &Exchange) -> Option<HttpResponse> {
+    for t in settings
+        .tools
+        .iter()
+        .filter(|t| t.tool.checks_before_call())
+    {
+        match t.tool.before_call(&*t.config, ex) {
+            Before::Continue => {}
+            Before::Respond(r) => return Some(r),
+            Before::Pending(f) => {
+                if let Some(r) = f.await {
+                    return Some(r);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The after-hooks of the tools whose before-hook ran, in order.
@@ -386,13 +415,12 @@ pub(super) async fn follow(
 /// The path and query an internal redirect to `target` names, from the path `from`: a path
 /// starting with `/` is the application's, another is resolved against `from`'s directory.
 fn internal_target(from: &str, target: &str) -> Option<(String, String)> {
-    if target.bytes().any(|b| b.is_ascii_control()) {
+    if target.bytes().any(|b| b.is_ascii_control() || b == b'\\') {
         return None;
     }
-    let base = url::Url::parse("http://app.invalid")
-        .ok()?
-        .join(from)
-        .ok()?;
+    // The base's path is set, not joined: a request path of `//x/y` is no host.
+    let mut base = url::Url::parse("http://app.invalid/").ok()?;
+    base.set_path(from);
     let url = base.join(target).ok()?;
     if url.host_str() != Some("app.invalid") {
         return None;

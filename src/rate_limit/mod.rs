@@ -252,7 +252,7 @@ impl Tool for RateLimit {
     fn before_handler<'a>(&'a self, cfg: &'a RateLimitConfig, ex: &'a Exchange) -> Before<'a> {
         let req = ex.request();
         let credentials =
-            !req.method().is_safe() || req.headers().contains_key(header::AUTHORIZATION);
+            !ex.method().is_safe() || req.headers().contains_key(header::AUTHORIZATION);
         if !credentials && cfg.requests_buckets.is_none() {
             return Before::Continue;
         }

@@ -66,6 +66,8 @@ impl Validators {
                 .insert(header::CONTENT_TYPE, super::content_type(c.media));
         }
         self.parts.apply(&mut res)?;
+        res.extensions_mut()
+            .insert(crate::http::conditional::NotARepresentation);
         Ok(res)
     }
 }

@@ -31,6 +31,12 @@ pub(crate) trait ErasedTool: Send + Sync {
         config: &'a (dyn Any + Send + Sync),
         ex: &'a Exchange,
     ) -> Before<'a>;
+    fn checks_before_call(&self) -> bool;
+    fn before_call<'a>(
+        &'a self,
+        config: &'a (dyn Any + Send + Sync),
+        ex: &'a Exchange,
+    ) -> Before<'a>;
     fn after_handler<'a>(
         &'a self,
         config: &'a (dyn Any + Send + Sync),
@@ -94,6 +100,16 @@ impl<T: Tool> ErasedTool for Erased<T> {
         ex: &'a Exchange,
     ) -> Before<'a> {
         self.0.before_handler(Self::cfg(config), ex)
+    }
+    fn checks_before_call(&self) -> bool {
+        T::CHECKS_BEFORE_CALL
+    }
+    fn before_call<'a>(
+        &'a self,
+        config: &'a (dyn Any + Send + Sync),
+        ex: &'a Exchange,
+    ) -> Before<'a> {
+        self.0.before_call(Self::cfg(config), ex)
     }
     fn after_handler<'a>(
         &'a self,

@@ -52,6 +52,22 @@ impl Deadline {
 }
 
 impl Exchange {
+    /// The method the request is answered as: its own, or GET for the hops of an
+    /// [`InternalRedirect`](crate::InternalRedirect). Tools decide by this one.
+    pub fn method(&self) -> &actix_web::http::Method {
+        if self.retarget.is_some() {
+            &actix_web::http::Method::GET
+        } else {
+            self.req.method()
+        }
+    }
+
+    /// The application's mount prefix in the request's path (`/api`; empty at the root).
+    pub fn mount_prefix(&self) -> &str {
+        let path = self.req.path();
+        &path[..self.path_start.min(path.len())]
+    }
+
     /// Whether the request is answered through an
     /// [`InternalRedirect`](crate::InternalRedirect): [`Exchange::path`] is then its target,
     /// not the client's URL.

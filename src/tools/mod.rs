@@ -44,7 +44,7 @@ pub use futures_util::future::LocalBoxFuture;
 pub use identity::{
     Attempts, Identity, Scheme, Verifier, attempts, set_attempts, too_many_attempts, verifier_fn,
 };
-pub use observe::{CacheOutcome, cache_outcome};
+pub use observe::{CacheOutcome, cache_outcome, has_per_request_body, mark_per_request_body};
 pub use session::{SessionAccess, session_access, set_session_access};
 pub use settings::{BodySettings, RequestSettings};
 
@@ -194,6 +194,8 @@ pub trait Tool: Send + Sync + 'static {
     const NAME: &'static str;
     /// Whether it is on where the configuration does not say.
     const ON_BY_DEFAULT: bool = false;
+    /// Whether it has a [`before_call`](Tool::before_call) hook to run.
+    const CHECKS_BEFORE_CALL: bool = false;
 
     /// Lower runs first (CherryPy's priorities: trailing slash 60, caching 90).
     fn priority(&self) -> i32 {
@@ -206,6 +208,16 @@ pub trait Tool: Send + Sync + 'static {
         config: &'a Self::Config,
         exchange: &'a Exchange,
     ) -> Before<'a> {
+        let _ = (config, exchange);
+        Before::Continue
+    }
+
+    /// After every tool's before-hook, when none answered, just before the handler is called
+    /// (ascending priority; set [`CHECKS_BEFORE_CALL`](Tool::CHECKS_BEFORE_CALL)): the place for
+    /// a check that must follow every access decision — the ETag tool compares `If-Match` with
+    /// the resource's state here, reading the resource, which it must not do for a caller the
+    /// authentication tools will refuse. Only for a request the tree routes to a handler.
+    fn before_call<'a>(&'a self, config: &'a Self::Config, exchange: &'a Exchange) -> Before<'a> {
         let _ = (config, exchange);
         Before::Continue
     }

@@ -2,10 +2,12 @@
 //!
 //! The cache records what it did ([`CacheOutcome`]) in the request's extensions; the coverage
 //! recorder, or a user's own tool, reads it at the end with [`cache_outcome`]. Neither knows
-//! the other exists.
+//! the other exists. A tool that writes something made for one request into a body (the
+//! CSRF tool's token) marks the response ([`mark_per_request_body`]), so that the ETag tool
+//! does not tag bytes that change on every answer.
 
 use actix_web::http::header::HeaderValue;
-use actix_web::{HttpMessage, HttpRequest};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
 /// What the output cache did for a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -46,4 +48,27 @@ impl CacheOutcome {
 /// ```
 pub fn cache_outcome(req: &HttpRequest) -> Option<CacheOutcome> {
     req.extensions().get::<CacheOutcome>().copied()
+}
+
+/// Something in a response's body made for this request alone.
+#[derive(Debug, Clone, Copy)]
+struct PerRequestBody;
+
+/// Marks `res` as holding something made for its request alone (a CSRF token): its bytes
+/// differ on every answer, so a tag made from them would validate nothing.
+///
+/// ```
+/// use drupe::tools::{has_per_request_body, mark_per_request_body};
+/// let mut res = actix_web::HttpResponse::Ok().body("<input value=\"token\">");
+/// assert!(!has_per_request_body(&res));
+/// mark_per_request_body(&mut res);
+/// assert!(has_per_request_body(&res));
+/// ```
+pub fn mark_per_request_body(res: &mut HttpResponse) {
+    res.extensions_mut().insert(PerRequestBody);
+}
+
+/// Whether [`mark_per_request_body`] marked `res`.
+pub fn has_per_request_body(res: &HttpResponse) -> bool {
+    res.extensions().contains::<PerRequestBody>()
 }

@@ -16,29 +16,29 @@ use serde::{Deserialize, Serialize};
 /// A document with a version column: the cheap validator.
 #[derive(Clone, Serialize)]
 #[serde(rename = "doc")]
-struct Doc {
-    version: u64,
-    text: String,
+pub(crate) struct Doc {
+    pub(crate) version: u64,
+    pub(crate) text: String,
 }
 
 #[derive(Deserialize)]
 #[serde(rename = "doc")]
-struct DocIn {
-    text: String,
+pub(crate) struct DocIn {
+    pub(crate) text: String,
 }
 
 /// One document per id; `versioned` answers by version, `hashed` by its bytes.
 #[derive(Clone, Default)]
-struct Store {
+pub(crate) struct Store {
     docs: Arc<Mutex<std::collections::BTreeMap<u64, Doc>>>,
     /// Calls of the `get` verbs (the HEAD verb spares them).
-    gets: Arc<AtomicU64>,
+    pub(crate) gets: Arc<AtomicU64>,
     /// Calls of the `put`, `patch` and `delete` verbs that changed something.
     changes: Arc<AtomicU64>,
 }
 
 impl Store {
-    fn seeded() -> Self {
+    pub(crate) fn seeded() -> Self {
         let s = Store::default();
         s.docs.lock().unwrap().insert(
             1,
@@ -49,7 +49,7 @@ impl Store {
         );
         s
     }
-    fn get(&self, id: u64) -> Result<Doc, HttpError> {
+    pub(crate) fn get(&self, id: u64) -> Result<Doc, HttpError> {
         self.gets.fetch_add(1, Ordering::SeqCst);
         self.docs
             .lock()
@@ -58,7 +58,7 @@ impl Store {
             .cloned()
             .ok_or_else(|| HttpError::not_found(format!("No doc {id}.")))
     }
-    fn put(&self, id: u64, text: String) -> Doc {
+    pub(crate) fn put(&self, id: u64, text: String) -> Doc {
         self.changes.fetch_add(1, Ordering::SeqCst);
         let mut g = self.docs.lock().unwrap();
         let version = g.get(&id).map_or(1, |d| d.version + 1);
@@ -66,7 +66,7 @@ impl Store {
         g.insert(id, d.clone());
         d
     }
-    fn text(&self, id: u64) -> Option<String> {
+    pub(crate) fn text(&self, id: u64) -> Option<String> {
         self.docs.lock().unwrap().get(&id).map(|d| d.text.clone())
     }
 }
@@ -144,7 +144,7 @@ impl VersionedItem {
 }
 
 #[controller]
-struct Root {
+pub(crate) struct Root {
     #[mount]
     hashed: Hashed,
     #[mount]
@@ -191,7 +191,7 @@ impl Root {
     }
 }
 
-fn root(store: &Store) -> Root {
+pub(crate) fn root(store: &Store) -> Root {
     Root {
         hashed: Hashed {
             item: HashedItem {
@@ -206,15 +206,15 @@ fn root(store: &Store) -> Root {
     }
 }
 
-async fn start(b: AppBuilder) -> TestServer {
+pub(crate) async fn start(b: AppBuilder) -> TestServer {
     TestServer::start(b.build().unwrap()).await
 }
 
-fn tag(r: &TestResponse) -> String {
+pub(crate) fn tag(r: &TestResponse) -> String {
     r.header("etag").expect("an ETag").to_owned()
 }
 
-fn vary_has(r: &TestResponse, name: &str) -> bool {
+pub(crate) fn vary_has(r: &TestResponse, name: &str) -> bool {
     r.headers().get_all("vary").any(|v| {
         v.to_str()
             .unwrap()
@@ -573,68 +573,6 @@ async fn the_cache_and_the_tags_agree() {
     assert_eq!(full.json::<serde_json::Value>()["text"], "first");
 }
 
-/// `tools.expires` (RFC 9111 §5.2.2.1, §5.3): by path and media type, what the response said
-/// kept unless forced, and the output cache's copies live as long as it says.
-#[actix_web::test]
-async fn expires_by_path_and_media_type_rfc_9111_section_5_3() {
-    let store = Store::seeded();
-    let s = start(
-        App::builder(root(&store))
-            .tool(Caching::memory(100, 1 << 20))
-            .set("/", "tools.expires.on", true)
-            .set("/", "tools.expires.secs", 60)
-            .set("/", "tools.expires.types.image/*", 86400)
-            .set("/page", "tools.expires.secs", 0)
-            .set("/page", "tools.caching.on", true),
-    )
-    .await;
-    let c = s.client();
-    let r = c.get("/text").send().await;
-    r.assert_header("cache-control", "max-age=60");
-    let date = httpdate::parse_http_date(r.header("date").unwrap()).unwrap();
-    let expires = httpdate::parse_http_date(r.header("expires").unwrap()).unwrap();
-    let ahead = expires.duration_since(date).unwrap().as_secs();
-    assert!(
-        (59..=61).contains(&ahead),
-        "Expires is Date + 60 s: {ahead}"
-    );
-    c.get("/image")
-        .send()
-        .await
-        .assert_header("cache-control", "max-age=86400");
-    // The handler said max-age=5: kept.
-    c.get("/own")
-        .send()
-        .await
-        .assert_header("cache-control", "max-age=5");
-    // Errors get no lifetime.
-    c.get("/missing").send().await.assert_no_header("expires");
-    // 0: revalidate every time, and the output cache keeps nothing fresh.
-    let p = c.get("/page").send().await;
-    p.assert_header("cache-control", "no-cache, must-revalidate")
-        .assert_header("pragma", "no-cache")
-        .assert_header("expires", "Thu, 01 Jan 1970 00:00:00 GMT");
-    let again = c.get("/page").send().await;
-    assert_ne!(
-        again.header("x-cache"),
-        Some("HIT"),
-        "a no-cache answer is not served stale"
-    );
-    // Forced, what the handler said gives way (and `private` would stay).
-    let s = start(
-        App::builder(root(&store))
-            .set("/", "tools.expires.on", true)
-            .set("/", "tools.expires.secs", 30)
-            .set("/", "tools.expires.force", true),
-    )
-    .await;
-    s.client()
-        .get("/own")
-        .send()
-        .await
-        .assert_header("cache-control", "max-age=30");
-}
-
 /// Settings are checked when the application is built, each error naming its key.
 #[test]
 fn bad_settings_name_their_key() {
@@ -695,150 +633,4 @@ async fn an_answer_without_validators_still_exists() {
         .send()
         .await
         .assert_status(304);
-}
-
-/// `/plain/<id>`: a resource that negotiates nothing, its GET answering a version.
-#[resource]
-struct Plain {
-    #[mount(hidden)]
-    item: PlainItem,
-}
-
-#[resource(popargs(id, then = item))]
-impl Plain {}
-
-struct PlainItem {
-    store: Store,
-}
-
-#[resource]
-impl PlainItem {
-    fn get(&self, id: u64) -> Result<Negotiated<Doc>, HttpError> {
-        let d = self.store.get(id)?;
-        let v = d.version;
-        Ok(Negotiated::new(d).version(v))
-    }
-    fn put(&self, id: u64, body: Body<DocIn>) -> Negotiated<Doc> {
-        let d = self.store.put(id, body.into_inner().text);
-        let v = d.version;
-        Negotiated::new(d).version(v)
-    }
-}
-
-#[controller]
-struct PlainRoot {
-    #[mount]
-    plain: Plain,
-}
-
-#[controller]
-impl PlainRoot {}
-
-/// Without negotiation a version's tag names no media type (`"1"`), on the GET and in the
-/// check before a change alike: the tag a GET gave lets the PUT through.
-#[actix_web::test]
-async fn a_version_without_negotiation_is_the_same_tag_before_a_change() {
-    let store = Store::seeded();
-    let root = PlainRoot {
-        plain: Plain {
-            item: PlainItem {
-                store: store.clone(),
-            },
-        },
-    };
-    let s = start(App::builder(root)).await;
-    let c = s.client();
-    let r = c.get("/plain/1").send().await;
-    r.assert_status(200).assert_header("etag", "\"1\"");
-    c.put("/plain/1")
-        .header("if-match", "\"1\"")
-        .json(&serde_json::json!({"text": "second"}))
-        .send()
-        .await
-        .assert_status(200)
-        .assert_header("etag", "\"2\"");
-    c.put("/plain/1")
-        .header("if-match", "\"1\"")
-        .json(&serde_json::json!({"text": "lost"}))
-        .send()
-        .await
-        .assert_status(412);
-    assert_eq!(store.text(1).as_deref(), Some("second"));
-}
-
-/// RFC 9110 §10.2.1, §12.5.5, §15.4.5: the tools keep `Allow`, `Vary` and OPTIONS right — a
-/// 412 carries `Allow` and the current `ETag`, a 304 only its own fields, OPTIONS is answered
-/// without a precondition being read, and `Vary: Accept` stays on every negotiated answer.
-#[actix_web::test]
-async fn allow_vary_and_options_stay_right() {
-    let store = Store::seeded();
-    let s = start(App::builder(root(&store))).await;
-    let c = s.client();
-    let allow = "GET, HEAD, OPTIONS, PATCH, PUT";
-    let gets = store.gets.load(Ordering::SeqCst);
-    c.options("/versioned/1")
-        .header("if-match", "\"stale\"")
-        .send()
-        .await
-        .assert_status(204)
-        .assert_header("allow", allow);
-    c.request(actix_web::http::Method::DELETE, "/versioned/1")
-        .header("if-match", "\"stale\"")
-        .send()
-        .await
-        .assert_status(405)
-        .assert_header("allow", allow);
-    let r = c
-        .put("/versioned/1")
-        .accept("application/xml")
-        .header("if-match", "\"stale\"")
-        .json(&serde_json::json!({"text": "lost"}))
-        .send()
-        .await;
-    r.assert_status(412)
-        .assert_header("allow", allow)
-        .assert_header("etag", "\"1-xml\"");
-    assert!(vary_has(&r, "accept"), "the 412's body was negotiated");
-    assert_eq!(store.gets.load(Ordering::SeqCst), gets);
-    let r = c
-        .get("/versioned/1")
-        .accept("application/xml")
-        .header("if-none-match", "\"1-xml\"")
-        .send()
-        .await;
-    r.assert_status(304)
-        .assert_header("etag", "\"1-xml\"")
-        .assert_header("last-modified", "Sun, 09 Sep 2001 01:46:41 GMT")
-        .assert_no_header("allow")
-        .assert_no_header("content-type")
-        .assert_no_header("content-length");
-    assert!(vary_has(&r, "accept"));
-}
-
-/// The output cache keeps a copy as long as `tools.expires` says: a hit carries the same
-/// `max-age`, and `Age` counts from the stored copy (RFC 9111 §4.2, §5.1).
-#[actix_web::test]
-async fn the_cache_keeps_what_expires_says() {
-    let store = Store::seeded();
-    let s = start(
-        App::builder(root(&store))
-            .tool(Caching::memory(100, 1 << 20))
-            .set("/", "tools.expires.on", true)
-            .set("/", "tools.expires.secs", 3600)
-            .set("/hashed", "tools.caching.on", true),
-    )
-    .await;
-    let c = s.client();
-    let first = c.get("/hashed/1").accept("application/json").send().await;
-    first.assert_header("cache-control", "max-age=3600");
-    let gets = store.gets.load(Ordering::SeqCst);
-    let hit = c.get("/hashed/1").accept("application/json").send().await;
-    hit.assert_header("x-cache", "HIT")
-        .assert_header("cache-control", "max-age=3600");
-    assert!(hit.header("age").is_some());
-    assert_eq!(
-        store.gets.load(Ordering::SeqCst),
-        gets,
-        "served from the cache"
-    );
 }

@@ -47,6 +47,13 @@ impl Site {
         saved.0.lock().unwrap().push(text);
         "saved"
     }
+
+    /// Saves, then answers what `/plain` answers.
+    #[expose]
+    fn save_and_show(&self, text: String, saved: State<Saved>) -> drupe::InternalRedirect {
+        saved.0.lock().unwrap().push(text);
+        drupe::InternalRedirect::to("/plain")
+    }
 }
 
 struct Fixture {
@@ -489,4 +496,44 @@ async fn the_document_lists_the_403_of_unsafe_methods() {
         .unwrap_or_else(|| panic!("no 403 for POST /notes in {notes}"));
     assert!(post.contains("CSRF check"), "{post}");
     assert!(notes["get"]["responses"].get("403").is_none(), "{notes}");
+}
+
+/// The hop of an internal redirect after a checked POST is a GET: it is not checked again
+/// (the form it had is gone), and the visitor gets the target's page.
+#[actix_web::test]
+async fn an_internal_redirect_after_a_checked_post_is_answered() {
+    let f = Fixture::new("").await;
+    let c = &f.client;
+    let b = load_form(c).await;
+    c.post("/save_and_show")
+        .header("cookie", &b.cookie)
+        .form(&[("text", "hopped"), ("csrf_token", &b.field)])
+        .send()
+        .await
+        .assert_status(200)
+        .assert_text("<p>&#x2f;save_and_show</p>");
+    assert_eq!(f.saved(), ["hopped"]);
+    // Without the token the POST itself is refused, hop or not.
+    c.post("/save_and_show")
+        .header("cookie", &b.cookie)
+        .form(&[("text", "forged")])
+        .send()
+        .await
+        .assert_status(403);
+    assert_eq!(f.saved(), ["hopped"]);
+}
+
+/// A page carrying a token is different bytes on every answer: the ETag tool gives it no tag
+/// (one would never revalidate), while a page without one keeps its tag.
+#[actix_web::test]
+async fn a_page_with_a_token_gets_no_tag() {
+    let f = Fixture::new("tools.etags.autotags = true").await;
+    let c = &f.client;
+    c.get("/form")
+        .send()
+        .await
+        .assert_status(200)
+        .assert_no_header("etag");
+    let plain = c.get("/plain").send().await;
+    assert!(plain.header("etag").is_some());
 }

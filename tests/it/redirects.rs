@@ -230,6 +230,10 @@ async fn a_target_with_cr_or_lf_is_refused() {
         "/x%0aLocation:%20http://evil/",
         "/x%00",
         "javascript:alert(1)",
+        // A backslash reads as a slash: `/\evil.example` would leave the host.
+        "/%5Cevil.example",
+        "/%5C%5Cevil.example/x",
+        "/%09/evil.example",
     ] {
         let r = c.get(&format!("/go?to={to}")).send().await;
         r.assert_status(400)

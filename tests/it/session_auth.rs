@@ -39,6 +39,12 @@ impl Site {
         "news"
     }
 
+    /// `/g` answers what `/private` answers (a target longer than the client's path).
+    #[expose]
+    fn g(&self) -> drupe::InternalRedirect {
+        drupe::InternalRedirect::to("/private")
+    }
+
     /// A form page, public GETs around it: the handler asks for a signed-in caller.
     #[expose]
     fn form(&self, who: SignedIn) -> String {
@@ -412,4 +418,16 @@ async fn the_login_path_answers_only_its_methods_and_allow_narrows_who_passes() 
         .send()
         .await
         .assert_status(403);
+}
+
+/// An internal redirect into the tool's paths: the hop is checked as the target's request,
+/// with the application's mount prefix (the tool derived it from the client's path and the
+/// target's, and a longer target overflowed).
+#[actix_web::test]
+async fn an_internal_redirect_into_a_private_path_is_checked() {
+    let c = TestClient::new(site(Site::default()).build().unwrap()).await;
+    c.get("/g").send().await.assert_status(401);
+    let r = c.get("/g").header("accept", HTML).send().await;
+    r.assert_status(303);
+    assert!(r.header("location").unwrap().contains("/login"), "{r:?}");
 }

@@ -19,6 +19,23 @@ struct Seen {
     dropped: AtomicBool,
     calls: AtomicU32,
     blocking_done: AtomicBool,
+    /// Holds a blocking call until the test lets it end.
+    release: (std::sync::Mutex<bool>, std::sync::Condvar),
+}
+
+impl Seen {
+    fn wait_release(&self) {
+        let (lock, cv) = &self.release;
+        let g = lock.lock().unwrap();
+        let _g = cv
+            .wait_timeout_while(g, Duration::from_secs(30), |released| !*released)
+            .unwrap();
+    }
+    fn let_go(&self) {
+        let (lock, cv) = &self.release;
+        *lock.lock().unwrap() = true;
+        cv.notify_all();
+    }
 }
 
 /// Marks `dropped` when the handler's future is dropped before it finished.
@@ -53,11 +70,21 @@ impl Root {
         "fast now".into()
     }
 
+    /// Blocks until the test lets it go (`hold=true`), or for `ms`.
     #[expose]
-    async fn blocking(&self, ms: u64, seen: State<Arc<Seen>>) -> Result<String, HttpError> {
+    async fn blocking(
+        &self,
+        ms: u64,
+        hold: Option<bool>,
+        seen: State<Arc<Seen>>,
+    ) -> Result<String, HttpError> {
         let seen = Arc::clone(&seen);
         drupe::timeout::block(move || {
-            std::thread::sleep(Duration::from_millis(ms));
+            if hold == Some(true) {
+                seen.wait_release();
+            } else {
+                std::thread::sleep(Duration::from_millis(ms));
+            }
             seen.blocking_done.store(true, Ordering::SeqCst);
             format!("blocked {ms} ms")
         })
@@ -79,6 +106,12 @@ fn builder(seen: &Arc<Seen>) -> AppBuilder {
         .set("/", "tools.timeout.seconds", 0.25)
         .set("/free", "tools.timeout.on", false)
         .set("/once", "tools.caching.on", true)
+        // 503 among the statuses the cache may store: only `no-store` keeps it out.
+        .set(
+            "/once",
+            "tools.caching.cacheable",
+            toml::Value::Array(vec![200.into(), 503.into()]),
+        )
         .set("/", "tools.coverage.on", true)
 }
 
@@ -173,8 +206,12 @@ async fn a_blocking_call_is_not_cancelled() {
         .await
         .assert_text("blocked 10 ms");
     seen.blocking_done.store(false, Ordering::SeqCst);
-    c.get("/blocking?ms=800").send().await.assert_status(503);
-    assert!(!seen.blocking_done.load(Ordering::SeqCst));
+    c.get("/blocking?ms=0&hold=true")
+        .send()
+        .await
+        .assert_status(503);
+    assert!(!seen.blocking_done.load(Ordering::SeqCst), "still held");
+    seen.let_go();
     for _ in 0..100 {
         if seen.blocking_done.load(Ordering::SeqCst) {
             break;

@@ -151,21 +151,30 @@ impl Db {
         })
     }
 
-    /// Replaces an album's fields if it is still at version `from` (any version: `None`), in
-    /// one statement, and raises its version.
+    /// Replaces an album's fields if it is still at one of the versions `from` (any version:
+    /// `None`; none: `Some(&[])`), in one statement, and raises its version.
     pub(crate) async fn update_album_from(
         &self,
         id: i64,
         f: &AlbumFields,
-        from: Option<i64>,
+        from: Option<&[i64]>,
     ) -> Result<Changed> {
+        if from.is_some_and(<[i64]>::is_empty) {
+            return Ok(match self.album_version(id).await? {
+                Some(_) => Changed::Stale,
+                None => Changed::Missing,
+            });
+        }
         let mut tx = self.write().await?;
-        let at_version = if from.is_some() {
-            " AND version = $8"
-        } else {
-            ""
+        // `version IN ($8, $9, ...)`: placeholders only, the values bound.
+        let at_version = match from {
+            Some(vs) => {
+                let marks: Vec<String> = (0..vs.len()).map(|i| format!("${}", 8 + i)).collect();
+                format!(" AND version IN ({})", marks.join(", "))
+            }
+            None => String::new(),
         };
-        let q = sqlx::query(safe(format!(
+        let mut q = sqlx::query(safe(format!(
             "UPDATE album SET title = $1, name = $2, author = $3, description = $4, content = $5, \
              modified = $6, version = version + 1 WHERE id = $7{at_version} RETURNING {COLUMNS}"
         )))
@@ -176,10 +185,9 @@ impl Db {
         .bind(&f.content)
         .bind(now())
         .bind(id);
-        let q = match from {
-            Some(v) => q.bind(v),
-            None => q,
-        };
+        for v in from.unwrap_or(&[]) {
+            q = q.bind(*v);
+        }
         let album = q.try_map(Album::from_any).fetch_optional(&mut *tx).await?;
         tx.commit().await?;
         Ok(match album {
@@ -216,5 +224,56 @@ impl Db {
             .rows_affected();
         tx.commit().await?;
         Ok((gone > 0).then_some(files))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two writers read version 1 and both pass the ETag tool's check before either writes:
+    /// the UPDATE compares the version itself, so the second finds version 2 and changes
+    /// nothing.
+    #[tokio::test]
+    async fn of_two_writers_of_one_version_only_the_first_lands() {
+        let dir = crate::testing::temp_dir("album-versions");
+        let url = super::super::sqlite_file_url(&dir.join("v.db").to_string_lossy());
+        let db = Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        let fields = |t: &str| AlbumFields {
+            title: t.into(),
+            author: "a".into(),
+            ..Default::default()
+        };
+        let a = db.create_album(&fields("Start")).await.unwrap();
+        assert_eq!(a.version, 1);
+        let first = db
+            .update_album_from(a.id, &fields("First"), Some(&[1]))
+            .await
+            .unwrap();
+        assert!(matches!(first, Changed::Done(ref x) if x.version == 2 && x.title == "First"));
+        let second = db
+            .update_album_from(a.id, &fields("Second"), Some(&[1]))
+            .await
+            .unwrap();
+        assert!(matches!(second, Changed::Stale), "{second:?}");
+        // A list that names the current version lands; one that names none does not.
+        let listed = db
+            .update_album_from(a.id, &fields("Listed"), Some(&[1, 2]))
+            .await
+            .unwrap();
+        assert!(matches!(listed, Changed::Done(ref x) if x.version == 3));
+        let none = db
+            .update_album_from(a.id, &fields("None"), Some(&[]))
+            .await
+            .unwrap();
+        assert!(matches!(none, Changed::Stale));
+        let missing = db
+            .update_album_from(a.id + 100, &fields("x"), Some(&[1]))
+            .await
+            .unwrap();
+        assert!(matches!(missing, Changed::Missing));
+        assert_eq!(db.album_version(a.id).await.unwrap().map(|v| v.0), Some(3));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -30,23 +30,32 @@ fn modified_at(unix: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(u64::try_from(unix).unwrap_or(0))
 }
 
-/// The version a change is made from: the one every tag of the request's `If-Match` names
-/// (`"7-json"`, `"7-xml-gzip"`: version 7); `None` without `If-Match`, or for `*`. The ETag
-/// tool has already refused a tag that is not current; the UPDATE compares again, so that of
-/// two writers of one version only the first lands.
-fn if_match_version(req: &HttpRequest) -> Option<i64> {
-    let mut version = None;
-    for v in req.headers().get_all(header::IF_MATCH) {
-        for item in v.to_str().ok()?.split(',') {
-            let tag = item.trim().strip_prefix('"')?;
-            let n: i64 = tag.split(['-', '"']).next()?.parse().ok()?;
-            if version.is_some_and(|v| v != n) {
-                return None;
-            }
-            version = Some(n);
-        }
+/// The versions a change may be made from: those the request's `If-Match` names (`"7-json"`,
+/// `"7-xml-gzip"`: version 7); `None` without `If-Match` or with `*`. An item that names no
+/// version is left out, so a list that names none allows nothing (`Some(vec![])`: 412). The
+/// ETag tool has already refused a request none of whose tags is current; the UPDATE compares
+/// again, so that of two writers of one version only the first lands.
+fn if_match_versions(req: &HttpRequest) -> Option<Vec<i64>> {
+    let fields: Vec<&str> = req
+        .headers()
+        .get_all(header::IF_MATCH)
+        .map(|v| v.to_str().unwrap_or(""))
+        .collect();
+    if fields.is_empty() || fields.iter().any(|f| f.trim() == "*") {
+        return None;
     }
-    version
+    let mut versions: Vec<i64> = fields
+        .iter()
+        .flat_map(|f| f.split(','))
+        .filter_map(|item| {
+            let tag = item.trim().strip_prefix('"')?;
+            tag.split(['-', '"']).next()?.parse().ok()
+        })
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    versions.truncate(16);
+    Some(versions)
 }
 
 /// `/services/rest/album/`: every album; one below it.
@@ -140,8 +149,12 @@ impl AlbumItem {
         req: HttpRequest,
     ) -> Result<Negotiated<AlbumView>, AppError> {
         let fields = body.into_inner().validated()?;
-        let from = if_match_version(&req);
-        let album = match blog.db.update_album_from(album_id, &fields, from).await? {
+        let from = if_match_versions(&req);
+        let album = match blog
+            .db
+            .update_album_from(album_id, &fields, from.as_deref())
+            .await?
+        {
             Changed::Done(a) => a,
             Changed::Missing => return Err(AppError::NoAlbum(album_id)),
             Changed::Stale => {
