@@ -465,6 +465,13 @@ async fn put(
 /// else the response.
 #[inline]
 fn revalidated(req: &HttpRequest, res: HttpResponse) -> HttpResponse {
+    // As for a hit: a success only, and If-Match first (the ETag tool's).
+    if !res.status().is_success()
+        || req.headers().contains_key(header::IF_MATCH)
+        || req.headers().contains_key(header::IF_UNMODIFIED_SINCE)
+    {
+        return res;
+    }
     if let (Ok(Some(inm)), Some(etag)) = (
         control::if_none_match(req.headers()),
         res.headers()

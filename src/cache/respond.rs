@@ -34,24 +34,32 @@ pub(super) fn hit_response(
 ) -> HttpResponse {
     let age = age_value(stored.age(now));
     let etag = stored.header(&header::ETAG);
-    let unchanged = match inm {
-        Some(inm) => etag
-            .and_then(|e| e.to_str().ok())
-            .is_some_and(|e| control::none_match_hits(inm, e)),
-        None => {
-            // If-Modified-Since counts only without If-None-Match (RFC 9110 §13.1.3).
-            let ims = req
-                .headers()
-                .get(header::IF_MODIFIED_SINCE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| httpdate::parse_http_date(v).ok());
-            let lm = stored
-                .header(&header::LAST_MODIFIED)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| httpdate::parse_http_date(v).ok());
-            matches!((ims, lm), (Some(ims), Some(lm)) if lm <= ims)
-        }
-    };
+    // Only a stored success is revalidated here, and only when no `If-Match` or
+    // `If-Unmodified-Since` must be looked at first (RFC 9110 §13.2.2): the ETag tool
+    // evaluates those on the full answer.
+    let h = req.headers();
+    let own = (200..300).contains(&stored.status)
+        && !h.contains_key(header::IF_MATCH)
+        && !h.contains_key(header::IF_UNMODIFIED_SINCE);
+    let unchanged = own
+        && match inm {
+            Some(inm) => etag
+                .and_then(|e| e.to_str().ok())
+                .is_some_and(|e| control::none_match_hits(inm, e)),
+            None => {
+                // If-Modified-Since counts only without If-None-Match (RFC 9110 §13.1.3).
+                let ims = req
+                    .headers()
+                    .get(header::IF_MODIFIED_SINCE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| httpdate::parse_http_date(v).ok());
+                let lm = stored
+                    .header(&header::LAST_MODIFIED)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| httpdate::parse_http_date(v).ok());
+                matches!((ims, lm), (Some(ims), Some(lm)) if lm <= ims)
+            }
+        };
     let mut res = if unchanged {
         not_modified(stored.headers.iter().map(|(n, v)| (n, v)))
     } else {

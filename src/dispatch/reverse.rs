@@ -98,6 +98,13 @@ impl Route {
                     self.handler
                 ))
             })?;
+            // `.`, `..` and an empty value would be read as a path's own steps, not a value.
+            if let Some(bad) = vals.iter().find(|v| matches!(v.as_str(), "" | "." | "..")) {
+                return Err(HttpError::internal(format!(
+                    "url_for!({short}::{}): `{name}` is {bad:?}, which a path segment cannot hold",
+                    self.handler
+                )));
+            }
             let rest = l
                 .in_path
                 .iter()

@@ -7,7 +7,9 @@
 //! already encoded (a precompressed static file), nor one marked `Cache-Control:
 //! no-transform`; every response whose coding depended on the request says so with `Vary:
 //! Accept-Encoding`, and an encoded one gets its own `ETag` (the tag with `-gzip`, `-br` or
-//! `-zstd` added inside the quotes), so that a validator never names two byte sequences.
+//! `-zstd` added inside the quotes), so that a validator never names two byte sequences. A
+//! conditional GET is answered by the ETag tool once the response is final, against the
+//! encoded variant's own tag.
 //!
 //! It runs first among the tools (priority 40: CherryPy's `gzip` runs at 80 of another
 //! scale), because after-hooks run in priority order and only for the tools whose before-hook
@@ -21,8 +23,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::body::{BodySize, BoxBody, MessageBody};
-use actix_web::http::Method;
-use actix_web::http::header::{self, EntityTag, HeaderValue};
+use actix_web::http::header::{self, HeaderValue};
 use async_compression::Level;
 use bytes::Bytes;
 use serde::Deserialize;
@@ -260,9 +261,6 @@ impl Tool for Encode {
         let level = cfg.level(coding);
         let (mut res, body) = res.into_parts();
         mark(&mut res, coding);
-        if still_valid(ex.request(), &res) {
-            return After::Done(crate::http::into_not_modified(res));
-        }
         match body.try_into_bytes() {
             Ok(bytes) if bytes.len() <= WHOLE_MAX => After::Pending(Box::pin(async move {
                 match codec::whole(coding, level, &bytes).await {
@@ -325,21 +323,6 @@ fn decide(cfg: &EncodeConfig, ex: &Exchange, res: &HttpResponse) -> Option<Codin
         // it), rather than a 406 for a body the client can still use.
         Choice::Nothing => Coding::Identity,
     })
-}
-
-/// Whether the request's `If-None-Match` names the encoded response's tag (weak comparison,
-/// RFC 9110 §13.1.2): the handler compared it with the identity tag and could not know.
-fn still_valid(req: &actix_web::HttpRequest, res: &HttpResponse<()>) -> bool {
-    if !matches!(*req.method(), Method::GET | Method::HEAD) {
-        return false;
-    }
-    res.headers()
-        .get(header::ETAG)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|t| t.parse::<EntityTag>().ok())
-        .is_some_and(|tag| {
-            crate::http::tag_listed(req.headers(), header::IF_NONE_MATCH, &tag, false)
-        })
 }
 
 /// The headers of an encoded response: its coding, its own validator, no length of the

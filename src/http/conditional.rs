@@ -127,9 +127,16 @@ pub(crate) fn evaluate(method: &Method, headers: &HeaderMap, current: &Current) 
     }
     if headers.contains_key(header::IF_NONE_MATCH) {
         // §13.1.2: weak comparison; `*` asks for no current representation.
+        // Before a change, a tag the compression tool derived names the representation too.
         let hit = current.exists
             && listed(headers, header::IF_NONE_MATCH, |t| {
-                current.tags.iter().any(|c| t.weak_eq(c))
+                current.tags.iter().any(|c| {
+                    if read {
+                        t.weak_eq(c)
+                    } else {
+                        same_or_encoded(t, c, false)
+                    }
+                })
             });
         if hit {
             return if read {
@@ -151,11 +158,47 @@ pub(crate) fn evaluate(method: &Method, headers: &HeaderMap, current: &Current) 
 /// Whether one of the tags in the request's `name` field (or `*`) satisfies `hit`.
 fn listed(headers: &HeaderMap, name: header::HeaderName, hit: impl Fn(&EntityTag) -> bool) -> bool {
     headers.get_all(name).any(|v| {
-        v.to_str().is_ok_and(|s| {
-            s.split(',')
-                .map(str::trim)
-                .any(|item| item == "*" || item.parse::<EntityTag>().is_ok_and(|t| hit(&t)))
-        })
+        v.to_str()
+            .is_ok_and(|s| tags_in(s).any(|item| item.is_none_or(|t| hit(&t))))
+    })
+}
+
+/// The items of an `If-Match` or `If-None-Match` value: `None` for `*`, `Some(tag)` for an
+/// entity tag. Read by hand, quote to quote, because a tag may hold a comma (RFC 9110 §8.8.3:
+/// `etagc` is any visible character but `"`) and a split on commas would cut it; an item
+/// that is neither is skipped.
+pub(crate) fn tags_in(value: &str) -> impl Iterator<Item = Option<EntityTag>> + '_ {
+    let mut rest = value;
+    std::iter::from_fn(move || {
+        loop {
+            rest = rest.trim_start_matches([' ', '\t', ',']);
+            if rest.is_empty() {
+                return None;
+            }
+            if let Some(after) = rest.strip_prefix('*') {
+                rest = after;
+                return Some(None);
+            }
+            let (weak, quoted) = match rest.strip_prefix("W/") {
+                Some(r) => (true, r),
+                None => (false, rest),
+            };
+            if let Some(body) = quoted.strip_prefix('"')
+                && let Some(end) = body.find('"')
+            {
+                rest = &body[end + 1..];
+                let tag = &body[..end];
+                // etagc (§8.8.3): EntityTag's constructor panics on anything else.
+                if tag
+                    .bytes()
+                    .all(|b| b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80)
+                {
+                    return Some(Some(EntityTag::new(weak, tag.to_owned())));
+                }
+            }
+            // Not a tag: skip to the next comma.
+            rest = rest.find(',').map_or("", |i| &rest[i + 1..]);
+        }
     })
 }
 
@@ -181,6 +224,12 @@ fn same_or_encoded(listed: &EntityTag, current: &EntityTag, strong: bool) -> boo
                 .and_then(|t| t.strip_suffix('-'))
                 .is_some_and(|base| eq(&EntityTag::new(listed.weak, base.to_owned())))
         })
+}
+
+/// `t` within what an HTTP date can write (1970 to 9999): `httpdate` panics outside.
+pub(crate) fn writable_date(t: SystemTime) -> SystemTime {
+    let last = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(253_402_300_799);
+    t.clamp(SystemTime::UNIX_EPOCH, last)
 }
 
 /// `Last-Modified` of a response.
@@ -295,6 +344,44 @@ mod tests {
             evaluate(&put, &req(&[("if-none-match", "*")]), &current(&["\"x\""])),
             Outcome::Failed(_)
         ));
+    }
+
+    #[test]
+    fn tag_lists_are_read_quote_to_quote() {
+        let items: Vec<Option<String>> = tags_in(r#" "a,b", W/"c" , *, junk, "d""#)
+            .map(|t| t.map(|t| t.to_string()))
+            .collect();
+        assert_eq!(
+            items,
+            [
+                Some("\"a,b\"".to_owned()),
+                Some("W/\"c\"".to_owned()),
+                None,
+                Some("\"d\"".to_owned())
+            ]
+        );
+        let c = current(&["\"a,b\""]);
+        assert_eq!(
+            evaluate(&Method::PUT, &req(&[("if-match", "\"x\", \"a,b\"")]), &c),
+            Outcome::Proceed
+        );
+        assert!(matches!(
+            evaluate(&Method::PUT, &req(&[("if-none-match", "\"a,b-gzip\"")]), &c),
+            Outcome::Failed(_)
+        ));
+    }
+
+    #[test]
+    fn dates_http_cannot_write_are_clamped() {
+        let before = SystemTime::UNIX_EPOCH - std::time::Duration::from_secs(5);
+        assert_eq!(writable_date(before), SystemTime::UNIX_EPOCH);
+        let far = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 40);
+        assert_eq!(
+            httpdate::fmt_http_date(writable_date(far)),
+            "Fri, 31 Dec 9999 23:59:59 GMT"
+        );
+        // A tab inside a tag is no etagc: skipped, no panic.
+        assert_eq!(tags_in("\"a\tb\", \"c\"").count(), 1);
     }
 
     #[test]

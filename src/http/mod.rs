@@ -96,15 +96,14 @@ pub(crate) fn tag_listed(
         let Ok(s) = v.to_str() else {
             return false;
         };
-        s.split(',').map(str::trim).any(|item| {
-            item == "*"
-                || item.parse::<header::EntityTag>().is_ok_and(|t| {
-                    if strong {
-                        t.strong_eq(etag)
-                    } else {
-                        t.weak_eq(etag)
-                    }
-                })
+        conditional::tags_in(s).any(|item| {
+            item.is_none_or(|t| {
+                if strong {
+                    t.strong_eq(etag)
+                } else {
+                    t.weak_eq(etag)
+                }
+            })
         })
     })
 }

@@ -92,18 +92,13 @@ pub(super) async fn route(
                     *ex.routed.get_mut() = Some(routed);
                     run(app, &settings, &ex, payload, h, allow).await
                 }
-                Verb::Answered(res) => res,
+                Verb::Answered(res) => paged(app, &settings, &req, res),
             }
         }
     };
     if res.extensions().contains::<InternalRedirect>() {
         // Answered by the path it names: the pipeline dispatches it.
         return res;
-    }
-    if let Some(pages) = &settings.error_pages
-        && (res.status().is_client_error() || res.status().is_server_error())
-    {
-        res = super::pages::apply(app, &req, pages, res);
     }
     for t in &settings.tools {
         t.tool.on_response(&*t.config, &ex, &mut res);
@@ -196,7 +191,8 @@ async fn run(
             HttpResponse::from_error(HttpError::internal("a routed request lost its route"))
         }
     };
-    after(settings, ex, finalize(req, res, allow, negotiated), ran).await
+    let res = paged(app, settings, req, finalize(req, res, allow, negotiated));
+    after(settings, ex, res, ran).await
 }
 
 /// A path the tree does not have: the tools' before-hooks may still answer it (the static
@@ -212,7 +208,25 @@ async fn unfound(
     park_unrouted_form(app, settings, req, payload);
     let (answered, ran) = before(settings, ex).await;
     let res = answered.unwrap_or_else(|| error::render(req, &NotFound::path(req.path()).into()));
-    after(settings, ex, finalize(req, res, None, false), ran).await
+    let res = paged(app, settings, req, finalize(req, res, None, false));
+    after(settings, ex, res, ran).await
+}
+
+/// `res` with the path's error page for its status, if it is an error drupe rendered and the
+/// path has one (`error_page.*`): before the after-hooks, so that the output cache stores the
+/// page the client got.
+fn paged(
+    app: &Compiled,
+    settings: &Settings,
+    req: &HttpRequest,
+    res: HttpResponse,
+) -> HttpResponse {
+    match &settings.error_pages {
+        Some(pages) if res.status().is_client_error() || res.status().is_server_error() => {
+            super::pages::apply(app, req, pages, res)
+        }
+        _ => res,
+    }
 }
 
 /// The before-hooks, in order, until one answers: its answer, and how many ran.

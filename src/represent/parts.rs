@@ -90,6 +90,8 @@ impl ReplyParts {
 
     /// `Last-Modified`: when the resource last changed (to the second).
     pub fn last_modified(&mut self, at: std::time::SystemTime) {
+        // Clamped: a date before 1970 or after 9999 cannot be written (and would panic).
+        let at = crate::http::conditional::writable_date(at);
         self.header(
             header::LAST_MODIFIED,
             actix_web::http::header::HttpDate::from(at),

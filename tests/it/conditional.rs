@@ -571,6 +571,26 @@ async fn the_cache_and_the_tags_agree() {
     full.assert_status(200);
     assert_eq!(tag(&full), t);
     assert_eq!(full.json::<serde_json::Value>()["text"], "first");
+    // §13.2.2: If-Match before If-None-Match, on a hit too.
+    c.get("/hashed/1")
+        .accept("application/json")
+        .header("if-match", "\"stale\"")
+        .header("if-none-match", &t)
+        .send()
+        .await
+        .assert_status(412);
+    // A stored 404 is never turned into a 304.
+    c.get("/hashed/9")
+        .accept("application/json")
+        .send()
+        .await
+        .assert_status(404);
+    c.get("/hashed/9")
+        .accept("application/json")
+        .header("if-none-match", "*")
+        .send()
+        .await
+        .assert_status(404);
 }
 
 /// Settings are checked when the application is built, each error naming its key.

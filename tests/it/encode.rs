@@ -297,3 +297,26 @@ fn settings_are_checked_at_build() {
         .build();
     assert!(off.is_ok());
 }
+
+/// RFC 9110 §13.2.2: `If-Match` is looked at before `If-None-Match`, for an encoded answer
+/// too (the encoder answered 304 for its own tag before the precondition that fails).
+#[actix_web::test]
+async fn an_encoded_answer_meets_if_match_first() {
+    let s = start(App::builder(Root)).await;
+    s.client()
+        .get("/tagged")
+        .header("accept-encoding", "gzip")
+        .header("if-match", "\"other\"")
+        .header("if-none-match", "\"v1-gzip\"")
+        .send()
+        .await
+        .assert_status(412);
+    s.client()
+        .get("/tagged")
+        .header("accept-encoding", "gzip")
+        .header("if-none-match", "\"v1-gzip\"")
+        .send()
+        .await
+        .assert_status(304)
+        .assert_header("etag", "\"v1-gzip\"");
+}

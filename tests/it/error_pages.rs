@@ -36,6 +36,10 @@ impl Site {
         Err(HttpError::internal("the database password is hunter2"))
     }
     #[expose]
+    fn missing(&self) -> Result<String, HttpError> {
+        Err(HttpError::not_found("No such thing."))
+    }
+    #[expose]
     fn panics(&self) -> String {
         panic!("secret panic detail")
     }
@@ -200,5 +204,26 @@ fn bad_keys_stop_the_build() {
             .err()
             .unwrap_or_else(|| panic!("{key} is refused"));
         assert!(err.to_string().contains(key), "{key}: {err}");
+    }
+}
+
+/// With the output cache on, a stored 404 is the page the client got: a hit shows it too.
+#[actix_web::test]
+async fn the_cache_keeps_the_page_the_client_got() {
+    let (_dir, t) = templates();
+    let app = builder(t)
+        .tool(drupe::cache::Caching::memory(100, 1 << 20))
+        .set("/site", "tools.caching.on", true)
+        .build()
+        .unwrap();
+    let s = TestServer::start(app).await;
+    let c = s.client();
+    for _ in 0..2 {
+        c.get("/site/missing")
+            .accept("text/html")
+            .send()
+            .await
+            .assert_status(404)
+            .assert_contains("custom-404");
     }
 }

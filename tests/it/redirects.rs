@@ -90,6 +90,12 @@ impl Root {
         .join("\n"))
     }
 
+    /// A route whose value would be read as a step of the path.
+    #[expose]
+    fn dots(&self, urls: Urls) -> Result<String, drupe::HttpError> {
+        urls.route(url_for!(Blog::post, 2024, ".."))
+    }
+
     /// A route whose controller is not mounted.
     #[expose]
     fn nowhere(&self, urls: Urls) -> Result<String, drupe::HttpError> {
@@ -333,6 +339,7 @@ async fn urls_and_routes_from_the_tree() {
         .await
         .assert_text("search rust page 2");
     c.get("/nowhere").send().await.assert_status(500);
+    c.get("/dots").send().await.assert_status(500);
 }
 
 /// Mounted under a prefix in a user's actix-web server, paths and routes carry it.
