@@ -86,12 +86,26 @@ impl Photoblog {
         id: i64,
         invalidate: &Invalidate,
     ) -> Result<bool, AppError> {
-        let Some(files) = self.db.delete_album(id).await? else {
-            return Ok(false);
-        };
-        self.forget_files(files).await;
-        invalidate_album(invalidate, id);
-        Ok(true)
+        Ok(matches!(
+            self.delete_album_from(id, None, invalidate).await?,
+            crate::model::Deleted::Done(_)
+        ))
+    }
+
+    /// Deletes an album if it is still at one of the versions `from` (any: `None`), its
+    /// unused files with it.
+    pub(crate) async fn delete_album_from(
+        &self,
+        id: i64,
+        from: Option<&[i64]>,
+        invalidate: &Invalidate,
+    ) -> Result<crate::model::Deleted, AppError> {
+        let deleted = self.db.delete_album_from(id, from).await?;
+        if let crate::model::Deleted::Done(files) = &deleted {
+            self.forget_files(files.clone()).await;
+            invalidate_album(invalidate, id);
+        }
+        Ok(deleted)
     }
 
     /// Removes files no photo refers to any more. Called after the write that released them:

@@ -53,6 +53,17 @@ pub(crate) struct AlbumFields {
 const COLUMNS: &str =
     "id, uuid, name, title, author, description, content, created, modified, version, blog_id";
 
+/// What a conditional deletion of an album came to.
+#[derive(Debug)]
+pub(crate) enum Deleted {
+    /// Deleted: the photo files that were its.
+    Done(Vec<String>),
+    /// No such album.
+    Missing,
+    /// The album is not at the version the deletion was asked from: nothing was deleted.
+    Stale,
+}
+
 /// What a conditional change of an album came to.
 #[derive(Debug)]
 pub(crate) enum Changed {
@@ -207,9 +218,16 @@ impl Db {
         Ok(row)
     }
 
-    /// Deletes an album (its films and photos go with it); returns the photo files that were
-    /// its, or `None` when there was no such album.
-    pub(crate) async fn delete_album(&self, id: i64) -> Result<Option<Vec<String>>> {
+    /// Deletes an album (its films and photos go with it; the photo files that were its are
+    /// returned) if it is still at one of the versions `from` (any version: `None`), in one
+    /// statement: a change that landed since the client read it is not deleted with it.
+    pub(crate) async fn delete_album_from(&self, id: i64, from: Option<&[i64]>) -> Result<Deleted> {
+        if from.is_some_and(<[i64]>::is_empty) {
+            return Ok(match self.album_version(id).await? {
+                Some(_) => Deleted::Stale,
+                None => Deleted::Missing,
+            });
+        }
         let mut tx = self.write().await?;
         let files: Vec<String> = sqlx::query_scalar(
             "SELECT p.filename FROM photo p JOIN film f ON p.film_id = f.id WHERE f.album_id = $1",
@@ -217,13 +235,27 @@ impl Db {
         .bind(id)
         .fetch_all(&mut *tx)
         .await?;
-        let gone = sqlx::query("DELETE FROM album WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let at_version = match from {
+            Some(vs) => {
+                let marks: Vec<String> = (0..vs.len()).map(|i| format!("${}", 2 + i)).collect();
+                format!(" AND version IN ({})", marks.join(", "))
+            }
+            None => String::new(),
+        };
+        let mut q =
+            sqlx::query(safe(format!("DELETE FROM album WHERE id = $1{at_version}"))).bind(id);
+        for v in from.unwrap_or(&[]) {
+            q = q.bind(*v);
+        }
+        let gone = q.execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
-        Ok((gone > 0).then_some(files))
+        Ok(if gone > 0 {
+            Deleted::Done(files)
+        } else if from.is_some() && self.album_version(id).await?.is_some() {
+            Deleted::Stale
+        } else {
+            Deleted::Missing
+        })
     }
 }
 
@@ -274,6 +306,12 @@ mod tests {
             .unwrap();
         assert!(matches!(missing, Changed::Missing));
         assert_eq!(db.album_version(a.id).await.unwrap().map(|v| v.0), Some(3));
+        // A deletion asked from version 2 deletes nothing of version 3; from 3 it does.
+        let stale = db.delete_album_from(a.id, Some(&[2])).await.unwrap();
+        assert!(matches!(stale, Deleted::Stale), "{stale:?}");
+        let done = db.delete_album_from(a.id, Some(&[3])).await.unwrap();
+        assert!(matches!(done, Deleted::Done(_)), "{done:?}");
+        assert_eq!(db.album_version(a.id).await.unwrap(), None);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

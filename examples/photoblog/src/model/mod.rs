@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use sqlx::AnyPool;
 
-pub(crate) use album::{Album, AlbumFields, Changed};
+pub(crate) use album::{Album, AlbumFields, Changed, Deleted};
 pub(crate) use connect::{redacted, sqlite_file_url};
 pub(crate) use film::Film;
 pub(crate) use photo::{Photo, PhotoFile};

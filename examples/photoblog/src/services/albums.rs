@@ -14,7 +14,7 @@ use drupe::{
 use super::input::AlbumIn;
 use super::{LISTS, album_tag, all, invalidate_album};
 use crate::error::AppError;
-use crate::model::Changed;
+use crate::model::{Changed, Deleted};
 use crate::shared::Photoblog;
 use crate::views::{AlbumView, OneOrAll};
 use drupe::cache::Tags;
@@ -28,6 +28,15 @@ async fn album(blog: &Photoblog, id: i64) -> Result<AlbumView, AppError> {
 /// When an album last changed, for `Last-Modified`.
 fn modified_at(unix: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(u64::try_from(unix).unwrap_or(0))
+}
+
+/// The 412 of a change made from a version the album is no longer at.
+fn stale() -> AppError {
+    HttpError::new(
+        ErrorStatus::new(StatusCode::PRECONDITION_FAILED).expect("an error status"),
+        "The album changed since that version was read; nothing was changed.",
+    )
+    .into()
 }
 
 /// The versions a change may be made from: those the request's `If-Match` names (`"7-json"`,
@@ -157,13 +166,7 @@ impl AlbumItem {
         {
             Changed::Done(a) => a,
             Changed::Missing => return Err(AppError::NoAlbum(album_id)),
-            Changed::Stale => {
-                return Err(HttpError::new(
-                    ErrorStatus::new(StatusCode::PRECONDITION_FAILED).expect("an error status"),
-                    "The album changed since that version was read; nothing was changed.",
-                )
-                .into());
-            }
+            Changed::Stale => return Err(stale()),
         };
         invalidate_album(&invalidate, album_id);
         let (version, modified) = (album.version, album.modified);
@@ -179,11 +182,16 @@ impl AlbumItem {
         album_id: i64,
         blog: State<Photoblog>,
         invalidate: Invalidate,
+        req: HttpRequest,
     ) -> Result<NoContent, AppError> {
-        if blog.delete_album(album_id, &invalidate).await? {
-            Ok(NoContent)
-        } else {
-            Err(AppError::NoAlbum(album_id))
+        let from = if_match_versions(&req);
+        match blog
+            .delete_album_from(album_id, from.as_deref(), &invalidate)
+            .await?
+        {
+            Deleted::Done(_) => Ok(NoContent),
+            Deleted::Missing => Err(AppError::NoAlbum(album_id)),
+            Deleted::Stale => Err(stale()),
         }
     }
 }

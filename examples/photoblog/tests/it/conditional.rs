@@ -97,12 +97,30 @@ async fn lost_updates(s: &TestServer) {
         .await
         .assert_status(200);
     // A blind PUT (no If-Match) is still the owner's to make.
-    c.put(album)
+    let blind = c
+        .put(album)
         .by_owner()
         .json(&json!({"title": "Blind"}))
         .send()
+        .await;
+    blind.assert_status(200);
+    // A DELETE from an old version deletes nothing; from the current one it does.
+    let now = blind.header("etag").unwrap().to_owned();
+    c.delete(album)
+        .by_owner()
+        .header("if-match", &current)
+        .send()
         .await
-        .assert_status(200);
+        .assert_status(412)
+        .assert_header("etag", &now);
+    c.get(album).send().await.assert_status(200);
+    c.delete(album)
+        .by_owner()
+        .header("if-match", &now)
+        .send()
+        .await
+        .assert_status(204);
+    c.get(album).send().await.assert_status(404);
 }
 
 #[actix_web::test]
