@@ -111,10 +111,10 @@ impl Tool for Expires {
                     format!("`{pattern}` is not `type/subtype`, `type/*` or `*/*`"),
                 ));
             }
-            if *secs < 0 {
+            if !(0..=MAX_SECS).contains(secs) {
                 return Err(at.error(
                     "types",
-                    format!("`{pattern}`: a lifetime is 0 or more seconds"),
+                    format!("`{pattern}`: a lifetime is 0 to 2147483648 seconds"),
                 ));
             }
         }

@@ -10,10 +10,12 @@
 //!    chooses a handler or a resource (404 `The path '/x' was not found.`); a resource chooses
 //!    its verb (HEAD from GET, OPTIONS answered, 405 with `Allow`) ([`route`]);
 //! 4. a handler with `#[produces]` is negotiated (406, 400 for a malformed `Accept`), tools'
-//!    before-hooks run and may answer, a form body is read into named values and the handler
-//!    is called, a panic costing this request a 500 and nothing else ([`call`]);
-//! 5. errors are rendered in the client's format, `Allow` and `Vary` set, after-hooks run,
-//!    then every active tool sees the final response;
+//!    before-hooks run and may answer, then their checks just before the call
+//!    ([`Tool::before_call`](crate::tools::Tool::before_call)), a form body is read into
+//!    named values and the handler is called, a panic costing this request a 500 and nothing
+//!    else ([`call`]);
+//! 5. errors are rendered in the client's format, `Allow` and `Vary` set, the path's error
+//!    page applied, after-hooks run, then every active tool sees the final response;
 //! 6. a stalled body turns the answer into a 408 that closes the connection, a draining
 //!    server closes it too, and a HEAD answer loses its body ([`head`]).
 

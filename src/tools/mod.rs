@@ -8,9 +8,12 @@
 //!    the request itself ([`Before::Respond`]) and skip the handler and the tools after it —
 //!    the trailing-slash redirect, a cache hit, a static file. They run also for a path the
 //!    tree does not have ([`Exchange::handler`] is `None`), before its 404;
-//! 2. **after the handler** ([`Tool::after_handler`], same order, for every tool whose
+//! 2. **just before the call** ([`Tool::before_call`], same order, for the tools that set
+//!    [`Tool::CHECKS_BEFORE_CALL`]): after every before-hook, when none answered, a check
+//!    that must follow every access decision may still answer — the ETag tool's `If-Match`;
+//! 3. **after the handler** ([`Tool::after_handler`], same order, for every tool whose
 //!    *before* ran): a tool may read and replace the response — storing it in a cache;
-//! 3. **on every response** ([`Tool::on_response`]) and **at the end** ([`Tool::on_end`]):
+//! 4. **on every response** ([`Tool::on_response`]) and **at the end** ([`Tool::on_end`]):
 //!    every active tool sees the final response, including 404s the dispatcher answered
 //!    itself — the coverage recorder.
 //!

@@ -98,3 +98,35 @@ async fn the_cache_keeps_what_expires_says() {
         "served from the cache"
     );
 }
+
+/// A lifetime past 2^31 seconds (RFC 9111 §1.2.2), which would also be an `Expires` past what
+/// an HTTP date can write, stops the build naming its key.
+#[test]
+fn lifetimes_past_two_to_the_31_seconds_stop_the_build() {
+    let store = Store::seeded();
+    for (toml, key) in [
+        ("tools.expires.secs = 999999999999", "tools.expires.secs"),
+        (
+            "tools.expires.types = { \"image/*\" = 1099511627776 }",
+            "tools.expires.types",
+        ),
+    ] {
+        let config =
+            drupe::Config::from_toml(&format!("[\"/\"]\ntools.expires.on = true\n{toml}")).unwrap();
+        let err = App::builder(root(&store))
+            .config(config)
+            .build()
+            .err()
+            .unwrap_or_else(|| panic!("{toml} is refused"));
+        let text = err.to_string();
+        assert!(
+            text.contains(key) && text.contains("2147483648"),
+            "{toml}: {text}"
+        );
+    }
+    let config = drupe::Config::from_toml(
+        "[\"/\"]\ntools.expires.on = true\ntools.expires.secs = 2147483648\n",
+    )
+    .unwrap();
+    assert!(App::builder(root(&store)).config(config).build().is_ok());
+}
