@@ -297,3 +297,72 @@ async fn a_head_verb_without_a_version_leaves_the_tags_to_get() {
         .assert_status(412);
     assert_eq!(store.text(1).as_deref(), Some("second"));
 }
+
+/// `/own/<id>`: a GET whose handler sets its own ETag beside a version.
+#[resource]
+struct Own {
+    #[mount(hidden)]
+    item: OwnItem,
+}
+
+#[resource(popargs(id, then = item))]
+impl Own {}
+
+struct OwnItem {
+    store: Store,
+}
+
+#[resource(produces(json))]
+impl OwnItem {
+    fn get(&self, id: u64) -> Result<Negotiated<Doc>, HttpError> {
+        let d = self.store.get(id)?;
+        let tag = format!("\"text-{}\"", d.text);
+        let v = d.version;
+        Ok(Negotiated::new(d).version(v).header("etag", tag))
+    }
+    fn put(&self, id: u64, body: Body<DocIn>) -> Negotiated<Doc> {
+        Negotiated::new(self.store.put(id, body.into_inner().text))
+    }
+}
+
+#[controller]
+struct OwnRoot {
+    #[mount]
+    own: Own,
+}
+
+#[controller]
+impl OwnRoot {}
+
+/// The ETag a handler sets wins over its version, on the GET and in the check before a
+/// change alike: the tag the client got is the one compared.
+#[actix_web::test]
+async fn a_handlers_own_etag_wins_over_its_version() {
+    let store = Store::seeded();
+    let root = OwnRoot {
+        own: Own {
+            item: OwnItem {
+                store: store.clone(),
+            },
+        },
+    };
+    let s = start(App::builder(root)).await;
+    let c = s.client();
+    c.get("/own/1")
+        .send()
+        .await
+        .assert_header("etag", "\"text-first\"");
+    c.put("/own/1")
+        .header("if-match", "\"text-first\"")
+        .json(&serde_json::json!({"text": "second"}))
+        .send()
+        .await
+        .assert_status(200);
+    c.put("/own/1")
+        .header("if-match", "\"1-json\"")
+        .json(&serde_json::json!({"text": "lost"}))
+        .send()
+        .await
+        .assert_status(412);
+    assert_eq!(store.text(1).as_deref(), Some("second"));
+}

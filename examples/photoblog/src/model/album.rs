@@ -269,8 +269,9 @@ mod tests {
     #[tokio::test]
     async fn of_two_writers_of_one_version_only_the_first_lands() {
         let dir = crate::testing::temp_dir("album-versions");
-        let url = super::super::sqlite_file_url(&dir.join("v.db").to_string_lossy());
-        let db = Db::connect(&url).await.unwrap();
+        let db = Db::connect(&format!("sqlite:{}", dir.join("v.db").display()))
+            .await
+            .unwrap();
         db.migrate().await.unwrap();
         let fields = |t: &str| AlbumFields {
             title: t.into(),
