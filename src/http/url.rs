@@ -123,7 +123,7 @@ pub(crate) fn redirect_target(
     // host. No target needs one unescaped.
     if target.bytes().any(|b| b.is_ascii_control() || b == b'\\') {
         return Err(format!(
-            "The redirect target {target:?} contains a control character or a backslash."
+            "The URL reference {target:?} contains a control character or a backslash."
         ));
     }
     let base = base_url(req, behind_proxy);
@@ -135,16 +135,16 @@ pub(crate) fn redirect_target(
     } else {
         here.join(target)
     };
-    let url = joined.map_err(|e| format!("The redirect target {target:?} is not a URL: {e}."))?;
+    let url = joined.map_err(|e| format!("The URL reference {target:?} is not a URL: {e}."))?;
     if path && url.origin() != here.origin() {
         // A path stays on this host, whatever it is made of.
         return Err(format!(
-            "The redirect target {target:?} leaves the application."
+            "The URL reference {target:?} leaves the application."
         ));
     }
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
-            "The redirect target {target:?} is not an http or https URL."
+            "The URL reference {target:?} is not an http or https URL."
         ));
     }
     Ok(url.into())

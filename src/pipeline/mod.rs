@@ -93,10 +93,7 @@ pub(crate) async fn handle(
             Some(e) => Box::pin(admit::endpoint(e, &app.context, req.clone(), payload)).await,
             None => {
                 let res = route::route(&app, req.clone(), payload, path_start, start, None).await;
-                if res
-                    .extensions()
-                    .contains::<crate::represent::InternalRedirect>()
-                {
+                if crate::represent::is_internal_redirect(&res) {
                     // Boxed: rare, and its future inline would be copied with every request's.
                     Box::pin(route::follow(&app, &req, path_start, start, res)).await
                 } else {

@@ -20,7 +20,7 @@ use crate::dispatch::walk::{Target, walk};
 use crate::dispatch::{Retarget, Routed};
 use crate::error::{self, HttpError, MethodNotAllowed, NotAcceptable, NotFound};
 use crate::http::negotiate;
-use crate::represent::{Chosen, InternalRedirect};
+use crate::represent::{Chosen, is_internal_redirect};
 use crate::tools::settings::Settings;
 use crate::tools::{After, Before, Exchange};
 
@@ -96,7 +96,7 @@ pub(super) async fn route(
             }
         }
     };
-    if res.extensions().contains::<InternalRedirect>() {
+    if is_internal_redirect(&res) {
         // Answered by the path it names: the pipeline dispatches it.
         return res;
     }
@@ -172,7 +172,7 @@ async fn run(
         park_form(app, settings, req, payload, h)
     };
     let (mut answered, ran) = before(settings, ex).await;
-    if answered.is_none() && settings.before_call {
+    if answered.is_none() && !settings.before_call.is_empty() {
         answered = before_call(settings, ex).await;
     }
     let res = match (answered, ex.routed.take()) {
@@ -250,11 +250,7 @@ async fn before(settings: &Settings, ex: &Exchange) -> (Option<HttpResponse>, us
 /// The checks just before the call ([`Tool::before_call`](crate::tools::Tool)), in order,
 /// until one answers.
 async fn before_call(settings: &Settings, ex: &Exchange) -> Option<HttpResponse> {
-    for t in settings
-        .tools
-        .iter()
-        .filter(|t| t.tool.checks_before_call())
-    {
+    for t in settings.before_call.iter().map(|&i| &settings.tools[i]) {
         match t.tool.before_call(&*t.config, ex) {
             Before::Continue => {}
             Before::Respond(r) => return Some(r),
@@ -326,7 +322,7 @@ fn finalize(
     allow: Option<HeaderValue>,
     negotiated: bool,
 ) -> HttpResponse {
-    if res.extensions().contains::<InternalRedirect>() {
+    if is_internal_redirect(&res) {
         return res;
     }
     let mut res = match res.error() {

@@ -32,7 +32,9 @@ pub use html::{Html, Templates};
 pub use json::Json;
 pub use parts::ReplyParts;
 pub use redirect::{InternalRedirect, Redirect, Target, Urls};
-pub(crate) use redirect::{finish_redirect, internal_redirect, redirect_page};
+pub(crate) use redirect::{
+    finish_redirect, internal_redirect, is_internal_redirect, redirect_page,
+};
 pub(crate) use reply::finish;
 pub use reply::{Created, Finish, Negotiated, NoContent, Replied, Reply, ReplyOf};
 pub use validators::{NotRendered, Validators};

@@ -50,7 +50,7 @@ impl From<Route> for Target {
 /// impl Root {
 ///     #[expose]
 ///     fn index(&self, urls: Urls) -> Result<String, drupe::HttpError> {
-///         Ok(format!("{} {}", urls.url("/about"), urls.route(url_for!(Root::about))?))
+///         Ok(format!("{} {}", urls.url("/about")?, urls.route(url_for!(Root::about))?))
 ///     }
 ///     #[expose]
 ///     fn about(&self) -> &'static str { "about" }
@@ -64,9 +64,11 @@ pub struct Urls {
 impl Urls {
     /// The absolute URL of `path` in the application (`/blog/` → `https://host/prefix/blog/`);
     /// a URL with a scheme is returned as is and another reference is resolved against the
-    /// request's URL.
-    pub fn url(&self, path: &str) -> String {
-        self.resolve(path).unwrap_or_else(|_| self.current())
+    /// request's URL. A reference that is no URL, holds a control character or a backslash,
+    /// or leaves the application's origin although written as a path, is a 400 saying so (it
+    /// came from the client, as a `?next=` does).
+    pub fn url(&self, path: &str) -> Result<String, HttpError> {
+        self.resolve(path).map_err(HttpError::bad_request)
     }
 
     /// `path` in the application as the server sees it: the mount prefix added, no scheme or
@@ -406,6 +408,13 @@ impl Reply for InternalRedirect {
     fn into_replied(self, _: &HttpRequest) -> Result<Replied<()>, HttpError> {
         Ok(Replied::Response(self.error_response()))
     }
+}
+
+/// Whether `res` asks for an internal redirect: only a 500 can (its status is looked at
+/// first, so that every other answer costs no lookup).
+pub(crate) fn is_internal_redirect(res: &HttpResponse) -> bool {
+    res.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && res.extensions().contains::<InternalRedirect>()
 }
 
 /// The internal redirect a response asks for, taken off it.

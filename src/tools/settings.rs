@@ -115,9 +115,9 @@ pub(crate) struct Settings {
     pub(crate) body: BodyLimits,
     /// `error_page.*`: the templates of its HTML error pages.
     pub(crate) error_pages: Option<Arc<ErrorPages>>,
-    /// Whether an active tool has a check just before the call
+    /// The active tools (their places in `tools`) with a check just before the call
     /// ([`Tool::before_call`](crate::tools::Tool::before_call)).
-    pub(crate) before_call: bool,
+    pub(crate) before_call: Vec<usize>,
 }
 
 /// A path's `error_page.*` (CherryPy's config keys): the template of the HTML page for an
@@ -346,7 +346,9 @@ fn compile(
         None => None,
         Some(v) => Some(Arc::new(ErrorPages::read(config, path, v)?)),
     };
-    let before_call = active.iter().any(|t| t.tool.checks_before_call());
+    let before_call = (0..active.len())
+        .filter(|&i| active[i].tool.checks_before_call())
+        .collect();
     Ok(Settings {
         tools: active,
         request,

@@ -77,7 +77,7 @@ impl Root {
     #[expose]
     fn urls(&self, urls: Urls) -> Result<String, drupe::HttpError> {
         Ok([
-            urls.url("/blog/"),
+            urls.url("/blog/")?,
             urls.path("/blog/"),
             urls.relative("/blog/"),
             urls.route(url_for!(Blog::post, 2024, "hello world"))?,
@@ -88,6 +88,12 @@ impl Root {
             urls.current(),
         ]
         .join("\n"))
+    }
+
+    /// The URL of a path the client gives.
+    #[expose]
+    fn link(&self, to: String, urls: Urls) -> Result<String, drupe::HttpError> {
+        urls.url(&to)
     }
 
     /// A route whose value would be read as a step of the path.
@@ -340,6 +346,15 @@ async fn urls_and_routes_from_the_tree() {
         .assert_text("search rust page 2");
     c.get("/nowhere").send().await.assert_status(500);
     c.get("/dots").send().await.assert_status(500);
+    // A reference from the client that is no URL of the application: a 400 saying why.
+    c.get("/link?to=/blog/")
+        .send()
+        .await
+        .assert_text(&s.url("/blog/"));
+    for to in ["/%5Cevil.example", "/x%0d%0ay", "http:%2F%2F%5Bx"] {
+        let r = c.get(&format!("/link?to={to}")).send().await;
+        r.assert_status(400).assert_contains("The URL reference");
+    }
 }
 
 /// Mounted under a prefix in a user's actix-web server, paths and routes carry it.
