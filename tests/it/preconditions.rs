@@ -183,28 +183,12 @@ impl PlainItem {
     }
 }
 
-#[controller]
-struct PlainRoot {
-    #[mount]
-    plain: Plain,
-}
-
-#[controller]
-impl PlainRoot {}
-
 /// Without negotiation a version's tag names no media type (`"1"`), on the GET and in the
 /// check before a change alike: the tag a GET gave lets the PUT through.
 #[actix_web::test]
 async fn a_version_without_negotiation_is_the_same_tag_before_a_change() {
     let store = Store::seeded();
-    let root = PlainRoot {
-        plain: Plain {
-            item: PlainItem {
-                store: store.clone(),
-            },
-        },
-    };
-    let s = start(App::builder(root)).await;
+    let s = start(App::builder(extra(&store))).await;
     let c = s.client();
     let r = c.get("/plain/1").send().await;
     r.assert_status(200).assert_header("etag", "\"1\"");
@@ -252,28 +236,12 @@ impl DatedItem {
     }
 }
 
-#[controller]
-struct DatedRoot {
-    #[mount]
-    dated: Dated,
-}
-
-#[controller]
-impl DatedRoot {}
-
 /// A `head` verb without a version is no representation: HEAD gets no tag made of its empty
 /// body and no length, and `If-Match` is compared with what `get` answers.
 #[actix_web::test]
 async fn a_head_verb_without_a_version_leaves_the_tags_to_get() {
     let store = Store::seeded();
-    let root = DatedRoot {
-        dated: Dated {
-            item: DatedItem {
-                store: store.clone(),
-            },
-        },
-    };
-    let s = start(App::builder(root)).await;
+    let s = start(App::builder(extra(&store))).await;
     let c = s.client();
     c.head("/dated/1")
         .send()
@@ -325,28 +293,12 @@ impl OwnItem {
     }
 }
 
-#[controller]
-struct OwnRoot {
-    #[mount]
-    own: Own,
-}
-
-#[controller]
-impl OwnRoot {}
-
 /// The ETag a handler sets wins over its version, on the GET and in the check before a
 /// change alike: the tag the client got is the one compared.
 #[actix_web::test]
 async fn a_handlers_own_etag_wins_over_its_version() {
     let store = Store::seeded();
-    let root = OwnRoot {
-        own: Own {
-            item: OwnItem {
-                store: store.clone(),
-            },
-        },
-    };
-    let s = start(App::builder(root)).await;
+    let s = start(App::builder(extra(&store))).await;
     let c = s.client();
     c.get("/own/1")
         .send()
@@ -365,4 +317,33 @@ async fn a_handlers_own_etag_wins_over_its_version() {
         .await
         .assert_status(412);
     assert_eq!(store.text(1).as_deref(), Some("second"));
+}
+
+/// The resources above, on one tree.
+#[controller]
+struct Extra {
+    #[mount]
+    plain: Plain,
+    #[mount]
+    dated: Dated,
+    #[mount]
+    own: Own,
+}
+
+#[controller]
+impl Extra {}
+
+fn extra(store: &Store) -> Extra {
+    let store = || store.clone();
+    Extra {
+        plain: Plain {
+            item: PlainItem { store: store() },
+        },
+        dated: Dated {
+            item: DatedItem { store: store() },
+        },
+        own: Own {
+            item: OwnItem { store: store() },
+        },
+    }
 }
