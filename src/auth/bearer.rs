@@ -229,6 +229,10 @@ impl Tool for AuthBearer {
         if !cfg.policy.covers(ex.method()) || Identity::is_attached(req) {
             return Before::Continue;
         }
+        if cfg.with_basic && super::header::basic_token(req).is_some() {
+            // Basic credentials are auth_basic's: not decoded here too.
+            return Before::Continue;
+        }
         let token = match credentials(req) {
             Credentials::Bearer(token) => token,
             Credentials::MalformedBearer(why) => {

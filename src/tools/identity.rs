@@ -181,15 +181,7 @@ struct Caller {
 
 /// Changes the request's [`Caller`], made when missing.
 fn with_caller(req: &HttpRequest, change: impl FnOnce(&mut Caller)) {
-    let mut ext = req.extensions_mut();
-    match ext.get_mut::<Caller>() {
-        Some(c) => change(c),
-        None => {
-            let mut c = Caller::default();
-            change(&mut c);
-            ext.insert(c);
-        }
-    }
+    change(req.extensions_mut().get_or_insert_with(Caller::default));
 }
 
 /// The request's [`Attempts`], if a `rate_limit` tool covers its path.
