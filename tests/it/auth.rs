@@ -330,6 +330,40 @@ async fn bearer_tokens_alone_and_beside_basic() {
         .send()
         .await
         .assert_status(401);
+    // Credentials that cannot be read are a 400 with either scheme, beside the other tool.
+    both.get("/")
+        .header("authorization", "Bearer a b")
+        .send()
+        .await
+        .assert_status(400);
+    both.get("/")
+        .header("authorization", "Basic !!!")
+        .send()
+        .await
+        .assert_status(400);
+}
+
+/// An `Authorization` value that is not even text (bytes above 0x7F) is no credentials: the
+/// challenge, not a 5xx, and not a guess at what it says.
+#[actix_web::test]
+async fn an_authorization_that_is_not_text_is_challenged() {
+    let s = drupe::testing::TestServer::start(
+        App::builder(Root::default())
+            .tool_at("/", basic(Arc::default()).realm("r"))
+            .build()
+            .unwrap(),
+    )
+    .await;
+    let answer = s.raw(
+        b"GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Basic \xe9\xe9\r\nConnection: close\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("www-authenticate: basic"),
+        "{answer}"
+    );
 }
 
 #[actix_web::test]
