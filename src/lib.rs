@@ -96,7 +96,7 @@ pub use body::{
 };
 pub use config::{
     Config, ConfigError, DEFAULT_MAX_BODY, EngineSettings, GlobalSettings, Seconds, ServerSettings,
-    Size, TemplatesSettings,
+    Size, TemplatesSettings, TlsSettings,
 };
 pub use context::State;
 pub use cors::Cors;

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --example tour -- --bind 127.0.0.1:8080
+//! cargo run --example tour -- --bind 127.0.0.1:8443 --tls-cert cert.pem --tls-key key.pem
 //! ```
 //!
 //! | path | answer |
@@ -34,10 +35,21 @@ struct Args {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
+    /// Serve HTTPS (HTTP/2 or HTTP/1.1 by ALPN) with this PEM certificate chain; needs
+    /// --tls-key. SIGHUP reads both files again.
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
     drupe::engine::init_logging();
     let args = Args::parse();
-    tree::app().serve(&args.bind)
+    let mut server = drupe::engine::Server::new().mount("/", tree::app());
+    if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+        server = server.tls(cert, key);
+    }
+    server.serve(&args.bind)
 }

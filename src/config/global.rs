@@ -89,6 +89,19 @@ pub struct ServerSettings {
     pub trusted_proxies: Vec<String>,
     /// Names besides `localhost`, `127.0.0.1` and `[::1]` that operator pages answer for.
     pub allowed_hosts: Vec<String>,
+    /// `server.tls.*`: HTTPS.
+    pub tls: TlsSettings,
+}
+
+/// `[global] server.tls.*`: the PEM files of HTTPS (both, or neither).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct TlsSettings {
+    /// The certificate chain, leaf first.
+    pub cert: Option<PathBuf>,
+    /// Its private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: Option<PathBuf>,
 }
 
 impl Default for ServerSettings {
@@ -105,6 +118,7 @@ impl Default for ServerSettings {
             access_log: false,
             trusted_proxies: Vec::new(),
             allowed_hosts: Vec::new(),
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -131,6 +145,18 @@ impl ServerSettings {
             if s.get() == 0 {
                 return Err(err(key, "expected a size above 0, got 0"));
             }
+        }
+        match (&self.tls.cert, &self.tls.key) {
+            (Some(_), None) => {
+                return Err(err("tls.key", "server.tls.cert is set: set its key too"));
+            }
+            (None, Some(_)) => {
+                return Err(err(
+                    "tls.cert",
+                    "server.tls.key is set: set its certificate too",
+                ));
+            }
+            _ => {}
         }
         crate::http::client::TrustedProxies::parse(&self.trusted_proxies)
             .map_err(|m| err("trusted_proxies", &m))?;

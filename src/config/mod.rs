@@ -38,7 +38,7 @@ mod global;
 mod origin;
 
 pub use global::{
-    EngineSettings, GlobalSettings, Seconds, ServerSettings, Size, TemplatesSettings,
+    EngineSettings, GlobalSettings, Seconds, ServerSettings, Size, TemplatesSettings, TlsSettings,
 };
 
 use origin::Origins;

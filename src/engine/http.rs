@@ -18,8 +18,17 @@ use std::time::{Duration, Instant};
 use actix_web::dev::ServerHandle;
 
 use super::ConnectionTimeouts;
-use crate::App;
+use super::site::Site;
 use crate::net::{Connections, Listener};
+
+/// rustls's server configuration, or a stand-in type when drupe is built without TLS.
+#[cfg(feature = "tls")]
+pub(crate) use rustls as rustls_config;
+#[cfg(not(feature = "tls"))]
+pub(crate) mod rustls_config {
+    /// Never made: without the `tls` feature no server has a TLS configuration.
+    pub(crate) enum ServerConfig {}
+}
 
 /// How long a connection accepted just before a stop may take to send its first request.
 const FIRST_REQUEST_GRACE: Duration = Duration::from_secs(1);
@@ -66,11 +75,21 @@ pub(crate) struct Abandoned {
     pub(crate) timeout: Duration,
 }
 
-/// Serves `app` on `listener` in a thread named `HTTPServer`; returns once it accepts.
-pub(crate) fn serve(app: &App, listener: Listener, settings: Settings) -> io::Result<Served> {
+/// Serves `site` on `listener`, over TLS when `tls` is given (HTTP/2 or HTTP/1.1 as the client
+/// chooses by ALPN; HTTP/1.1 only on a plain socket), in a thread named `HTTPServer`; returns
+/// once it accepts.
+pub(crate) fn serve_site(
+    site: &Site,
+    listener: Listener,
+    tls: Option<rustls_config::ServerConfig>,
+    settings: Settings,
+) -> io::Result<Served> {
+    let Some(primary) = site.primary().cloned() else {
+        return Err(io::Error::other("no application is mounted"));
+    };
     let conns = Connections::default();
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    let app = app.clone();
+    let site = site.clone();
     let c = conns.clone();
     let thread = std::thread::Builder::new()
         .name("HTTPServer".into())
@@ -79,10 +98,10 @@ pub(crate) fn serve(app: &App, listener: Listener, settings: Settings) -> io::Re
                 let server = actix_web::HttpServer::new(move || {
                     actix_web::App::new()
                         .wrap(super::configured_access_log(
-                            app.settings().server.access_log,
-                            app.context().proxies.clone(),
+                            primary.settings().server.access_log,
+                            primary.context().proxies.clone(),
                         ))
-                        .configure(app.configure())
+                        .configure(site.configure())
                 })
                 .workers(settings.workers)
                 .client_request_timeout(settings.timeouts.request)
@@ -91,10 +110,17 @@ pub(crate) fn serve(app: &App, listener: Listener, settings: Settings) -> io::Re
                 // A ceiling only: `Served::shutdown` keeps the exact deadline itself.
                 .shutdown_timeout(whole_seconds_above(settings.shutdown_timeout))
                 .on_connect(move |conn, ext| c.on_connect(conn, ext));
-                let server = match listener {
-                    Listener::Tcp(l) => server.listen(l),
+                let server = match (listener, tls) {
+                    #[cfg(feature = "tls")]
+                    (Listener::Tcp(l), Some(config)) => server.listen_rustls_0_23(l, config),
                     #[cfg(unix)]
-                    Listener::Unix(l, _) => server.listen_uds(l),
+                    (Listener::Unix(..), Some(_)) => Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "TLS is served on TCP addresses only, not on a Unix domain socket",
+                    )),
+                    (Listener::Tcp(l), _) => server.listen(l),
+                    #[cfg(unix)]
+                    (Listener::Unix(l, _), None) => server.listen_uds(l),
                 };
                 match server {
                     Ok(s) => {

@@ -41,13 +41,23 @@ mod respawn;
 mod run;
 mod server;
 mod signals;
+mod site;
+#[cfg(feature = "tls")]
+mod tls;
 
-pub(crate) use http::{Served, Settings, serve};
+pub(crate) use http::{Served, Settings, rustls_config, serve_site};
 pub(crate) use log::configured_access_log;
 pub use log::{ACCESS_LOG_FORMAT, ACCESS_TARGET, EngineFormat, access_logger, init_logging};
+pub use run::Server;
 pub(crate) use server::ConnectionTimeouts;
 pub use server::ServerPlugin;
 pub use signals::Signals;
+pub use site::MountError;
+pub(crate) use site::Site;
+#[cfg(feature = "tls")]
+pub(crate) use tls::Tls;
+#[cfg(feature = "tls")]
+pub use tls::TlsError;
 
 /// What a listener returns.
 pub type ListenerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
@@ -211,6 +221,13 @@ impl Engine {
         } else {
             Err(ChannelFailures(failures))
         }
+    }
+
+    /// Whether anything listens to `channel`.
+    pub fn has_listeners(&self, channel: &str) -> bool {
+        lock(&self.inner.channels)
+            .get(channel)
+            .is_some_and(|subs| !subs.is_empty())
     }
 
     /// The current state.

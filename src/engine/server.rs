@@ -13,6 +13,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use super::http::{self, Served, Settings};
+use super::site::Site;
+#[cfg(feature = "tls")]
+use super::tls::Tls;
 use super::{Engine, ListenerResult, engine_log};
 use crate::App;
 use crate::config::ServerSettings;
@@ -63,7 +66,11 @@ impl Settings {
 
 /// The HTTP server plugin.
 pub struct ServerPlugin {
+    site: Site,
+    /// The server's own settings: the primary application's.
     app: App,
+    #[cfg(feature = "tls")]
+    tls: Option<std::sync::Arc<Tls>>,
     bind: BindAddr,
     workers: usize,
     shutdown_timeout: Duration,
@@ -90,6 +97,11 @@ impl ServerPlugin {
     /// `server.port_wait`, `server.request_timeout` and `server.keep_alive` (seconds)
     /// override them.
     pub fn new(app: App, bind: BindAddr) -> Self {
+        Self::for_site(Site::single(app.clone()), app, bind)
+    }
+
+    /// Serves `site`, with `app`'s `[global] server.*` settings.
+    pub(crate) fn for_site(site: Site, app: App, bind: BindAddr) -> Self {
         let server = &app.settings().server;
         let workers = server
             .workers
@@ -98,7 +110,10 @@ impl ServerPlugin {
         Self {
             shutdown_timeout: server.shutdown_timeout.get(),
             port_wait: server.port_wait.get(),
+            site,
             app,
+            #[cfg(feature = "tls")]
+            tls: None,
             bind,
             workers,
             running: Mutex::new(None),
@@ -127,6 +142,13 @@ impl ServerPlugin {
         self
     }
 
+    /// Serves HTTPS with `tls` (HTTP/2 by ALPN), reloaded on the bus's `reload` channel.
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls(mut self, tls: Tls) -> Self {
+        self.tls = Some(std::sync::Arc::new(tls));
+        self
+    }
+
     /// Calls `f` with the server's URL each time it starts accepting connections.
     pub fn on_serving(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
         self.on_serving = Some(Box::new(f));
@@ -140,6 +162,12 @@ impl ServerPlugin {
         engine.subscribe("start", 75, "HTTP server start", move |_| m.start());
         let m = me.clone();
         engine.subscribe("stop", 25, "HTTP server stop", move |_| m.stop());
+        #[cfg(feature = "tls")]
+        if let Some(tls) = me.tls.clone() {
+            engine.subscribe("reload", 50, "TLS certificate reload", move |_| {
+                tls.reload().map_err(Into::into)
+            });
+        }
         let m = me;
         engine.subscribe("graceful", 50, "HTTP server graceful", move |_| {
             m.graceful()
@@ -166,12 +194,12 @@ impl ServerPlugin {
             .take()
             .unwrap_or_else(|| self.bind.clone());
         let listener = net::bind(&bind, self.port_wait)?;
-        let url = listener.url();
+        let url = self.url(&listener);
         let bound = match listener.local_addr() {
             Some(a) => BindAddr::Tcp(a.to_string()),
             None => bind,
         };
-        let server = http::serve(&self.app, listener.try_clone()?, self.settings())?;
+        let server = self.serve(listener.try_clone()?)?;
         engine_log!(info, "Serving on {url}");
         self.serving(&url);
         *running = Some(Running {
@@ -181,6 +209,26 @@ impl ServerPlugin {
             bound,
         });
         Ok(())
+    }
+
+    fn serve(&self, listener: Listener) -> std::io::Result<Served> {
+        #[cfg(feature = "tls")]
+        let tls = self.tls.as_ref().map(|t| t.server_config());
+        #[cfg(not(feature = "tls"))]
+        let tls = None;
+        http::serve_site(&self.site, listener, tls, self.settings())
+    }
+
+    /// The listener's URL, `https://` over TLS.
+    fn url(&self, listener: &Listener) -> String {
+        let url = listener.url();
+        #[cfg(feature = "tls")]
+        if self.tls.is_some()
+            && let Some(rest) = url.strip_prefix("http://")
+        {
+            return format!("https://{rest}");
+        }
+        url
     }
 
     fn serving(&self, url: &str) {
@@ -197,7 +245,7 @@ impl ServerPlugin {
             engine_log!(info, "HTTP Server not running: nothing to restart");
             return Ok(());
         };
-        let fresh = http::serve(&self.app, r.listener.try_clone()?, self.settings())?;
+        let fresh = self.serve(r.listener.try_clone()?)?;
         let old = std::mem::replace(&mut r.server, fresh);
         engine_log!(
             info,

@@ -1,6 +1,8 @@
 //! Signals drive the bus, as CherryPy's signal handler plugin does.
 //!
-//! Unix: `SIGTERM` and `SIGINT` exit, `SIGHUP` exits (or restarts the process when asked),
+//! Unix: `SIGTERM` and `SIGINT` exit, `SIGHUP` restarts the process when asked
+//! (`engine.restart_on_sighup`), else publishes `reload` when something listens to it (the
+//! TLS certificate), else exits;
 //! `SIGUSR1` is a graceful restart of the server. A second `SIGINT` while the exit runs (Ctrl-C
 //! pressed again while requests drain) ends the process at once, with status 130. Windows: the
 //! console events Ctrl-C, Ctrl-Break, close, logoff and shutdown exit. actix-web's own signal
@@ -108,11 +110,19 @@ impl Signals {
             }
             let _ = engine.publish(name);
             let e = engine.clone();
-            exiting |= name != "SIGUSR1";
+            let reload = name == "SIGHUP" && !self.restart_on_hup && engine.has_listeners("reload");
+            exiting |= name != "SIGUSR1" && !reload;
             match name {
                 "SIGHUP" if self.restart_on_hup => {
                     engine_log!(info, "SIGHUP caught: restarting.");
                     std::thread::spawn(move || e.restart());
+                }
+                "SIGHUP" if reload => {
+                    engine_log!(info, "SIGHUP caught: reloading.");
+                    std::thread::spawn(move || {
+                        // A listener that fails has logged why; what it reloads stays as it was.
+                        let _ = e.publish("reload");
+                    });
                 }
                 "SIGHUP" => {
                     engine_log!(

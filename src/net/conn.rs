@@ -7,7 +7,9 @@
 //! connections that served a request and have none in flight are shut down for reading (the
 //! server sees end-of-stream and closes them), connections accepted just before, whose first
 //! request is on its way, are given time to send it, and responses still in flight carry
-//! `Connection: close`.
+//! `Connection: close` (HTTP/2 has no such header: its connections are closed by the server's
+//! stop once their streams are answered). Over TLS the TCP connection under the session is
+//! the one tracked.
 
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -73,17 +75,30 @@ pub(crate) struct Busy {
     pub(crate) fresh: usize,
 }
 
+/// The TCP connection under what actix-web accepted: the stream itself, or the one a TLS
+/// session runs on.
+fn tcp_stream(conn: &dyn Any) -> Option<&actix_rt::net::TcpStream> {
+    if let Some(s) = conn.downcast_ref::<actix_rt::net::TcpStream>() {
+        return Some(s);
+    }
+    #[cfg(feature = "tls")]
+    if let Some(s) =
+        conn.downcast_ref::<actix_tls::accept::rustls_0_23::TlsStream<actix_rt::net::TcpStream>>()
+    {
+        return Some(s.get_ref().0);
+    }
+    None
+}
+
 impl Connections {
     /// The `on_connect` hook: non-inheritable, `TCP_NODELAY`, tracked.
     pub(crate) fn on_connect(&self, conn: &dyn Any, ext: &mut Extensions) {
-        let sock = conn
-            .downcast_ref::<actix_rt::net::TcpStream>()
-            .and_then(|s| {
-                mark_accepted(s);
-                // socket2 makes the duplicate non-inheritable itself (`F_DUPFD_CLOEXEC`,
-                // `WSA_FLAG_NO_HANDLE_INHERIT`).
-                SockRef::from(s).try_clone().ok()
-            });
+        let sock = tcp_stream(conn).and_then(|s| {
+            mark_accepted(s);
+            // socket2 makes the duplicate non-inheritable itself (`F_DUPFD_CLOEXEC`,
+            // `WSA_FLAG_NO_HANDLE_INHERIT`).
+            SockRef::from(s).try_clone().ok()
+        });
         let now = Instant::now();
         let c = Arc::new(Conn {
             sock,

@@ -19,6 +19,7 @@ pub(crate) mod child;
 mod restart;
 mod shutdown;
 mod sockets;
+mod tls;
 
 use child::{Test, here};
 

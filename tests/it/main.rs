@@ -46,6 +46,7 @@ mod sessions;
 mod settings_documented;
 mod soak;
 mod timeout;
+mod tls;
 mod tools;
 mod tour_api;
 mod tour_tests;

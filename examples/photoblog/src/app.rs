@@ -69,8 +69,12 @@ pub async fn run(settings: Settings) -> ExitCode {
     // `App::serve` blocks until the server stops (its workers and signal handling run on
     // threads of their own): on a blocking thread, so that this runtime goes on driving the
     // database connections opened above.
-    let bind = settings.bind;
-    match actix_web::web::block(move || app.serve(&bind)).await {
+    let bind = settings.bind.clone();
+    let mut server = drupe::engine::Server::new().mount("/", app);
+    if let (Some(cert), Some(key)) = (&settings.tls_cert, &settings.tls_key) {
+        server = server.tls(cert, key);
+    }
+    match actix_web::web::block(move || server.serve(&bind)).await {
         Ok(status) => status,
         Err(e) => {
             tracing::error!("the server thread failed: {e}");

@@ -91,6 +91,13 @@ pub struct Settings {
     /// sign-ins (`[ "/" ]` then `tools.rate_limit.failures = { rate = 3, per = "minute" }`).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Serve HTTPS (HTTP/2 or HTTP/1.1 by ALPN) with this PEM certificate chain; needs
+    /// --tls-key. SIGHUP reads both files again, without closing a connection.
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Settings {

@@ -3,7 +3,8 @@
 //! the framework writes one), none gets a 5xx, the servers keep serving, and nothing stored
 //! changes: the photoblog's rows and files, the tour's users. The photoblog's REST writes
 //! carry its owner's credentials where the case is about the body (they are checked first);
-//! without them, or with broken ones, a write is refused before its body is read.
+//! without them, or with broken ones, a write is refused before its body is read. The
+//! catalogue runs twice: over plain TCP, and through TLS sessions.
 
 use drupe::testing::TestServer;
 use serde_json::{Value, json};
@@ -166,18 +167,41 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
 
 #[actix_web::test]
 async fn the_bad_input_catalogue() {
+    run_catalogue(None).await;
+}
+
+/// The same cases through a TLS session (HTTP/1.1 by ALPN): the same answers.
+#[actix_web::test]
+async fn the_bad_input_catalogue_over_tls() {
+    let cert = crate::tls::Cert::new("bad-input-tls");
+    run_catalogue(Some(&cert)).await;
+}
+
+async fn run_catalogue(tls: Option<&crate::tls::Cert>) {
     let cases = catalogue();
     assert!(cases.len() >= 50, "{} cases", cases.len());
     // A stalled body is cut after a second, within the reader's two quiet seconds.
-    let tour = TestServer::start(
-        crate::tour::builder_with_cache(drupe::cache::Caching::memory(1000, 10 << 20))
-            .set_global("server.body_timeout", 1)
-            .build()
-            .unwrap(),
-    )
+    let tour_app = crate::tour::builder_with_cache(drupe::cache::Caching::memory(1000, 10 << 20))
+        .set_global("server.body_timeout", 1)
+        .build()
+        .unwrap();
+    let (app, dir) = crate::blog::sqlite_blog(if tls.is_some() {
+        "bad-input-tls"
+    } else {
+        "bad-input"
+    })
     .await;
-    let (app, dir) = crate::blog::sqlite_blog("bad-input").await;
-    let blog = TestServer::start(app).await;
+    let (tour, blog) = match tls {
+        Some(cert) => (
+            TestServer::start_tls(tour_app, &cert.cert, &cert.key).await,
+            TestServer::start_tls(app, &cert.cert, &cert.key).await,
+        ),
+        None => (
+            TestServer::start(tour_app).await,
+            TestServer::start(app).await,
+        ),
+    };
+    let client_tls = tls.map(crate::tls::Cert::client_config);
     // The owner's password checked once before the cases (a check is remembered for a
     // minute): one takes a second or more in a debug build, near the reader's two quiet
     // seconds.
@@ -197,10 +221,13 @@ async fn the_bad_input_catalogue() {
             Target::Blog => blog.addr(),
         };
         let request = c.request.clone();
-        let response =
-            tokio::task::spawn_blocking(move || drupe::testing::raw_request(addr, &request))
-                .await
-                .unwrap();
+        let client_tls = client_tls.clone();
+        let response = tokio::task::spawn_blocking(move || match client_tls {
+            Some(config) => drupe::testing::raw_request_tls(addr, config, &request),
+            None => drupe::testing::raw_request(addr, &request),
+        })
+        .await
+        .unwrap();
         let status = status_of(&response);
         let lower = response.to_ascii_lowercase();
         let mut wrong = Vec::new();
@@ -248,7 +275,11 @@ async fn the_bad_input_catalogue() {
         );
     }
     crate::reliability::record(
-        "bad_input",
+        if tls.is_some() {
+            "bad_input_tls"
+        } else {
+            "bad_input"
+        },
         json!({"cases": results, "failures": failures.len()}),
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

@@ -67,8 +67,9 @@ impl Test {
     }
 }
 
-/// The modes. `serve`: `App::serve` on `DRUPE_BIND` (with `server.shutdown_timeout` from
-/// `DRUPE_SHUTDOWN_TIMEOUT`, seconds, when set), exiting with its status. `sleep`: a minute.
+/// The modes. `serve`: a `Server` of the engine tests' app on `DRUPE_BIND` (with
+/// `server.shutdown_timeout` from `DRUPE_SHUTDOWN_TIMEOUT`, seconds, when set; over TLS with
+/// `DRUPE_TLS_CERT` and `DRUPE_TLS_KEY`), exiting with its status. `sleep`: a minute.
 /// `fail_start`: a bus whose second start listener fails. `fail_graceful`: a served bus with a
 /// graceful listener that fails.
 fn run(mode: &str) -> ! {
@@ -76,7 +77,14 @@ fn run(mode: &str) -> ! {
     match mode {
         "serve" => {
             let bind = std::env::var("DRUPE_BIND").expect("DRUPE_BIND");
-            exit(served_app().serve(&bind))
+            let mut server = drupe::engine::Server::new().mount("/", served_app());
+            if let (Some(cert), Some(key)) = (
+                std::env::var_os("DRUPE_TLS_CERT"),
+                std::env::var_os("DRUPE_TLS_KEY"),
+            ) {
+                server = server.tls(cert, key);
+            }
+            exit(server.serve(&bind))
         }
         "sleep" => {
             std::thread::sleep(Duration::from_secs(60));

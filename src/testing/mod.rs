@@ -38,7 +38,11 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self as atest, TestRequest};
 use bytes::Bytes;
 use serde::Serialize;
+
+mod tls;
 use serde::de::DeserializeOwned;
+#[cfg(feature = "tls")]
+pub use tls::raw_request_tls;
 
 use crate::App;
 
@@ -414,6 +418,9 @@ pub struct TestServer {
     addr: SocketAddr,
     served: Option<crate::engine::Served>,
     client: TestClient,
+    /// Over TLS: the client configuration that trusts the server's certificate.
+    #[cfg(feature = "tls")]
+    tls: Option<std::sync::Arc<rustls::ClientConfig>>,
 }
 
 impl TestServer {
@@ -424,26 +431,35 @@ impl TestServer {
 
     /// Serves `app` with `workers` workers.
     pub async fn start_with(app: App, workers: usize) -> Self {
+        Self::serving(app, workers, None)
+    }
+
+    fn serving(app: App, workers: usize, tls: Option<tls::Served>) -> Self {
         let bind = crate::net::BindAddr::Tcp("127.0.0.1:0".into());
         let listener = crate::net::bind(&bind, Duration::ZERO)
             .unwrap_or_else(|e| panic!("cannot listen on an ephemeral port on loopback: {e}"));
         let addr = listener.local_addr().expect("a TCP listener");
         let settings = crate::engine::Settings::from_settings(&app.settings().server, workers);
-        let served = crate::engine::serve(&app, listener, settings)
-            .unwrap_or_else(|e| panic!("cannot serve on {addr}: {e}"));
-        let client = awc::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .disable_redirects()
-            .finish();
+        let (server_config, client_config, scheme) = tls::split(tls);
+        let served = crate::engine::serve_site(
+            &crate::engine::Site::single(app),
+            listener,
+            server_config,
+            settings,
+        )
+        .unwrap_or_else(|e| panic!("cannot serve on {addr}: {e}"));
+        let client = tls::client(client_config.as_ref());
         Self {
             addr,
             served: Some(served),
             client: TestClient {
                 backend: Backend::Socket {
                     client,
-                    base: format!("http://{addr}"),
+                    base: format!("{scheme}://{addr}"),
                 },
             },
+            #[cfg(feature = "tls")]
+            tls: client_config,
         }
     }
 
@@ -452,8 +468,12 @@ impl TestServer {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` over TLS).
     pub fn url(&self, path: &str) -> String {
+        #[cfg(feature = "tls")]
+        if self.tls.is_some() {
+            return format!("https://{}{path}", self.addr);
+        }
         format!("http://{}{path}", self.addr)
     }
 
@@ -465,6 +485,10 @@ impl TestServer {
     /// Sends `request` as is and returns everything the server wrote until it closed the
     /// connection or went quiet for two seconds.
     pub fn raw(&self, request: &[u8]) -> String {
+        #[cfg(feature = "tls")]
+        if let Some(config) = &self.tls {
+            return tls::raw_request_tls(self.addr, config.clone(), request);
+        }
         raw_request(self.addr, request)
     }
 
