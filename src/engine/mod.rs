@@ -37,6 +37,7 @@ use std::time::Duration;
 
 mod http;
 mod log;
+mod plugins;
 mod respawn;
 mod run;
 mod server;
@@ -45,6 +46,9 @@ mod signals;
 pub(crate) use http::{Served, Settings, serve};
 pub(crate) use log::configured_access_log;
 pub use log::{ACCESS_LOG_FORMAT, ACCESS_TARGET, EngineFormat, access_logger, init_logging};
+pub use plugins::{BackgroundTask, Monitor, PidFile, PidFileError, TaskResult};
+#[cfg(unix)]
+pub use plugins::{Daemonizer, DropPrivileges, DropPrivilegesError, NameOrId, daemonize};
 pub(crate) use server::ConnectionTimeouts;
 pub use server::ServerPlugin;
 pub use signals::Signals;

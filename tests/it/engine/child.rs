@@ -70,7 +70,9 @@ impl Test {
 /// The modes. `serve`: `App::serve` on `DRUPE_BIND` (with `server.shutdown_timeout` from
 /// `DRUPE_SHUTDOWN_TIMEOUT`, seconds, when set), exiting with its status. `sleep`: a minute.
 /// `fail_start`: a bus whose second start listener fails. `fail_graceful`: a served bus with a
-/// graceful listener that fails.
+/// graceful listener that fails. Unix: `daemonize` and `daemonize_plugin` (a daemon reporting
+/// its ids in `DRUPE_DAEMON_DIR`) and `drop_privileges` (root becoming `nobody`), see
+/// `plugins`.
 fn run(mode: &str) -> ! {
     drupe::engine::init_logging();
     match mode {
@@ -118,6 +120,12 @@ fn run(mode: &str) -> ! {
             let _ = engine.start();
             exit(engine.block())
         }
+        #[cfg(unix)]
+        "daemonize" => super::plugins::daemon_child(false),
+        #[cfg(unix)]
+        "daemonize_plugin" => super::plugins::daemon_child(true),
+        #[cfg(unix)]
+        "drop_privileges" => super::plugins::drop_privileges_child(),
         other => panic!("unknown child mode {other}"),
     }
 }
