@@ -37,6 +37,7 @@ use std::time::Duration;
 
 mod http;
 mod log;
+mod plugins;
 mod respawn;
 mod run;
 mod server;
@@ -48,6 +49,9 @@ mod tls;
 pub(crate) use http::{Served, Settings, rustls_config, serve_site};
 pub(crate) use log::configured_access_log;
 pub use log::{ACCESS_LOG_FORMAT, ACCESS_TARGET, EngineFormat, access_logger, init_logging};
+pub use plugins::{BackgroundTask, Monitor, PidFile, PidFileError, TaskResult};
+#[cfg(unix)]
+pub use plugins::{Daemonizer, DropPrivileges, DropPrivilegesError, NameOrId, daemonize};
 pub use run::Server;
 pub(crate) use server::ConnectionTimeouts;
 pub use server::ServerPlugin;

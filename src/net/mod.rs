@@ -3,9 +3,10 @@
 //! This module owns how drupe listens: the address forms it accepts ([`BindAddr`]), the
 //! socket options per OS, the bounded wait for a busy port and the error that names what holds
 //! it ([`BindError`]), systemd socket activation, and the non-inheritance of accepted
-//! connections. It is the only module allowed `unsafe` code (Windows socket options and
-//! process queries, adopting systemd's descriptors); every `unsafe` block says why it is sound
-//! and every foreign call spells out its exact types.
+//! connections; and the process queries the engine's plugins need (is a pid alive, the fork a
+//! daemon is made with). It is the only module allowed `unsafe` code (Windows socket options and
+//! process queries, adopting systemd's descriptors, `fork`); every `unsafe` block says why it is
+//! sound and every foreign call spells out its exact types.
 //!
 //! Per OS:
 //!
@@ -26,6 +27,7 @@ use std::time::{Duration, Instant};
 
 mod conn;
 mod holder;
+mod process;
 #[cfg(all(feature = "line-coverage", drupe_line_coverage))]
 pub(crate) mod profiler;
 mod socket;
@@ -34,6 +36,9 @@ mod systemd;
 
 pub(crate) use conn::{ConnTrack, Connections};
 pub use holder::{Holder, port_holder};
+pub(crate) use process::process_alive;
+#[cfg(unix)]
+pub(crate) use process::{Forked, fork_process, thread_count};
 #[cfg(windows)]
 pub use socket::exclusive_addr_use;
 pub(crate) use socket::tcp_listener;

@@ -16,6 +16,7 @@ use drupe::{App, controller};
 use crate::process::free_port;
 
 pub(crate) mod child;
+mod plugins;
 mod restart;
 mod shutdown;
 mod sockets;
