@@ -71,8 +71,7 @@ impl Test {
 /// `server.shutdown_timeout` from `DRUPE_SHUTDOWN_TIMEOUT`, seconds, when set; over TLS with
 /// `DRUPE_TLS_CERT` and `DRUPE_TLS_KEY`), exiting with its status. `sleep`: a minute.
 /// `fail_start`: a bus whose second start listener fails. `fail_graceful`: a served bus with a
-/// graceful listener that fails. Unix: `daemonize` and `daemonize_plugin` (a daemon reporting
-/// its ids in `DRUPE_DAEMON_DIR`) and `drop_privileges` (root becoming `nobody`), see
+/// graceful listener that fails. Unix: `drop_privileges` (root becoming `nobody`), see
 /// `plugins`.
 fn run(mode: &str) -> ! {
     drupe::engine::init_logging();
@@ -128,10 +127,6 @@ fn run(mode: &str) -> ! {
             let _ = engine.start();
             exit(engine.block())
         }
-        #[cfg(unix)]
-        "daemonize" => super::plugins::daemon_child(false),
-        #[cfg(unix)]
-        "daemonize_plugin" => super::plugins::daemon_child(true),
         #[cfg(unix)]
         "drop_privileges" => super::plugins::drop_privileges_child(),
         other => panic!("unknown child mode {other}"),

@@ -361,10 +361,11 @@ fn run_daemon(
     mode: &str,
     dir: &std::path::Path,
 ) -> std::collections::HashMap<String, String> {
-    // One test thread: the child runs the test on its main thread, and so runs one thread.
-    let launcher = me
-        .command(mode)
-        .arg("--test-threads=1")
+    // A program of its own: a test harness runs threads, and a process with threads is not
+    // forked.
+    let _ = me;
+    let launcher = std::process::Command::new(crate::process::example_binary("daemon_child"))
+        .arg(mode)
         .env("DRUPE_DAEMON_DIR", dir)
         .env("RUST_LOG", "info")
         .output()
@@ -440,58 +441,6 @@ fn the_daemonizer_plugin_forks_before_the_pid_file_is_written() {
     ] {
         assert!(log.contains(&line), "{line:?} missing:\n{log}");
     }
-}
-
-/// The `daemonize` and `daemonize_plugin` child modes: the test's child daemonizes (with the
-/// function, or with the plugin and a PID file on a bus), and the daemon reports its ids in
-/// `$DRUPE_DAEMON_DIR/info`, its standard output and error going to `stdout` and `stderr`
-/// there.
-#[cfg(unix)]
-pub(super) fn daemon_child(plugin: bool) -> ! {
-    use drupe::engine::Daemonizer;
-    let dir =
-        std::path::PathBuf::from(std::env::var_os("DRUPE_DAEMON_DIR").expect("DRUPE_DAEMON_DIR"));
-    let launcher = std::process::id();
-    let options = Daemonizer::new()
-        .stdout(dir.join("stdout"))
-        .stderr(dir.join("stderr"));
-    if !plugin {
-        if let Err(e) = drupe::engine::daemonize(&options) {
-            eprintln!("cannot daemonize: {e}");
-            std::process::exit(3);
-        }
-        report(&dir, launcher, "").expect("the report is written");
-        std::process::exit(0);
-    }
-    let engine = Engine::new();
-    options.attach(&engine);
-    let pid_file = dir.join("daemon.pid");
-    PidFile::new(&pid_file).attach(&engine);
-    engine.subscribe("start", 80, "report", move |_| {
-        let written = std::fs::read_to_string(&pid_file)?;
-        report(&dir, launcher, &format!("pid_file={}", written.trim()))?;
-        Ok(())
-    });
-    let started = engine.start();
-    engine.exit();
-    std::process::exit(if started.is_ok() { 0 } else { 70 })
-}
-
-/// The daemon's ids, written whole (renamed into place) so the test never reads half.
-#[cfg(unix)]
-fn report(dir: &std::path::Path, launcher: u32, extra: &str) -> std::io::Result<()> {
-    use nix::unistd::{getpid, getppid, getsid};
-    println!("the daemon's standard output");
-    let sid = getsid(None).map_err(std::io::Error::from)?;
-    let text = format!(
-        "pid={} ppid={} sid={sid} launcher={launcher} cwd={} {extra}\n",
-        getpid(),
-        getppid(),
-        std::env::current_dir()?.display()
-    );
-    let tmp = dir.join("info.tmp");
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(tmp, dir.join("info"))
 }
 
 // Dropping privileges (Unix).
