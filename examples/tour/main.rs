@@ -42,6 +42,10 @@ struct Args {
     /// The PEM private key of --tls-cert.
     #[arg(long, value_name = "PATH", requires = "tls_cert")]
     tls_key: Option<std::path::PathBuf>,
+    /// A file to write the process id to while serving (removed at exit); a start is refused
+    /// while it names a live process.
+    #[arg(long, value_name = "PATH")]
+    pidfile: Option<std::path::PathBuf>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -50,6 +54,9 @@ fn main() -> std::process::ExitCode {
     let mut server = drupe::engine::Server::new().mount("/", tree::app());
     if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
         server = server.tls(cert, key);
+    }
+    if let Some(path) = args.pidfile {
+        server = server.pidfile(path);
     }
     server.serve(&args.bind)
 }

@@ -91,6 +91,14 @@ impl Server {
         self
     }
 
+    /// Writes the process id to `path` while serving and removes it at exit (a
+    /// [`PidFile`](super::PidFile)); the start is refused, with status 70 and the pid named,
+    /// while the file names a live process.
+    pub fn pidfile(self, path: impl Into<PathBuf>) -> Self {
+        let pid_file = super::PidFile::new(path);
+        self.plugin(move |engine| pid_file.attach(engine))
+    }
+
     /// Runs `f` with the engine before it starts: to attach plugins or listeners of your own.
     pub fn plugin(mut self, f: impl FnOnce(&Engine) + Send + 'static) -> Self {
         self.setup.push(Box::new(f));

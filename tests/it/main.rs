@@ -41,6 +41,7 @@ mod reliability;
 mod replies;
 mod requests;
 mod security;
+mod served;
 mod session_auth;
 mod sessions;
 mod settings_documented;

@@ -1,6 +1,7 @@
 //! Building the application: the database opened and migrated, the demo content seeded on a
 //! first run, the photo folder swept, and the tree assembled with its tools and settings.
-//! `main` serves what [`build`] returns; the tests build it the same way.
+//! `main` serves what [`build`] returns (the tests build it the same way), with the photo
+//! folder swept again on the engine's `Upload sweep` monitor, and a PID file when asked.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 
 use drupe::auth::{AuthBasic, AuthBearer, SessionAuth};
 use drupe::cache::Caching;
+use drupe::engine::{BackgroundTask, Monitor, PidFile};
 use drupe::files::StaticDir;
 use drupe::sessions::{RedisStore, Sessions};
 use drupe::{App, AppBuilder, ResponseHeaders};
@@ -32,6 +34,11 @@ const WRITES: &[&str] = &["POST", "PUT", "PATCH", "DELETE"];
 /// Builds the photoblog: connects and migrates the database, seeds it on a first run, cleans
 /// the photo folder, and assembles the tree with its tools.
 pub async fn build(settings: &Settings) -> Result<App, AppError> {
+    assemble(settings).await.map(|(app, _)| app)
+}
+
+/// [`build`], and what the periodic sweep of the photo folder needs.
+async fn assemble(settings: &Settings) -> Result<(App, Sweeper), AppError> {
     // A mistake in the file is refused before anything is opened.
     let file = settings.config.as_ref().map(drupe::Config::from_file);
     let file = file
@@ -42,6 +49,11 @@ pub async fn build(settings: &Settings) -> Result<App, AppError> {
     let blog = open(settings).await?;
     let spool = blog.store.spool_dir();
     let db = blog.db.clone();
+    let sweeper = Sweeper {
+        db: blog.db.clone(),
+        store: blog.store.clone(),
+        grace: settings.sweep_grace,
+    };
     let mut builder = configure(
         App::builder(Site::default()).state(blog),
         &db,
@@ -52,27 +64,50 @@ pub async fn build(settings: &Settings) -> Result<App, AppError> {
     if let Some(file) = file {
         builder = builder.config(file);
     }
-    builder.build().map_err(|e| AppError::Start(e.to_string()))
+    let app = builder
+        .build()
+        .map_err(|e| AppError::Start(e.to_string()))?;
+    Ok((app, sweeper))
 }
 
 /// Builds the photoblog and serves it until a signal stops it; the process's exit status
-/// (70 when it could not start).
+/// (70 when it could not start). A PID file that names a live process refuses the start
+/// before anything is opened.
 pub async fn run(settings: Settings) -> ExitCode {
     drupe::engine::init_logging();
-    let app = match build(&settings).await {
-        Ok(app) => app,
+    if let Some(path) = &settings.pidfile
+        && let Err(e) = PidFile::check(path)
+    {
+        tracing::error!("{e}");
+        return ExitCode::from(70);
+    }
+    let (app, sweeper) = match assemble(&settings).await {
+        Ok(built) => built,
         Err(e) => {
             tracing::error!("{e}");
             return ExitCode::from(70);
         }
     };
-    // `App::serve` blocks until the server stops (its workers and signal handling run on
+    // `Server::serve` blocks until the server stops (its workers and signal handling run on
     // threads of their own): on a blocking thread, so that this runtime goes on driving the
-    // database connections opened above.
+    // database connections opened above, for the requests and for the sweep.
     let bind = settings.bind.clone();
     let mut server = drupe::engine::Server::new().mount("/", app);
     if let (Some(cert), Some(key)) = (&settings.tls_cert, &settings.tls_key) {
         server = server.tls(cert, key);
+    }
+    if let Some(path) = &settings.pidfile {
+        server = server.pidfile(path);
+    }
+    if !settings.sweep_every.is_zero() {
+        let runtime = tokio::runtime::Handle::current();
+        let task = BackgroundTask::new("Upload sweep", settings.sweep_every, move || {
+            runtime
+                .block_on(sweeper.sweep())
+                .map(|_| ())
+                .map_err(Into::into)
+        });
+        server = server.plugin(move |engine| Monitor::new(task).attach(engine));
     }
     match actix_web::web::block(move || server.serve(&bind)).await {
         Ok(status) => status,
@@ -101,22 +136,40 @@ async fn open(settings: &Settings) -> Result<Photoblog, AppError> {
     if settings.seed {
         seed(&blog).await?;
     }
-    sweep(&blog, settings).await?;
+    Sweeper {
+        db: blog.db.clone(),
+        store: blog.store.clone(),
+        grace: settings.sweep_grace,
+    }
+    .sweep()
+    .await?;
     Ok(blog)
 }
 
-/// Removes the files of uploads a crash interrupted: temporary ones, and ones no row refers
-/// to, once they are older than an upload in flight on another instance could be.
-async fn sweep(blog: &Photoblog, settings: &Settings) -> Result<(), AppError> {
-    let in_use: HashSet<String> = blog.db.filenames().await?.into_iter().collect();
-    let swept = blog.store.sweep(&in_use, settings.sweep_grace);
-    if swept > 0 {
-        tracing::info!(
-            "removed {swept} orphaned or partial photo files older than {} s",
-            settings.sweep_grace.as_secs()
-        );
+/// What sweeping the photo folder needs: the database (which files rows refer to), the
+/// folder, and how old a file must be before it is taken for a leftover.
+#[derive(Clone)]
+struct Sweeper {
+    db: Db,
+    store: PhotoStore,
+    grace: std::time::Duration,
+}
+
+impl Sweeper {
+    /// Removes the files of uploads a crash interrupted: temporary ones, and ones no row
+    /// refers to, once they are older than an upload in flight on another instance could be.
+    /// Returns how many.
+    async fn sweep(&self) -> Result<usize, AppError> {
+        let in_use: HashSet<String> = self.db.filenames().await?.into_iter().collect();
+        let swept = self.store.sweep(&in_use, self.grace);
+        if swept > 0 {
+            tracing::info!(
+                "removed {swept} orphaned or partial photo files older than {} s",
+                self.grace.as_secs()
+            );
+        }
+        Ok(swept)
     }
-    Ok(())
 }
 
 /// The output cache the settings name (`off` builds one that no path switches on).

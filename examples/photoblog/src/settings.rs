@@ -73,6 +73,12 @@ pub struct Settings {
                 this many seconds old; younger ones may be uploads in flight on another \
                 instance sharing the folder. 0 when no other instance does")]
     pub sweep_grace: Duration,
+    /// How often the photo folder is swept again while serving (given in seconds; 0: only at
+    /// start-up).
+    #[arg(long = "sweep-every", value_name = "SECONDS", default_value = "600", value_parser = seconds,
+        help = "How often, in seconds, the photo folder is swept again while serving (on the \
+                engine's `Upload sweep` monitor); 0 sweeps at start-up only")]
+    pub sweep_every: Duration,
     /// The password of the owner, the user `admin` (created when missing, its password
     /// replaced when present). Without it, a first run makes one up and prints it once.
     #[arg(
@@ -98,6 +104,10 @@ pub struct Settings {
     /// The PEM private key of --tls-cert.
     #[arg(long, value_name = "PATH", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// A file to write the process id to while serving (removed at exit); a start is refused
+    /// while it names a live process.
+    #[arg(long, value_name = "PATH")]
+    pub pidfile: Option<PathBuf>,
 }
 
 impl Default for Settings {
