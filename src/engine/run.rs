@@ -164,6 +164,16 @@ impl Server {
     }
 }
 
+impl Server {
+    /// What it serves, and the first mistake made mounting it (for test servers).
+    pub(crate) fn into_site(self) -> Result<Site, MountError> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.site),
+        }
+    }
+}
+
 impl App {
     /// Serves the application on `bind` (`host:port`, port 0 picks a free one; `unix:/path`;
     /// `systemd`) with the engine and signal handling, until a signal or a failure stops it,

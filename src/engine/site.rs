@@ -9,6 +9,8 @@
 //! server.*`: workers, timeouts, TLS, the access log) are those of the first application
 //! mounted at `/`, or else of the first mounted.
 
+use actix_web::dev::RequestHead;
+use actix_web::http::{Version, header};
 use actix_web::{HttpResponse, guard, web};
 
 use crate::App;
@@ -138,7 +140,9 @@ impl Site {
             let mut hosts: Vec<String> = mounts.iter().filter_map(|m| m.host.clone()).collect();
             hosts.dedup();
             for host in hosts {
-                let mut scope = web::scope("").guard(guard::Host(host.clone()));
+                let name = host.clone();
+                let mut scope =
+                    web::scope("").guard(guard::fn_guard(move |ctx| host_is(ctx.head(), &name)));
                 let mut root = None;
                 for m in mounts.iter().filter(|m| m.host.as_deref() == Some(&host)) {
                     if m.prefix.is_empty() {
@@ -169,6 +173,28 @@ impl Site {
     }
 }
 
+/// Whether the request is for host `name` (lowercase): its `Host` header, or over HTTP/2 its
+/// `:authority`, without its port and a final dot, in any case. By hand rather than with
+/// `guard::Host`, which compares case-sensitively where host names are not.
+fn host_is(head: &RequestHead, name: &str) -> bool {
+    let field = head
+        .headers
+        .get(header::HOST)
+        .filter(|_| head.version < Version::HTTP_2)
+        .and_then(|v| v.to_str().ok());
+    let Some(authority) = field.or_else(|| head.uri.authority().map(|a| a.as_str())) else {
+        return false;
+    };
+    let host = match authority.rsplit_once(':') {
+        // `[v6]` alone has a colon inside the brackets, not before a port.
+        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => authority,
+    };
+    host.strip_suffix('.')
+        .unwrap_or(host)
+        .eq_ignore_ascii_case(name)
+}
+
 async fn nothing_mounted() -> HttpResponse {
     HttpResponse::NotFound()
         .content_type(mime::TEXT_PLAIN_UTF_8)
@@ -191,6 +217,23 @@ mod tests {
 
     fn app() -> App {
         App::new(Root).unwrap()
+    }
+
+    #[test]
+    fn hosts_match_without_port_case_or_final_dot() {
+        let head = |host: &str| {
+            let req = actix_web::test::TestRequest::default()
+                .insert_header(("host", host))
+                .to_srv_request();
+            req.head().clone()
+        };
+        for yes in ["a.example", "A.Example", "a.example:8080", "a.example."] {
+            assert!(super::host_is(&head(yes), "a.example"), "{yes}");
+        }
+        for no in ["b.example", "a.example.org", "xa.example", "a.example:x"] {
+            assert!(!super::host_is(&head(no), "a.example"), "{no}");
+        }
+        assert!(super::host_is(&head("[::1]:80"), "[::1]"));
     }
 
     #[test]

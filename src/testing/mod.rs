@@ -431,23 +431,30 @@ impl TestServer {
 
     /// Serves `app` with `workers` workers.
     pub async fn start_with(app: App, workers: usize) -> Self {
-        Self::serving(app, workers, None)
+        Self::serving(crate::engine::Site::single(app), workers, None)
     }
 
-    fn serving(app: App, workers: usize, tls: Option<tls::Served>) -> Self {
+    /// Serves what `server` mounts (several applications, virtual hosts) with one worker, as
+    /// [`Server::serve`](crate::engine::Server::serve) would (its TLS and plugins aside).
+    ///
+    /// Panics if a mount was refused.
+    pub async fn start_server(server: crate::engine::Server) -> Self {
+        let site = server
+            .into_site()
+            .unwrap_or_else(|e| panic!("cannot serve: {e}"));
+        Self::serving(site, 1, None)
+    }
+
+    fn serving(site: crate::engine::Site, workers: usize, tls: Option<tls::Served>) -> Self {
+        let app = site.primary().cloned().expect("an application is mounted");
         let bind = crate::net::BindAddr::Tcp("127.0.0.1:0".into());
         let listener = crate::net::bind(&bind, Duration::ZERO)
             .unwrap_or_else(|e| panic!("cannot listen on an ephemeral port on loopback: {e}"));
         let addr = listener.local_addr().expect("a TCP listener");
         let settings = crate::engine::Settings::from_settings(&app.settings().server, workers);
         let (server_config, client_config, scheme) = tls::split(tls);
-        let served = crate::engine::serve_site(
-            &crate::engine::Site::single(app),
-            listener,
-            server_config,
-            settings,
-        )
-        .unwrap_or_else(|e| panic!("cannot serve on {addr}: {e}"));
+        let served = crate::engine::serve_site(&site, listener, server_config, settings)
+            .unwrap_or_else(|e| panic!("cannot serve on {addr}: {e}"));
         let client = tls::client(client_config.as_ref());
         Self {
             addr,

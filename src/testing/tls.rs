@@ -75,7 +75,7 @@ impl TestServer {
             .unwrap_or_else(|e| panic!("cannot serve HTTPS: {e}"));
         let client = trusting(cert);
         Self::serving(
-            app,
+            crate::engine::Site::single(app),
             1,
             Some(Served {
                 server: tls.server_config(),

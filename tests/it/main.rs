@@ -31,6 +31,7 @@ mod files;
 mod limits;
 mod methods;
 mod mismatch;
+mod mounts;
 mod negotiation;
 mod openapi;
 mod preconditions;
