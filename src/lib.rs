@@ -95,8 +95,8 @@ pub use body::{
     UploadReader,
 };
 pub use config::{
-    Config, ConfigError, DEFAULT_MAX_BODY, EngineSettings, GlobalSettings, Seconds, ServerSettings,
-    Size, TemplatesSettings, TlsSettings,
+    AutoreloadSettings, Config, ConfigError, DEFAULT_MAX_BODY, EngineSettings, Environment,
+    GlobalSettings, Seconds, ServerSettings, Size, TemplatesSettings, TlsSettings,
 };
 pub use context::State;
 pub use cors::Cors;

@@ -143,7 +143,8 @@ impl AppBuilder {
     /// error naming the key (and, for a file, its line).
     pub fn build(self) -> Result<App, BuildError> {
         let tree = Arc::new(self.tree?);
-        let config = self.config;
+        let mut config = self.config;
+        crate::config::apply_environment(&mut config)?;
         let global = GlobalSettings::read(&config)?;
         let settings = SettingsTrie::build(&config, &self.tools)?;
         let mut endpoints = Vec::new();

@@ -171,6 +171,41 @@ impl ServerSettings {
 pub struct EngineSettings {
     /// Whether SIGHUP re-executes the process instead of stopping it (false).
     pub restart_on_sighup: bool,
+    /// What the process is run for: presets filled in under the explicit settings (none).
+    pub environment: Option<super::Environment>,
+    /// Whether the engine logs warnings and errors only (false; the `test` environment's).
+    pub quiet: bool,
+    /// `engine.autoreload.*`: rebuilding and re-executing on a change of the sources.
+    pub autoreload: AutoreloadSettings,
+}
+
+/// `[global] engine.autoreload.*`: CherryPy's Autoreloader, for development.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct AutoreloadSettings {
+    /// Whether it runs (false; the `development` environment's true).
+    pub on: bool,
+    /// How often the files are looked at (1 s).
+    pub frequency: Seconds,
+    /// The files and folders watched (`src`, `templates`, `Cargo.toml` of the current folder
+    /// when empty; folders are walked, `target` and hidden ones skipped).
+    pub files: Vec<PathBuf>,
+    /// The command that rebuilds the program before it is re-executed (`cargo build --bin
+    /// NAME`, or `--example NAME`, for this program, with `--release` in a release build; an
+    /// empty list: none).
+    pub build: Option<Vec<String>>,
+}
+
+impl Default for AutoreloadSettings {
+    fn default() -> Self {
+        Self {
+            on: false,
+            frequency: Seconds::from_secs(1),
+            files: Vec::new(),
+            build: None,
+        }
+    }
 }
 
 /// `[global] templates.*`.

@@ -34,11 +34,15 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use toml::{Table, Value};
 
+mod environment;
 mod global;
 mod origin;
 
+pub use environment::Environment;
+pub(crate) use environment::apply as apply_environment;
 pub use global::{
-    EngineSettings, GlobalSettings, Seconds, ServerSettings, Size, TemplatesSettings, TlsSettings,
+    AutoreloadSettings, EngineSettings, GlobalSettings, Seconds, ServerSettings, Size,
+    TemplatesSettings, TlsSettings,
 };
 
 use origin::Origins;
@@ -177,6 +181,11 @@ impl Config {
             .filter(|(p, t)| is_prefix(p, path) && get_dotted(t, key).is_some())
             .max_by_key(|(p, _)| depth_of(p))
             .map(|(p, _)| p.as_str())
+    }
+
+    /// A value the `/` section sets itself.
+    pub(crate) fn root_value(&self, key: &str) -> Option<&Value> {
+        self.paths.get("/").and_then(|t| get_dotted(t, key))
     }
 
     /// A global value.

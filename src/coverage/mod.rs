@@ -225,7 +225,7 @@ impl Tool for Coverage {
     fn on_build(&self, build: &mut Build<'_>) -> Result<(), crate::ConfigError> {
         let settings: ReportSettings = build.global("coverage")?;
         settings.check(build)?;
-        if build.is_on_somewhere() {
+        if build.is_on_somewhere() && settings.report {
             publish(self.clone(), settings.clone(), build)?;
         }
         let _ = self.inner.settings.set(settings);
@@ -301,11 +301,14 @@ impl Tool for Coverage {
     }
 }
 
-/// `[global] coverage.*`: the report's path, who may read it, its threshold, and the file the
-/// data is written to when the server stops.
+/// `[global] coverage.*`: whether the report is served, its path, who may read it, its
+/// threshold, and the file the data is written to when the server stops.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct ReportSettings {
+    /// Whether the report is served (true; the `production` environment's false: the counts
+    /// are still kept, and written to `file`).
+    pub(crate) report: bool,
     /// Where the report is served (`/_coverage/`).
     pub(crate) path: String,
     /// Whether anyone may read it (false: operators only).
@@ -319,6 +322,7 @@ pub(crate) struct ReportSettings {
 impl Default for ReportSettings {
     fn default() -> Self {
         Self {
+            report: true,
             path: "/_coverage/".to_owned(),
             public: false,
             threshold: 80.0,

@@ -32,7 +32,14 @@ pub(super) fn respawn() -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
-        let e = std::process::Command::new(&exe).args(&args).exec();
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.args(&args);
+        // The listening socket the server kept: the new program serves on it, and connections
+        // that arrived meanwhile wait in its backlog instead of being refused.
+        if let Some((name, value)) = crate::net::exec_env() {
+            cmd.env(name, value);
+        }
+        let e = cmd.exec();
         engine_log!(error, "cannot restart: {e}");
         false
     }

@@ -142,6 +142,7 @@ impl Server {
         if tls_files.is_some() {
             return usage(&"this drupe was built without the `tls` feature: it cannot serve HTTPS");
         }
+        super::set_quiet(primary.settings().engine.quiet);
         let engine = Engine::new();
         Signals::new()
             .restart_on_hup(primary.settings().engine.restart_on_sighup)
@@ -149,6 +150,10 @@ impl Server {
         server
             .on_serving(|url| tracing::info!(target: "drupe", "serving on {url}"))
             .attach(&engine);
+        let autoreload = &primary.settings().engine.autoreload;
+        if autoreload.on {
+            super::Autoreloader::from_settings(autoreload).attach(&engine);
+        }
         let site = self.site;
         engine.subscribe("stop", 30, "tools", move |_| {
             for app in site.apps() {

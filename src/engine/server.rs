@@ -7,7 +7,9 @@
 //! one: the socket never closes, so no connection is refused and a restart cannot lose the
 //! port to another process. Stop drains within the shutdown timeout and closes the socket:
 //! the port is free when stop returns, and requests still running then are abandoned, which
-//! fails the stop (the process then exits non-zero) rather than outlasting the timeout.
+//! fails the stop (the process then exits non-zero) rather than outlasting the timeout. A stop
+//! for a restart (the process re-executed) keeps the socket open for the new program, which
+//! adopts it (Unix): connections wait in its backlog meanwhile and none is refused.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -161,7 +163,7 @@ impl ServerPlugin {
         let m = me.clone();
         engine.subscribe("start", 75, "HTTP server start", move |_| m.start());
         let m = me.clone();
-        engine.subscribe("stop", 25, "HTTP server stop", move |_| m.stop());
+        engine.subscribe("stop", 25, "HTTP server stop", move |e| m.stop(e));
         #[cfg(feature = "tls")]
         if let Some(tls) = me.tls.clone() {
             engine.subscribe("reload", 50, "TLS certificate reload", move |_| {
@@ -193,7 +195,20 @@ impl ServerPlugin {
             .unwrap_or_else(|e| e.into_inner())
             .take()
             .unwrap_or_else(|| self.bind.clone());
-        let listener = net::bind(&bind, self.port_wait)?;
+        #[cfg(unix)]
+        let inherited = net::adopt_inherited(&self.bind).transpose()?;
+        #[cfg(not(unix))]
+        let inherited = None;
+        let listener = match inherited {
+            Some(l) => {
+                engine_log!(
+                    info,
+                    "Adopted the listening socket kept across the restart."
+                );
+                l
+            }
+            None => net::bind(&bind, self.port_wait)?,
+        };
         let url = self.url(&listener);
         let bound = match listener.local_addr() {
             Some(a) => BindAddr::Tcp(a.to_string()),
@@ -264,7 +279,7 @@ impl ServerPlugin {
         Ok(())
     }
 
-    fn stop(&self) -> ListenerResult {
+    fn stop(&self, engine: &Engine) -> ListenerResult {
         let taken = self
             .running
             .lock()
@@ -275,7 +290,17 @@ impl ServerPlugin {
             return Ok(());
         };
         let outcome = block_on(r.server.shutdown());
-        // The last handle on the socket: the port is free from here.
+        // A restart re-executes the process: the socket is kept for the new program (Unix).
+        #[cfg(unix)]
+        if engine.restarting()
+            && let Err(e) = net::keep_for_exec(&r.listener, &self.bind)
+        {
+            engine_log!(warn, "The restarted program will bind anew: {e}");
+        }
+        #[cfg(not(unix))]
+        let _ = engine;
+        // The last handle on the socket: the port is free from here (unless kept for a
+        // restart).
         drop(r.listener);
         // A start after this stop rebinds the same address, port 0 included.
         *self.last_bound.lock().unwrap_or_else(|e| e.into_inner()) = Some(r.bound);

@@ -216,6 +216,17 @@ impl HttpError {
             .with_header(HeaderName::from_static("x-request-id"), v)
     }
 
+    /// Adds what went wrong inside (`traceback`, as CherryPy calls it) to a server error's
+    /// answer: the page, the plain text and the problem details show it.
+    pub(crate) fn with_traceback(self, detail: &str) -> Self {
+        self.with_extension("traceback", detail.into())
+    }
+
+    /// What [`with_traceback`](Self::with_traceback) added.
+    pub(crate) fn traceback(&self) -> Option<&str> {
+        self.extensions()?.get("traceback")?.as_str()
+    }
+
     /// The id [`with_request_id`](Self::with_request_id) gave it.
     pub(crate) fn request_id(&self) -> Option<&str> {
         self.extensions()?.get("request_id")?.as_str()

@@ -56,14 +56,28 @@ pub(crate) fn render(req: &HttpRequest, err: &HttpError) -> HttpResponse {
     let body = match format {
         ErrorFormat::Plain => {
             builder.content_type(mime::TEXT_PLAIN_UTF_8);
-            match err.request_id() {
+            let mut text = match err.request_id() {
                 Some(id) => format!("{}\nRequest id: {id}\n", err.message()),
                 None => err.message().to_owned(),
+            };
+            if let Some(t) = err.traceback() {
+                text.push_str("\nTraceback:\n");
+                text.push_str(t);
+                text.push('\n');
             }
+            text
         }
         ErrorFormat::Html => {
             builder.content_type(mime::TEXT_HTML_UTF_8);
-            html_page(status, err.message(), err.request_id())
+            let mut page = html_page(status, err.message(), err.request_id());
+            if let Some(t) = err.traceback() {
+                let pre = format!(
+                    "<pre id=\"traceback\">{}</pre>\n<footer>",
+                    crate::http::escape_html(t)
+                );
+                page = page.replacen("<footer>", &pre, 1);
+            }
+            page
         }
         ErrorFormat::Problem => {
             builder.content_type("application/problem+json");

@@ -27,6 +27,8 @@ use std::time::{Duration, Instant};
 
 mod conn;
 mod holder;
+#[cfg(unix)]
+mod inherit;
 mod process;
 #[cfg(all(feature = "line-coverage", drupe_line_coverage))]
 pub(crate) mod profiler;
@@ -36,6 +38,8 @@ mod systemd;
 
 pub(crate) use conn::{ConnTrack, Connections};
 pub use holder::{Holder, port_holder};
+#[cfg(unix)]
+pub(crate) use inherit::{adopt as adopt_inherited, exec_env, keep_for_exec};
 pub(crate) use process::process_alive;
 #[cfg(unix)]
 pub(crate) use process::{Forked, fork_process, thread_count};

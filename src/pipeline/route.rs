@@ -163,7 +163,7 @@ async fn run(
     let info = &app.tree.handlers[h as usize].info;
     let negotiated = !info.produces().is_empty();
     if negotiated && let Err(e) = negotiate_for(req, info) {
-        return finalize(req, error::render(req, &e), allow, true);
+        return finalize(req, error::render(req, &e), allow, true, settings);
     }
     let payload = if ex.is_internal_redirect() {
         // The hop is a GET without a body.
@@ -191,7 +191,12 @@ async fn run(
             HttpResponse::from_error(HttpError::internal("a routed request lost its route"))
         }
     };
-    let res = paged(app, settings, req, finalize(req, res, allow, negotiated));
+    let res = paged(
+        app,
+        settings,
+        req,
+        finalize(req, res, allow, negotiated, settings),
+    );
     after(settings, ex, res, ran).await
 }
 
@@ -208,7 +213,12 @@ async fn unfound(
     park_unrouted_form(app, settings, req, payload);
     let (answered, ran) = before(settings, ex).await;
     let res = answered.unwrap_or_else(|| error::render(req, &NotFound::path(req.path()).into()));
-    let res = paged(app, settings, req, finalize(req, res, None, false));
+    let res = paged(
+        app,
+        settings,
+        req,
+        finalize(req, res, None, false, settings),
+    );
     after(settings, ex, res, ran).await
 }
 
@@ -314,13 +324,14 @@ fn negotiate_for(req: &HttpRequest, info: &HandlerInfo) -> Result<(), HttpError>
     }
 }
 
-/// Renders errors in the negotiated format (the detail of a 5xx in the log only), sets
-/// `Allow` and `Vary: Accept`.
+/// Renders errors in the negotiated format (the detail of a 5xx in the log, and in the answer
+/// only where `request.show_tracebacks` is on), sets `Allow` and `Vary: Accept`.
 fn finalize(
     req: &HttpRequest,
     res: HttpResponse,
     allow: Option<HeaderValue>,
     negotiated: bool,
+    settings: &Settings,
 ) -> HttpResponse {
     if is_internal_redirect(&res) {
         return res;
@@ -345,6 +356,11 @@ fn finalize(
                     "request failed"
                 );
                 e = e.with_request_id(&id);
+                if settings.request.show_tracebacks
+                    && let Some(detail) = e.internal_message().map(str::to_owned)
+                {
+                    e = e.with_traceback(&detail);
+                }
             } else {
                 tracing::debug!(
                     status = e.status().as_u16(),
@@ -391,7 +407,8 @@ pub(super) async fn follow(
                 "InternalRedirect to {:?}: not a path of the application",
                 next.target()
             ));
-            return finalize(req, HttpResponse::from_error(e), None, false);
+            let root = app.settings.lookup(std::iter::empty()).clone();
+            return finalize(req, HttpResponse::from_error(e), None, false, &root);
         };
         let key = format!("{}?{}", target.0, target.1);
         let looped = chain.contains(&key);
@@ -402,7 +419,8 @@ pub(super) async fn follow(
                 if looped { "loop" } else { "chain too long" },
                 chain.join(" -> ")
             ));
-            return finalize(req, HttpResponse::from_error(e), None, false);
+            let root = app.settings.lookup(std::iter::empty()).clone();
+            return finalize(req, HttpResponse::from_error(e), None, false, &root);
         }
         let retarget = Rc::new(Retarget {
             path: target.0.clone(),

@@ -26,6 +26,7 @@ use crate::config::{Config, ConfigError, Size, depth_of};
 /// request.body.spool_dir = "/var/spool/myapp"
 /// request.max_fields = 50
 /// request.show_mismatched_params = false
+/// request.show_tracebacks = false
 /// ```
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -34,6 +35,10 @@ pub struct RequestSettings {
     /// Whether 404/400 answers to a mismatch name the parameters (true; CherryPy's
     /// `request.show_mismatched_params`).
     pub show_mismatched_params: bool,
+    /// Whether a 500's answer carries what went wrong inside (the error the log gets) below
+    /// its request id (false; the `development` and `test` environments' true). Never on a
+    /// server the public reaches: it shows internals.
+    pub show_tracebacks: bool,
     /// Form fields or multipart parts a body may carry, and query parameters a request
     /// target may carry (1000; 413, or 400 for the query, beyond). At least 1.
     #[serde(deserialize_with = "field_count")]
@@ -88,6 +93,7 @@ impl Default for RequestSettings {
     fn default() -> Self {
         Self {
             show_mismatched_params: true,
+            show_tracebacks: false,
             max_fields: crate::body::DEFAULT_MAX_FIELDS,
             body: BodySettings::default(),
         }

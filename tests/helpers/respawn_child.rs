@@ -1,7 +1,7 @@
 //! A server the engine tests start with arguments the test harness cannot take (not UTF-8), to
 //! watch SIGHUP re-execute it with the very same arguments (`engine.restart_on_sighup = true`).
 //!
-//! It serves `GET /pid` on `DRUPE_BIND` and logs its arguments, as hex bytes, when it starts;
+//! It serves `GET /pid` and `GET /ok` on `DRUPE_BIND` and logs its arguments, as hex bytes, when it starts;
 //! the arguments mean nothing else to it.
 
 use drupe::{App, controller};
@@ -10,6 +10,12 @@ struct Root;
 
 #[controller]
 impl Root {
+    /// What the restart tests' clients ask for.
+    #[expose]
+    fn ok(&self) -> &'static str {
+        "ok"
+    }
+
     /// The process id: the same before and after a re-execution.
     #[expose]
     fn pid(&self) -> String {

@@ -15,6 +15,7 @@ use drupe::{App, controller};
 
 use crate::process::free_port;
 
+mod autoreload;
 pub(crate) mod child;
 mod plugins;
 mod restart;

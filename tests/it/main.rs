@@ -24,6 +24,7 @@ mod csrf;
 mod dispatch;
 mod encode;
 mod engine;
+mod environments;
 mod error_pages;
 mod expires;
 mod faults;

@@ -306,3 +306,45 @@ fn sighup_re_executes_with_the_same_arguments_secrets_masked_in_the_log() {
         assert!(!text.contains(secret), "{secret} was logged:\n{text}");
     }
 }
+
+/// SIGHUP re-executes the program three times while clients keep connecting: the listening
+/// socket is kept across each `exec` (same port, port 0 asked for), so no connection is
+/// refused and no request fails; the pid stays the same.
+#[cfg(unix)]
+#[test]
+fn sighup_re_executes_keeping_the_socket_so_no_connection_is_refused() {
+    let _heavy = crate::heavy_blocking();
+    let bin = crate::process::example_binary("respawn_child");
+    let mut cmd = std::process::Command::new(&bin);
+    cmd.env("DRUPE_BIND", "127.0.0.1:0")
+        .stdin(std::process::Stdio::null());
+    let (mut child, log) = spawn_logged(cmd);
+    let url = |line: String| line.split("serving on http://").nth(1).unwrap().to_owned();
+    let first = url(log.wait_line("serving on ", 1, Duration::from_secs(30)));
+    let addr: SocketAddr = first.parse().unwrap();
+    let traffic = Traffic::start(addr, 4);
+    traffic.wait_more(50);
+    for round in 1..=3 {
+        signal(&child, "HUP");
+        let again = url(log.wait_line("serving on ", round + 1, Duration::from_secs(30)));
+        assert_eq!(again, first, "the same socket, the same port");
+        traffic.wait_more(50);
+    }
+    let (ok, errors) = traffic.finish();
+    let pid = get(addr, "/pid");
+    assert!(pid.ends_with(&format!("\r\n{}", child.id())), "{pid}");
+    assert!(
+        log.text()
+            .contains("Adopted the listening socket kept across the restart.")
+    );
+    signal(&child, "TERM");
+    let exit = exit_within(&mut child, Duration::from_secs(30), &log);
+    assert!(
+        errors.is_empty(),
+        "{} of {} requests failed across 3 re-executions; the first: {:?}",
+        errors.len(),
+        ok + errors.len(),
+        &errors[..errors.len().min(5)]
+    );
+    assert_eq!(exit.code(), Some(0), "{}", log.text());
+}
