@@ -69,6 +69,13 @@ struct Args {
     /// The Redis of variant `session-redis`.
     #[arg(long, default_value = "redis://127.0.0.1:6379")]
     redis_url: String,
+    /// Serve the drupe variants over HTTPS with this PEM certificate (and --tls-key):
+    /// `bench/tls.sh`.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
 }
 
 /// The small JSON object every variant answers.
@@ -322,7 +329,13 @@ fn main() -> ExitCode {
                 (v, _) => drupe_app(&args, matches!(v, Variant::D | Variant::Page)),
             };
             return match app {
-                Ok(app) => app.serve(&args.bind),
+                Ok(app) => {
+                    let mut server = drupe::engine::Server::new().mount("/", app);
+                    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+                        server = server.tls(cert, key);
+                    }
+                    server.serve(&args.bind)
+                }
                 Err(e) => {
                     eprintln!("{e}");
                     ExitCode::FAILURE
