@@ -138,6 +138,7 @@ impl Site {
         });
         move |cfg| {
             let mut hosts: Vec<String> = mounts.iter().filter_map(|m| m.host.clone()).collect();
+            hosts.sort();
             hosts.dedup();
             for host in hosts {
                 let name = host.clone();
