@@ -62,12 +62,11 @@ impl std::str::FromStr for BindAddr {
     type Err = BindError;
     fn from_str(s: &str) -> Result<Self, BindError> {
         if let Some(path) = s.strip_prefix("unix:") {
+            let path = PathBuf::from(path);
             if cfg!(windows) {
-                return Err(BindError::Invalid(
-                    "Unix domain sockets are not supported on Windows.".into(),
-                ));
+                return Err(unix_on_windows(&path));
             }
-            return Ok(BindAddr::Unix(PathBuf::from(path)));
+            return Ok(BindAddr::Unix(path));
         }
         if s == "systemd" {
             return Ok(BindAddr::Systemd);
@@ -131,6 +130,15 @@ pub enum BindError {
         /// The OS error.
         source: io::Error,
     },
+}
+
+/// Why `unix:PATH` is refused on Windows.
+fn unix_on_windows(path: &std::path::Path) -> BindError {
+    BindError::Invalid(format!(
+        "`unix:{}` is a Unix domain socket, and drupe does not serve on those on Windows: \
+         listen on a TCP address instead, such as 127.0.0.1:8080.",
+        path.display()
+    ))
 }
 
 fn busy_message(addr: &SocketAddr, holder: Option<&Holder>) -> String {
@@ -227,9 +235,7 @@ pub fn bind(addr: &BindAddr, wait: Duration) -> Result<Listener, BindError> {
                 source,
             }),
         #[cfg(not(unix))]
-        BindAddr::Unix(_) => Err(BindError::Invalid(
-            "Unix domain sockets are not supported on Windows.".into(),
-        )),
+        BindAddr::Unix(path) => Err(unix_on_windows(path)),
         #[cfg(unix)]
         BindAddr::Systemd => systemd::adopt(),
         #[cfg(not(unix))]

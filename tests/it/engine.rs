@@ -19,6 +19,7 @@ pub(crate) mod child;
 mod restart;
 mod shutdown;
 mod sockets;
+mod windows;
 
 use child::{Test, here};
 
