@@ -3,9 +3,10 @@
 //! This module owns how drupe listens: the address forms it accepts ([`BindAddr`]), the
 //! socket options per OS, the bounded wait for a busy port and the error that names what holds
 //! it ([`BindError`]), systemd socket activation, and the non-inheritance of accepted
-//! connections. It is the only module allowed `unsafe` code (Windows socket options and
-//! process queries, adopting systemd's descriptors); every `unsafe` block says why it is sound
-//! and every foreign call spells out its exact types.
+//! connections; on Windows also the console control events (`console`). It is the only
+//! module allowed `unsafe` code (Windows socket options, process and console calls, adopting
+//! systemd's descriptors); every `unsafe` block says why it is sound and every foreign call
+//! spells out its exact types.
 //!
 //! Per OS:
 //!
@@ -25,6 +26,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 mod conn;
+#[cfg(windows)]
+pub mod console;
 mod holder;
 #[cfg(all(feature = "line-coverage", drupe_line_coverage))]
 pub(crate) mod profiler;

@@ -135,7 +135,6 @@ impl Log {
     }
 
     /// Everything so far.
-    #[cfg_attr(not(unix), allow(dead_code))]
     fn text(&self) -> String {
         self.lines.lock().unwrap().join("\n")
     }
@@ -174,7 +173,6 @@ fn serve_child(test: &Test, bind: &str, env: &[(&str, &str)]) -> (Child, String,
 
 /// Waits (at most `within`) for `child` to exit, then for its stderr to close; kills it and
 /// fails past that.
-#[cfg_attr(not(unix), allow(dead_code))]
 fn exit_within(child: &mut Child, within: Duration, log: &Log) -> std::process::ExitStatus {
     let deadline = Instant::now() + within;
     let status = loop {
