@@ -3,10 +3,10 @@
 //! This module owns how drupe listens: the address forms it accepts ([`BindAddr`]), the
 //! socket options per OS, the bounded wait for a busy port and the error that names what holds
 //! it ([`BindError`]), systemd socket activation, and the non-inheritance of accepted
-//! connections; on Windows also the console control events (`console`). It is the only
-//! module allowed `unsafe` code (Windows socket options, process and console calls, adopting
-//! systemd's descriptors); every `unsafe` block says why it is sound and every foreign call
-//! spells out its exact types.
+//! connections; on Windows also the console control events (`console`) and what a socket
+//! handle value names in a process (`inspect`). It is the only module allowed `unsafe` code
+//! (Windows socket options, process and console calls, adopting systemd's descriptors); every
+//! `unsafe` block says why it is sound and every foreign call spells out its exact types.
 //!
 //! Per OS:
 //!
@@ -29,6 +29,8 @@ mod conn;
 #[cfg(windows)]
 pub mod console;
 mod holder;
+#[cfg(windows)]
+pub mod inspect;
 #[cfg(all(feature = "line-coverage", drupe_line_coverage))]
 pub(crate) mod profiler;
 mod socket;

@@ -70,12 +70,14 @@ impl Test {
 /// The modes. `serve`: `App::serve` on `DRUPE_BIND` (with `server.shutdown_timeout` from
 /// `DRUPE_SHUTDOWN_TIMEOUT`, seconds, when set), exiting with its status. `sleep`: a minute.
 /// `fail_start`: a bus whose second start listener fails. `fail_graceful`: a served bus with a
-/// graceful listener that fails. Windows: `console_launcher` (see `engine::windows`).
+/// graceful listener that fails. Windows: `console_launcher` and `probe_sockets` (see
+/// `engine::windows`).
 fn run(mode: &str) -> ! {
     #[cfg(windows)]
     match mode {
         // Before logging is set up: the launcher's own bus logs nothing.
         "console_launcher" => super::windows::console_launcher(),
+        "probe_sockets" => super::windows::probe_sockets(),
         _ => {}
     }
     drupe::engine::init_logging();

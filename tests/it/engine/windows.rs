@@ -1,5 +1,5 @@
-//! Windows only: console control events stop a served process, and `unix:` addresses are
-//! refused with the reason.
+//! Windows only: console control events stop a served process, drupe's sockets stay out of
+//! child processes, and `unix:` addresses are refused with the reason.
 //!
 //! Under Wine (CI), two things Windows does cannot be shown, and the tests say where: Wine
 //! raises no Ctrl-Break (its server implements only Ctrl-C), and it reports no owner for a
@@ -7,17 +7,21 @@
 
 #![cfg(windows)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::os::windows::io::{AsRawSocket, RawSocket};
 use std::os::windows::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use drupe::engine::{Engine, Signals};
-use drupe::net::BindAddr;
 use drupe::net::console::{self, ConsoleEvent};
+use drupe::net::inspect::{self, SocketInfo};
+use drupe::net::{BindAddr, Listener};
 
-use super::{Test, exit_within, here, spawn_logged};
+use super::{Test, engine_on, exit_within, here, spawn_logged};
+use crate::process::free_port;
 
 /// `CreateProcess` flags: a new process group (its leader's pid names it; Ctrl-C is off in
 /// it), and a new console without a window.
@@ -181,6 +185,157 @@ pub(super) fn console_launcher() -> ! {
         None => eprintln!("launcher: the server ended without a status"),
     }
     std::process::exit(0)
+}
+
+/// The `probe_sockets` child mode: for each `label=raw` of `DRUPE_PROBE`, prints what the
+/// handle value names in this process (`probe LABEL RAW none`, or `probe LABEL RAW LOCAL
+/// PEER`), then every socket it has (`has LOCAL PEER`).
+pub(super) fn probe_sockets() -> ! {
+    let spec = std::env::var("DRUPE_PROBE").expect("DRUPE_PROBE");
+    let show = |s: &SocketInfo| match s.peer {
+        Some(p) => format!("{} {p}", s.local),
+        None => format!("{} -", s.local),
+    };
+    for item in spec.split(',') {
+        let (label, raw) = item.split_once('=').expect("label=raw");
+        let raw: RawSocket = raw.parse().expect("a handle value");
+        match inspect::socket_info(raw) {
+            Some(s) => println!("probe {label} {raw} {}", show(&s)),
+            None => println!("probe {label} {raw} none"),
+        }
+    }
+    for s in inspect::sockets() {
+        println!("has {}", show(&s));
+    }
+    std::process::exit(0)
+}
+
+/// What the probe child said about `label`: the local address of the socket the value names
+/// there, if it names one.
+fn probed(stdout: &str, label: &str) -> Option<SocketAddr> {
+    let line = stdout
+        .lines()
+        .find(|l| l.split(' ').nth(1) == Some(label))
+        .unwrap_or_else(|| panic!("{label} was not probed:\n{stdout}"));
+    line.split(' ').nth(3).and_then(|a| a.parse().ok())
+}
+
+fn raw(listener: &Listener) -> RawSocket {
+    let Listener::Tcp(l) = listener;
+    l.as_raw_socket()
+}
+
+/// A child process, started with handle inheritance on (std's `Command` inherits every
+/// inheritable handle), cannot use drupe's sockets: not the listening socket of a server,
+/// not a connection it accepted (nor drupe's duplicate of it), not a listener from
+/// `net::bind` nor its `try_clone`. Sockets this test makes inheritable on purpose, a
+/// listener and an accepted connection, are usable in the same child: the probe can see
+/// an inherited socket.
+#[test]
+fn a_child_process_cannot_use_drupes_sockets() {
+    let me = here!();
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let engine = engine_on(&bind, Duration::from_secs(5));
+    engine.start().unwrap();
+    // A connection the server accepted and answered on, kept open.
+    let mut client = TcpStream::connect(&bind).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    write!(client, "GET /ok HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+    let mut answer = [0u8; 1024];
+    let n = client.read(&mut answer).unwrap();
+    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
+    let client_addr = client.local_addr().unwrap();
+    // The server's sockets, found by their addresses among this process's handles.
+    let server: Vec<SocketInfo> = inspect::sockets()
+        .into_iter()
+        .filter(|s| s.local.port() == port)
+        .collect();
+    let listening: Vec<&SocketInfo> = server.iter().filter(|s| s.peer.is_none()).collect();
+    let accepted: Vec<&SocketInfo> = server
+        .iter()
+        .filter(|s| s.peer == Some(client_addr))
+        .collect();
+    assert!(!listening.is_empty(), "the server's listener: {server:?}");
+    assert!(!accepted.is_empty(), "the accepted connection: {server:?}");
+    let bound = drupe::net::bind(&"127.0.0.1:0".parse().unwrap(), Duration::ZERO).unwrap();
+    let cloned = bound.try_clone().unwrap();
+    // The control: inheritable on purpose.
+    let control = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    control.set_no_inherit(false).unwrap();
+    control
+        .bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
+    control.listen(8).unwrap();
+    let control_addr = control.local_addr().unwrap().as_socket().unwrap();
+    let _control_client = TcpStream::connect(control_addr).unwrap();
+    let (control_conn, _) = control.accept().unwrap();
+    control_conn.set_no_inherit(false).unwrap();
+    let control_conn_addr = control_conn.local_addr().unwrap().as_socket().unwrap();
+
+    let mut values: Vec<(String, RawSocket)> = vec![
+        ("bound".into(), raw(&bound)),
+        ("cloned".into(), raw(&cloned)),
+        ("control_listener".into(), control.as_raw_socket()),
+        ("control_conn".into(), control_conn.as_raw_socket()),
+    ];
+    for (i, s) in listening.iter().enumerate() {
+        values.push((format!("server_listener{i}"), s.raw));
+    }
+    for (i, s) in accepted.iter().enumerate() {
+        values.push((format!("accepted{i}"), s.raw));
+    }
+    let spec: Vec<String> = values.iter().map(|(l, r)| format!("{l}={r}")).collect();
+    let out = me
+        .command("probe_sockets")
+        .env("DRUPE_PROBE", spec.join(","))
+        .output()
+        .unwrap();
+    engine.exit();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    assert_eq!(
+        probed(&stdout, "control_listener"),
+        Some(control_addr),
+        "{stdout}"
+    );
+    assert_eq!(
+        probed(&stdout, "control_conn"),
+        Some(control_conn_addr),
+        "{stdout}"
+    );
+    let drupes = [
+        port,
+        bound.local_addr().unwrap().port(),
+        cloned.local_addr().unwrap().port(),
+    ];
+    for (label, _) in &values {
+        if label.starts_with("control") {
+            continue;
+        }
+        // The value may name a socket of the child's own, never one on drupe's ports.
+        if let Some(local) = probed(&stdout, label) {
+            assert!(!drupes.contains(&local.port()), "{label}: {stdout}");
+        }
+    }
+    let has: Vec<&str> = stdout.lines().filter(|l| l.starts_with("has ")).collect();
+    for line in &has {
+        let local: SocketAddr = line.split(' ').nth(1).unwrap().parse().unwrap();
+        assert!(!drupes.contains(&local.port()), "{line}:\n{stdout}");
+    }
+    assert!(
+        has.iter()
+            .any(|l| l.starts_with(&format!("has {control_addr} -"))),
+        "{stdout}"
+    );
 }
 
 /// `unix:` addresses: refused when parsed, when bound, and by `App::serve` (status 64),
