@@ -5,11 +5,16 @@
 //! TLS certificate), else exits;
 //! `SIGUSR1` is a graceful restart of the server. A second `SIGINT` while the exit runs (Ctrl-C
 //! pressed again while requests drain) ends the process at once, with status 130. Windows: the
-//! console events Ctrl-C, Ctrl-Break, close, logoff and shutdown exit. actix-web's own signal
-//! handling is off, so these decide.
+//! console events Ctrl-C, Ctrl-Break, close, logoff and shutdown exit, as CherryPy's console
+//! handler does: the handler exits the bus before it returns (Windows ends the process when a
+//! handler for close, logoff or shutdown returns), and is removed first, so a second event
+//! while the bus exits goes to Windows' default handler, which ends the process at once.
+//! actix-web's own signal handling is off, so these decide.
 
+#[cfg(unix)]
 use std::sync::Arc;
 
+#[cfg(unix)]
 use tokio::sync::Notify;
 
 use super::{Engine, engine_log};
@@ -38,8 +43,21 @@ impl Signals {
         self
     }
 
-    /// Listens for signals on a thread of its own until the bus exits.
+    /// Listens for signals (on a thread of its own; on Windows, console events on the thread
+    /// Windows calls the handler on) until the bus exits.
     pub fn attach(self, engine: &Engine) {
+        #[cfg(unix)]
+        self.attach_signals(engine);
+        #[cfg(windows)]
+        {
+            // No console event asks for a restart: the setting has nothing to apply to.
+            let _ = self.restart_on_hup;
+            console::attach(engine);
+        }
+    }
+
+    #[cfg(unix)]
+    fn attach_signals(self, engine: &Engine) {
         let done = Arc::new(Notify::new());
         let stop = done.clone();
         engine.subscribe("exit", 90, "signal handler", move |_| {
@@ -140,45 +158,147 @@ impl Signals {
             }
         }
     }
+}
 
-    #[cfg(windows)]
-    async fn listen(self, engine: Engine, done: Arc<Notify>) {
-        use tokio::signal::windows;
-        let _ = self;
-        macro_rules! event {
-            ($f:ident, $n:expr) => {
-                match windows::$f() {
-                    Ok(mut s) => Some(Box::pin(async move {
-                        s.recv().await;
-                        $n as u32
-                    })
-                        as std::pin::Pin<Box<dyn std::future::Future<Output = u32> + Send>>),
-                    Err(err) => {
-                        engine_log!(error, "Could not SetConsoleCtrlHandler (error {err})");
-                        None
-                    }
-                }
-            };
-        }
-        let events: Vec<_> = [
-            event!(ctrl_c, 0),
-            event!(ctrl_break, 1),
-            event!(ctrl_close, 2),
-            event!(ctrl_logoff, 5),
-            event!(ctrl_shutdown, 6),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        engine_log!(info, "Set handler for console events.");
-        let got = tokio::select! {
-            (n, _, _) = futures_util::future::select_all(events) => n,
-            () = done.notified() => {
-                engine_log!(info, "Removed handler for console events.");
+/// Console control events (Windows), through `net::console`.
+#[cfg(windows)]
+mod console {
+    use crate::net::console::on_console_event;
+
+    use super::{Engine, engine_log};
+
+    /// Exits the bus on the first console event, before the handler returns; removed when
+    /// the bus exits.
+    pub(super) fn attach(engine: &Engine) {
+        let e = engine.clone();
+        let handler = on_console_event(move |event| {
+            engine_log!(info, "Console event {}: shutting down bus", event.code());
+            e.exit();
+        });
+        let handler = match handler {
+            Ok(h) => h,
+            Err(err) => {
+                engine_log!(error, "Could not SetConsoleCtrlHandler (error {err})");
                 return;
             }
         };
-        engine_log!(info, "Console event {got}: shutting down bus");
-        std::thread::spawn(move || engine.exit());
+        engine_log!(info, "Set handler for console events.");
+        engine.subscribe("exit", 90, "console handler", move |_| {
+            if handler.remove() {
+                engine_log!(info, "Removed handler for console events.");
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(all(test, windows))]
+mod windows_tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use crate::net::console::{ConsoleEvent, deliver};
+
+    use super::super::{Engine, EngineFormat, State};
+    use super::Signals;
+
+    /// One test at a time: the handler routine and its callbacks are the process's.
+    static CONSOLE: Mutex<()> = Mutex::new(());
+
+    /// What the engine logged on the calling thread.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'a self) -> Captured {
+            self.clone()
+        }
+    }
+
+    /// Each of the five events, given to the routine Windows calls: the bus has exited
+    /// (its exit listeners run, `Bus EXITED` logged) when the routine returns `TRUE`, as
+    /// close, logoff and shutdown need (Windows ends the process when the routine returns).
+    /// The handler is gone then: a second event is declined, so Windows' default handler ends
+    /// the process. Ctrl-C and Ctrl-Break are also raised for real in the engine tests; the
+    /// console raises close, logoff and shutdown itself, so the routine is called here.
+    #[test]
+    fn a_console_event_exits_the_bus_before_the_handler_returns() {
+        let _one = CONSOLE.lock().unwrap_or_else(|e| e.into_inner());
+        for event in [
+            ConsoleEvent::CtrlC,
+            ConsoleEvent::CtrlBreak,
+            ConsoleEvent::Close,
+            ConsoleEvent::Logoff,
+            ConsoleEvent::Shutdown,
+        ] {
+            let log = Captured::default();
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(log.clone())
+                .event_format(EngineFormat)
+                .finish();
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let engine = Engine::new();
+            let s = seen.clone();
+            engine.subscribe("exit", 10, "slow cleanup", move |_| {
+                // Slow, so that a handler that returned before the bus exited is caught.
+                std::thread::sleep(Duration::from_millis(300));
+                s.lock().unwrap().push("exit listener done");
+                Ok(())
+            });
+            let handled = tracing::subscriber::with_default(subscriber, || {
+                Signals::new().attach(&engine);
+                engine.start().unwrap();
+                deliver(event.code())
+            });
+            seen.lock().unwrap().push("handler returned");
+            assert!(handled, "{event:?}: the handler answers TRUE (handled)");
+            assert_eq!(
+                *seen.lock().unwrap(),
+                ["exit listener done", "handler returned"],
+                "{event:?}"
+            );
+            assert!(*engine.inner.exited.lock().unwrap(), "{event:?}");
+            assert_eq!(engine.exit_code(), 0, "{event:?}");
+            let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+            let console = format!("ENGINE Console event {}: shutting down bus", event.code());
+            let at = log
+                .find(&console)
+                .unwrap_or_else(|| panic!("{console}:\n{log}"));
+            assert!(log[at..].contains("ENGINE Bus EXITED"), "{log}");
+            assert!(
+                !deliver(event.code()),
+                "{event:?}: a second event goes to Windows' default handler"
+            );
+        }
+    }
+
+    /// Codes that are none of the five are declined and change nothing; the handler is
+    /// removed when the bus exits otherwise.
+    #[test]
+    fn other_codes_are_declined_and_the_handler_goes_with_the_bus() {
+        let _one = CONSOLE.lock().unwrap_or_else(|e| e.into_inner());
+        let engine = Engine::new();
+        Signals::new().attach(&engine);
+        engine.start().unwrap();
+        for code in [3, 4, 7] {
+            assert!(!deliver(code), "code {code}");
+        }
+        assert_eq!(engine.state(), State::Started);
+        engine.exit();
+        assert!(
+            !deliver(ConsoleEvent::CtrlC.code()),
+            "removed when the bus exited"
+        );
     }
 }

@@ -3,10 +3,12 @@
 //! This module owns how drupe listens: the address forms it accepts ([`BindAddr`]), the
 //! socket options per OS, the bounded wait for a busy port and the error that names what holds
 //! it ([`BindError`]), systemd socket activation, and the non-inheritance of accepted
-//! connections; and the process queries the engine's plugins need (is a pid alive, the fork a
-//! daemon is made with). It is the only module allowed `unsafe` code (Windows socket options and
-//! process queries, adopting systemd's descriptors, `fork`); every `unsafe` block says why it is
-//! sound and every foreign call spells out its exact types.
+//! connections; the listening socket kept across a restart's `exec` (`inherit`, Unix); the
+//! process queries the engine's plugins need (is a pid alive, the fork a daemon is made with);
+//! on Windows also the console control events (`console`) and what a socket handle value names
+//! in a process (`inspect`). It is the only module allowed `unsafe` code (Windows socket
+//! options, process and console calls, adopting systemd's and a restart's descriptors, `fork`);
+//! every `unsafe` block says why it is sound and every foreign call spells out its exact types.
 //!
 //! Per OS:
 //!
@@ -26,9 +28,13 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 mod conn;
+#[cfg(windows)]
+pub mod console;
 mod holder;
 #[cfg(unix)]
 mod inherit;
+#[cfg(windows)]
+pub mod inspect;
 mod process;
 #[cfg(all(feature = "line-coverage", drupe_line_coverage))]
 pub(crate) mod profiler;
@@ -71,12 +77,11 @@ impl std::str::FromStr for BindAddr {
     type Err = BindError;
     fn from_str(s: &str) -> Result<Self, BindError> {
         if let Some(path) = s.strip_prefix("unix:") {
+            let path = PathBuf::from(path);
             if cfg!(windows) {
-                return Err(BindError::Invalid(
-                    "Unix domain sockets are not supported on Windows.".into(),
-                ));
+                return Err(unix_on_windows(&path));
             }
-            return Ok(BindAddr::Unix(PathBuf::from(path)));
+            return Ok(BindAddr::Unix(path));
         }
         if s == "systemd" {
             return Ok(BindAddr::Systemd);
@@ -140,6 +145,15 @@ pub enum BindError {
         /// The OS error.
         source: io::Error,
     },
+}
+
+/// Why `unix:PATH` is refused on Windows.
+fn unix_on_windows(path: &std::path::Path) -> BindError {
+    BindError::Invalid(format!(
+        "`unix:{}` is a Unix domain socket, and drupe does not serve on those on Windows: \
+         listen on a TCP address instead, such as 127.0.0.1:8080.",
+        path.display()
+    ))
 }
 
 fn busy_message(addr: &SocketAddr, holder: Option<&Holder>) -> String {
@@ -236,9 +250,7 @@ pub fn bind(addr: &BindAddr, wait: Duration) -> Result<Listener, BindError> {
                 source,
             }),
         #[cfg(not(unix))]
-        BindAddr::Unix(_) => Err(BindError::Invalid(
-            "Unix domain sockets are not supported on Windows.".into(),
-        )),
+        BindAddr::Unix(path) => Err(unix_on_windows(path)),
         #[cfg(unix)]
         BindAddr::Systemd => systemd::adopt(),
         #[cfg(not(unix))]

@@ -72,8 +72,15 @@ impl Test {
 /// `DRUPE_TLS_CERT` and `DRUPE_TLS_KEY`), exiting with its status. `sleep`: a minute.
 /// `fail_start`: a bus whose second start listener fails. `fail_graceful`: a served bus with a
 /// graceful listener that fails. Unix: `drop_privileges` (root becoming `nobody`), see
-/// `plugins`.
+/// `plugins`. Windows: `console_launcher` and `probe_sockets` (see `engine::windows`).
 fn run(mode: &str) -> ! {
+    #[cfg(windows)]
+    match mode {
+        // Before logging is set up: the launcher's own bus logs nothing.
+        "console_launcher" => super::windows::console_launcher(),
+        "probe_sockets" => super::windows::probe_sockets(),
+        _ => {}
+    }
     drupe::engine::init_logging();
     match mode {
         "serve" => {
