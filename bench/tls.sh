@@ -12,6 +12,8 @@
 #                sessions where the server offers it, so this is not all full handshakes)
 #   handshakes   `openssl s_time -new`: full TLS handshakes/s, each followed by `GET /item/7/3`
 #                (the client is single-threaded: its own handshake work bounds the number)
+#   h2           h2load (nghttp2), 64 connections of 10 concurrent streams: HTTP/2 requests/s
+#                over TLS, against the keep-alive HTTP/1.1 of the same round
 # On two or more cores the server runs on CPU 0 and the clients on CPU 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +37,7 @@ fi
 
 ensure_command wrk
 ensure_command openssl
+ensure_command h2load nghttp2-client
 
 echo "== build" >&2
 cargo build --release --example load_servers >&2
@@ -76,6 +79,15 @@ measure() {
     2>/dev/null | awk '{print $2, $5}'
 }
 
+# h2: HTTP/2 requests/s from h2load (prints nothing if a request failed).
+h2() {
+  local out
+  out=$("${client_cpu[@]}" h2load -D "$DURATION" -c "$CONNS" -m 10 -t 1 "$(url tls)" 2>&1 || true)
+  printf '%s
+' "$out" >"$raw_dir/h2load-$1.txt"
+  awk '/^requests:/ {if ($0 !~ / 0 failed/) bad = 1} /^finished in/ {gsub(/,/, ""); r = $4} END {if (!bad) print r}' <<<"$out"
+}
+
 # handshakes: full handshakes/s from openssl s_time (new session each time).
 handshakes() {
   local out
@@ -86,7 +98,7 @@ handshakes() {
     tail -1
 }
 
-declare -a ka_ratio=() close_ratio=() ka_tls=() ka_plain=() close_tls=() close_plain=() hs=()
+declare -a ka_ratio=() close_ratio=() ka_tls=() ka_plain=() close_tls=() close_plain=() hs=() h2s=() h2_ratio=()
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round" >&2
   order=(plain tls)
@@ -101,6 +113,9 @@ for round in $(seq 1 "$ROUNDS"); do
     cl[$mode]=$rps
     if [ "$mode" = tls ]; then
       hs+=("$(handshakes "$round")")
+      h2rps=$(h2 "$round")
+      [ -n "$h2rps" ] || { echo "h2load: failed requests (see $raw_dir/h2load-$round.txt)" >&2; exit 1; }
+      h2s+=("$h2rps")
     fi
     stop_server
   done
@@ -108,6 +123,7 @@ for round in $(seq 1 "$ROUNDS"); do
   close_plain+=("${cl[plain]}") close_tls+=("${cl[tls]}")
   ka_ratio+=("$(awk -v a="${ka[tls]}" -v b="${ka[plain]}" 'BEGIN {printf "%.3f", a / b}')")
   close_ratio+=("$(awk -v a="${cl[tls]}" -v b="${cl[plain]}" 'BEGIN {printf "%.3f", a / b}')")
+  h2_ratio+=("$(awk -v a="${h2s[-1]}" -v b="${ka[plain]}" 'BEGIN {printf "%.3f", a / b}')")
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
@@ -125,12 +141,13 @@ git diff --quiet HEAD -- src examples bench || dirty=" (with uncommitted changes
   echo "|---|---:|---:|---:|"
   echo "| keep-alive requests/s (wrk) | $(median "${ka_plain[@]}") | $(median "${ka_tls[@]}") | $(median "${ka_ratio[@]}") |"
   echo "| a connection per request, requests/s (wrk, \`Connection: close\`) | $(median "${close_plain[@]}") | $(median "${close_tls[@]}") | $(median "${close_ratio[@]}") |"
+  echo "| HTTP/2 over TLS, requests/s (h2load, 10 streams per connection), against plain HTTP/1.1 keep-alive | $(median "${ka_plain[@]}") | $(median "${h2s[@]}") | $(median "${h2_ratio[@]}") |"
   echo "| full handshakes/s, each with one request (\`openssl s_time -new\`) | | $(median "${hs[@]}") | |"
   echo
   echo "Machine:"
   echo
   machine_description
-  echo "- wrk: $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}'), $(openssl version)"
+  echo "- wrk: $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}'), $(h2load --version 2>&1 | head -1), $(openssl version)"
   [ ${#server_cpu[@]} -gt 0 ] && echo "- The server ran on CPU 0 and the clients on CPU 1."
   echo
   echo "Raw outputs: \`$raw_dir/\`."
