@@ -1,8 +1,10 @@
 //! CherryPy's log format through `tracing`: `[dd/Mon/YYYY:HH:MM:SS] ENGINE Bus STARTING`,
 //! and the access log: one line per request in CherryPy's (the Combined Log Format's) shape,
-//! written by actix-web's `Logger` and carried into `tracing` by the subscriber's `log` bridge.
+//! written by actix-web's `Logger` and carried into `tracing` by the subscriber's `log` bridge;
+//! and the engine's own lines (`engine_log!`), which `engine.quiet` keeps to warnings and errors.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::middleware::{Condition, Logger};
 use time::OffsetDateTime;
@@ -213,4 +215,42 @@ mod tests {
         let t = time::macros::datetime!(2026-11-03 08:05:09 UTC);
         assert_eq!(clf_date(t), "03/Nov/2026:08:05:09");
     }
+}
+
+/// Logs an engine line (`ENGINE <msg>` in CherryPy's format).
+macro_rules! engine_log {
+    (info, $($arg:tt)*) => {
+        if !$crate::engine::quiet() {
+            tracing::info!(target: "ENGINE", $($arg)*)
+        }
+    };
+    (debug, $($arg:tt)*) => {
+        if !$crate::engine::quiet() {
+            tracing::debug!(target: "ENGINE", $($arg)*)
+        }
+    };
+    ($lvl:ident, $($arg:tt)*) => {
+        tracing::$lvl!(target: "ENGINE", $($arg)*)
+    };
+}
+pub(crate) use engine_log;
+
+/// `engine.quiet` of the application being served: the engine's own lines below warnings are
+/// left out. A property of the process, as its log is.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Whether the engine logs warnings and errors only.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Makes the engine log warnings and errors only (`engine.quiet`, the `test` environment's),
+/// or everything again. `Server::serve` sets it from the served application's settings.
+///
+/// ```
+/// drupe::engine::set_quiet(true);
+/// drupe::engine::set_quiet(false);
+/// ```
+pub fn set_quiet(on: bool) {
+    QUIET.store(on, Ordering::Relaxed);
 }

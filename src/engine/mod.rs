@@ -47,8 +47,9 @@ mod site;
 mod tls;
 
 pub(crate) use http::{Served, Settings, rustls_config, serve_site};
-pub(crate) use log::configured_access_log;
+pub use log::set_quiet;
 pub use log::{ACCESS_LOG_FORMAT, ACCESS_TARGET, EngineFormat, access_logger, init_logging};
+pub(crate) use log::{configured_access_log, engine_log, quiet};
 pub use plugins::{Autoreloader, BackgroundTask, Monitor, PidFile, PidFileError, TaskResult};
 #[cfg(unix)]
 pub use plugins::{Daemonizer, DropPrivileges, DropPrivilegesError, NameOrId, daemonize};
@@ -148,39 +149,6 @@ impl std::fmt::Debug for Engine {
             .field("state", &self.state())
             .finish()
     }
-}
-
-/// Logs an engine line (`ENGINE <msg>` in CherryPy's format).
-macro_rules! engine_log {
-    (info, $($arg:tt)*) => {
-        if !$crate::engine::quiet() {
-            tracing::info!(target: "ENGINE", $($arg)*)
-        }
-    };
-    (debug, $($arg:tt)*) => {
-        if !$crate::engine::quiet() {
-            tracing::debug!(target: "ENGINE", $($arg)*)
-        }
-    };
-    ($lvl:ident, $($arg:tt)*) => {
-        tracing::$lvl!(target: "ENGINE", $($arg)*)
-    };
-}
-pub(crate) use engine_log;
-
-/// `engine.quiet` of the application being served: the engine's own lines below warnings are
-/// left out. A property of the process, as its log is.
-static QUIET: AtomicBool = AtomicBool::new(false);
-
-/// Whether the engine logs warnings and errors only.
-pub(crate) fn quiet() -> bool {
-    QUIET.load(Ordering::Relaxed)
-}
-
-/// Makes the engine log warnings and errors only (`engine.quiet`, the `test` environment's),
-/// or everything again.
-pub fn set_quiet(on: bool) {
-    QUIET.store(on, Ordering::Relaxed);
 }
 
 impl Engine {
