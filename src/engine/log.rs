@@ -127,6 +127,44 @@ pub fn init_logging() {
         .try_init();
 }
 
+/// Logs an engine line (`ENGINE <msg>` in CherryPy's format).
+macro_rules! engine_log {
+    (info, $($arg:tt)*) => {
+        if !$crate::engine::quiet() {
+            tracing::info!(target: "ENGINE", $($arg)*)
+        }
+    };
+    (debug, $($arg:tt)*) => {
+        if !$crate::engine::quiet() {
+            tracing::debug!(target: "ENGINE", $($arg)*)
+        }
+    };
+    ($lvl:ident, $($arg:tt)*) => {
+        tracing::$lvl!(target: "ENGINE", $($arg)*)
+    };
+}
+pub(crate) use engine_log;
+
+/// `engine.quiet` of the application being served: the engine's own lines below warnings are
+/// left out. A property of the process, as its log is.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Whether the engine logs warnings and errors only.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Makes the engine log warnings and errors only (`engine.quiet`, the `test` environment's),
+/// or everything again. `Server::serve` sets it from the served application's settings.
+///
+/// ```
+/// drupe::engine::set_quiet(true);
+/// drupe::engine::set_quiet(false);
+/// ```
+pub fn set_quiet(on: bool) {
+    QUIET.store(on, Ordering::Relaxed);
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
@@ -215,42 +253,4 @@ mod tests {
         let t = time::macros::datetime!(2026-11-03 08:05:09 UTC);
         assert_eq!(clf_date(t), "03/Nov/2026:08:05:09");
     }
-}
-
-/// Logs an engine line (`ENGINE <msg>` in CherryPy's format).
-macro_rules! engine_log {
-    (info, $($arg:tt)*) => {
-        if !$crate::engine::quiet() {
-            tracing::info!(target: "ENGINE", $($arg)*)
-        }
-    };
-    (debug, $($arg:tt)*) => {
-        if !$crate::engine::quiet() {
-            tracing::debug!(target: "ENGINE", $($arg)*)
-        }
-    };
-    ($lvl:ident, $($arg:tt)*) => {
-        tracing::$lvl!(target: "ENGINE", $($arg)*)
-    };
-}
-pub(crate) use engine_log;
-
-/// `engine.quiet` of the application being served: the engine's own lines below warnings are
-/// left out. A property of the process, as its log is.
-static QUIET: AtomicBool = AtomicBool::new(false);
-
-/// Whether the engine logs warnings and errors only.
-pub(crate) fn quiet() -> bool {
-    QUIET.load(Ordering::Relaxed)
-}
-
-/// Makes the engine log warnings and errors only (`engine.quiet`, the `test` environment's),
-/// or everything again. `Server::serve` sets it from the served application's settings.
-///
-/// ```
-/// drupe::engine::set_quiet(true);
-/// drupe::engine::set_quiet(false);
-/// ```
-pub fn set_quiet(on: bool) {
-    QUIET.store(on, Ordering::Relaxed);
 }

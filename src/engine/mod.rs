@@ -391,6 +391,7 @@ impl Engine {
     }
 
     /// Whether the bus is exiting to re-execute the process.
+    #[cfg(unix)]
     pub(crate) fn restarting(&self) -> bool {
         self.inner.restart.load(Ordering::SeqCst)
     }

@@ -2,17 +2,24 @@
 //! connection stays open, a failed reload keeping the certificate in use, and files that
 //! cannot be used refused at start with a message naming them.
 
+#[cfg(unix)]
 use std::io::{Read, Write};
+#[cfg(unix)]
 use std::net::{SocketAddr, TcpStream};
+#[cfg(unix)]
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{exit_within, here, serve_child, spawn_logged};
+#[cfg(unix)]
+use super::serve_child;
+use super::{exit_within, here, spawn_logged};
 use crate::tls::Cert;
 
 /// A TLS connection to `addr` trusting `trusted` (HTTP/1.1 by ALPN), kept open.
+#[cfg(unix)]
 struct Conn(rustls::StreamOwned<rustls::ClientConnection, TcpStream>);
 
+#[cfg(unix)]
 impl Conn {
     fn open(addr: SocketAddr, trusted: &Cert) -> Self {
         let mut config = (*trusted.client_config()).clone();
