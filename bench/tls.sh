@@ -130,7 +130,8 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) 
 
 commit=$(git rev-parse --short=8 HEAD)
 dirty=""
-git diff --quiet HEAD -- src examples bench || dirty=" (with uncommitted changes)"
+# The results files themselves do not count (bench/load.sh may have just written its own).
+git diff --quiet HEAD -- src examples bench ':!bench/*.md' || dirty=" (with uncommitted changes)"
 {
   echo "# TLS: HTTPS against plain HTTP"
   echo
