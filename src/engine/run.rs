@@ -122,14 +122,18 @@ impl Server {
         if let Some(e) = self.error {
             return usage(&e);
         }
-        let Some(primary) = self.site.primary().cloned() else {
+        let unix = matches!(addr, crate::net::BindAddr::Unix(_));
+        let Some(server) = ServerPlugin::for_site(self.site.clone(), addr) else {
             return usage(&"nothing to serve: no application is mounted");
         };
-        let server = ServerPlugin::for_site(self.site.clone(), primary.clone(), addr);
+        let primary = server.app().clone();
         let tls_files = self.tls.or_else(|| {
             let t = &primary.settings().server.tls;
             t.cert.clone().zip(t.key.clone())
         });
+        if unix && tls_files.is_some() {
+            return usage(&"TLS is served on TCP addresses only, not on a Unix domain socket");
+        }
         #[cfg(feature = "tls")]
         let server = match tls_files {
             Some((cert, key)) => match super::tls::Tls::load(&cert, &key) {
@@ -167,9 +171,7 @@ impl Server {
         let _ = engine.start();
         engine.block()
     }
-}
 
-impl Server {
     /// What it serves, and the first mistake made mounting it (for test servers).
     pub(crate) fn into_site(self) -> Result<Site, MountError> {
         match self.error {

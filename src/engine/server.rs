@@ -99,11 +99,18 @@ impl ServerPlugin {
     /// `server.port_wait`, `server.request_timeout` and `server.keep_alive` (seconds)
     /// override them.
     pub fn new(app: App, bind: BindAddr) -> Self {
-        Self::for_site(Site::single(app.clone()), app, bind)
+        Self::configured(Site::single(app.clone()), app, bind)
     }
 
-    /// Serves `site`, with `app`'s `[global] server.*` settings.
-    pub(crate) fn for_site(site: Site, app: App, bind: BindAddr) -> Self {
+    /// Serves `site`, with its primary application's `[global] server.*` settings; `None` when
+    /// nothing is mounted.
+    pub(crate) fn for_site(site: Site, bind: BindAddr) -> Option<Self> {
+        let app = site.primary()?.clone();
+        Some(Self::configured(site, app, bind))
+    }
+
+    /// Serves `site`, whose primary application is `app`.
+    fn configured(site: Site, app: App, bind: BindAddr) -> Self {
         let server = &app.settings().server;
         let workers = server
             .workers
@@ -122,6 +129,11 @@ impl ServerPlugin {
             last_bound: Mutex::new(None),
             on_serving: None,
         }
+    }
+
+    /// The application whose settings the server follows.
+    pub(crate) fn app(&self) -> &App {
+        &self.app
     }
 
     /// The number of worker threads.

@@ -199,32 +199,12 @@ mod windows_tests {
 
     use crate::net::console::{ConsoleEvent, deliver};
 
+    use super::super::log::Captured;
     use super::super::{Engine, EngineFormat, State};
     use super::Signals;
 
     /// One test at a time: the handler routine and its callbacks are the process's.
     static CONSOLE: Mutex<()> = Mutex::new(());
-
-    /// What the engine logged on the calling thread.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Captured {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-        type Writer = Captured;
-        fn make_writer(&'a self) -> Captured {
-            self.clone()
-        }
-    }
 
     /// Each of the five events, given to the routine Windows calls: the bus has exited
     /// (its exit listeners run, `Bus EXITED` logged) when the routine returns `TRUE`, as
@@ -270,7 +250,7 @@ mod windows_tests {
             );
             assert!(*engine.inner.exited.lock().unwrap(), "{event:?}");
             assert_eq!(engine.exit_code(), 0, "{event:?}");
-            let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+            let log = log.text();
             let console = format!("ENGINE Console event {}: shutting down bus", event.code());
             let at = log
                 .find(&console)

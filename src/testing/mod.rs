@@ -528,14 +528,16 @@ pub fn raw_request(addr: SocketAddr, request: &[u8]) -> String {
     let mut s = TcpStream::connect(addr).expect("connect to the test server");
     s.set_read_timeout(Some(Duration::from_secs(2))).ok();
     s.write_all(request).expect("write the request");
+    read_answer(&mut s)
+}
+
+/// Everything `answer` gives until it ends or fails (a read timeout: the server went quiet),
+/// as text.
+fn read_answer(answer: &mut impl Read) -> String {
     let mut out = Vec::new();
     let mut buf = [0u8; 8192];
-    loop {
-        match s.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(_) => break,
-        }
+    while let Ok(n @ 1..) = answer.read(&mut buf) {
+        out.extend_from_slice(&buf[..n]);
     }
     String::from_utf8_lossy(&out).into_owned()
 }

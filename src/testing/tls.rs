@@ -6,7 +6,7 @@
 //! `127.0.0.1`).
 
 #[cfg(feature = "tls")]
-use std::io::{Read, Write};
+use std::io::Write;
 #[cfg(feature = "tls")]
 use std::net::{SocketAddr, TcpStream};
 #[cfg(feature = "tls")]
@@ -113,10 +113,23 @@ fn trusting(cert: &Path) -> ClientConfig {
 /// over HTTPS. A handshake that fails is answered `""`.
 ///
 /// ```no_run
-/// # fn config() -> std::sync::Arc<rustls::ClientConfig> { unimplemented!() }
+/// use std::sync::Arc;
+/// use rustls::pki_types::CertificateDer;
+/// use rustls::pki_types::pem::PemObject;
+///
+/// // Trust the server's own (self-signed) certificate, and nothing else.
+/// let mut roots = rustls::RootCertStore::empty();
+/// roots.add(CertificateDer::from_pem_file("cert.pem").unwrap()).unwrap();
+/// let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+///     rustls::crypto::ring::default_provider(),
+/// ))
+/// .with_safe_default_protocol_versions()
+/// .unwrap()
+/// .with_root_certificates(roots)
+/// .with_no_client_auth();
 /// let answer = drupe::testing::raw_request_tls(
 ///     "127.0.0.1:8443".parse().unwrap(),
-///     config(),
+///     Arc::new(config),
 ///     b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
 /// );
 /// assert!(answer.starts_with("HTTP/1.1 200"));
@@ -134,14 +147,5 @@ pub fn raw_request_tls(addr: SocketAddr, config: ClientConfig, request: &[u8]) -
     if s.write_all(request).is_err() {
         return String::new();
     }
-    let mut out = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        match s.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(_) => break,
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    super::read_answer(&mut s)
 }

@@ -192,9 +192,28 @@ fn certificates_that_cannot_be_used_are_refused_naming_the_file() {
             k.display()
         );
     }
-    let err = drupe::App::builder(Root)
-        .set_global("server.tls.cert", cert.cert.display().to_string())
-        .build()
-        .unwrap_err();
-    assert!(err.to_string().contains("server.tls.key"), "{err}");
+    // One file of the two in the configuration: refused, naming the other.
+    for (given, missing) in [("cert", "server.tls.key"), ("key", "server.tls.cert")] {
+        let err = drupe::App::builder(Root)
+            .set_global(
+                &format!("server.tls.{given}"),
+                cert.cert.display().to_string(),
+            )
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains(missing), "{err}");
+    }
+    // TLS on a Unix domain socket: refused before anything starts.
+    #[cfg(unix)]
+    {
+        let path = cert.dir.join("tls.sock");
+        assert_eq!(
+            drupe::engine::Server::new()
+                .mount("/", App::new(Root).unwrap())
+                .tls(&cert.cert, &cert.key)
+                .serve(&format!("unix:{}", path.display())),
+            std::process::ExitCode::from(64)
+        );
+        assert!(!path.exists(), "nothing was bound");
+    }
 }

@@ -85,7 +85,8 @@ impl Traffic {
         }
     }
 
-    /// Stops the clients; returns how many requests succeeded, and every failure.
+    /// Stops the clients; returns how many requests succeeded, and every failure (for
+    /// [`assert_none_failed`]).
     fn finish(self) -> (usize, Vec<String>) {
         self.stop.store(true, Ordering::SeqCst);
         for c in self.clients {
@@ -94,6 +95,18 @@ impl Traffic {
         let errors = self.errors.lock().unwrap().clone();
         (self.ok.load(Ordering::SeqCst), errors)
     }
+}
+
+/// Fails, showing the first few, if any of the `ok + errors` requests failed `across` what the
+/// test did.
+fn assert_none_failed(ok: usize, errors: &[String], across: &str) {
+    assert!(
+        errors.is_empty(),
+        "{} of {} requests failed across {across}; the first: {:?}",
+        errors.len(),
+        ok + errors.len(),
+        &errors[..errors.len().min(5)]
+    );
 }
 
 /// SIGUSR1, five times, while clients keep connecting: the listening socket passes from one
@@ -115,13 +128,7 @@ fn sigusr1_hands_the_socket_over_without_refusing_a_connection() {
     let (ok, errors) = traffic.finish();
     signal(&child, "TERM");
     let exit = exit_within(&mut child, Duration::from_secs(30), &log);
-    assert!(
-        errors.is_empty(),
-        "{} of {} requests failed across 5 restarts; the first: {:?}",
-        errors.len(),
-        ok + errors.len(),
-        &errors[..errors.len().min(5)]
-    );
+    assert_none_failed(ok, &errors, "5 restarts");
     assert_eq!(exit.code(), Some(0), "{}", log.text());
     crate::reliability::hole(
         "restart_refused",
@@ -150,13 +157,7 @@ fn a_graceful_restart_refuses_no_connection() {
     let (ok, errors) = traffic.finish();
     let state = engine.state();
     engine.exit();
-    assert!(
-        errors.is_empty(),
-        "{} of {} requests failed across 3 restarts; the first: {:?}",
-        errors.len(),
-        ok + errors.len(),
-        &errors[..errors.len().min(5)]
-    );
+    assert_none_failed(ok, &errors, "3 restarts");
     assert_eq!(state, drupe::engine::State::Started);
     std::net::TcpListener::bind(&bind).expect("the port is free after the exit");
 }
@@ -339,12 +340,6 @@ fn sighup_re_executes_keeping_the_socket_so_no_connection_is_refused() {
     );
     signal(&child, "TERM");
     let exit = exit_within(&mut child, Duration::from_secs(30), &log);
-    assert!(
-        errors.is_empty(),
-        "{} of {} requests failed across 3 re-executions; the first: {:?}",
-        errors.len(),
-        ok + errors.len(),
-        &errors[..errors.len().min(5)]
-    );
+    assert_none_failed(ok, &errors, "3 re-executions");
     assert_eq!(exit.code(), Some(0), "{}", log.text());
 }
