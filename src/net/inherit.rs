@@ -95,6 +95,18 @@ fn take(fd: RawFd, asked: &BindAddr) -> Result<Listener, BindError> {
         if !socket.is_listener().unwrap_or(false) {
             return Err(refuse("it does not listen".into()));
         }
+        let family = socket
+            .local_addr()
+            .map_err(|e| refuse(format!("its address cannot be read ({e})")))?
+            .domain();
+        let fits = match asked {
+            BindAddr::Tcp(_) => family == Domain::IPV4 || family == Domain::IPV6,
+            BindAddr::Unix(_) => family == Domain::UNIX,
+            BindAddr::Systemd => true,
+        };
+        if !fits {
+            return Err(refuse(format!("its family {family:?} is not {asked}'s")));
+        }
     }
     // SAFETY: checked above to be an open socket of this process; `ADOPTED` makes this the
     // only `OwnedFd` ever made from it, and nothing else in the process knows the number.
@@ -104,8 +116,56 @@ fn take(fd: RawFd, asked: &BindAddr) -> Result<Listener, BindError> {
     socket.set_nonblocking(true).map_err(io)?;
     let local = socket.local_addr().map_err(io)?;
     Ok(match (local.domain(), asked) {
-        (Domain::IPV4 | Domain::IPV6, BindAddr::Tcp(_)) => Listener::Tcp(socket.into()),
         (Domain::UNIX, BindAddr::Unix(path)) => Listener::Unix(socket.into(), path.clone()),
-        (family, _) => return Err(refuse(format!("its family {family:?} is not {asked}'s"))),
+        (Domain::UNIX, _) => Listener::Unix(
+            socket.into(),
+            local
+                .as_pathname()
+                .map_or_else(|| std::path::PathBuf::from("(unnamed)"), Into::into),
+        ),
+        _ => Listener::Tcp(socket.into()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsRawFd;
+
+    use super::take;
+    use crate::net::BindAddr;
+
+    /// A descriptor that is no listening socket is refused with what it is, never adopted.
+    #[test]
+    fn what_is_not_a_listening_socket_is_refused() {
+        let asked = BindAddr::Tcp("127.0.0.1:0".into());
+        let file = tempfile::tempfile().unwrap();
+        let err = take(file.as_raw_fd(), &asked).expect_err("a file is refused");
+        assert!(err.to_string().contains("not a socket"), "{err}");
+        // A stream socket that never listened (Linux tells).
+        let idle =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        #[cfg(target_os = "linux")]
+        {
+            let err = take(idle.as_raw_fd(), &asked).expect_err("refused");
+            assert!(err.to_string().contains("does not listen"), "{err}");
+        }
+        drop(idle);
+        // A listening socket of another family than the address asked for.
+        let listener = crate::net::tcp_listener("127.0.0.1:0".parse().unwrap()).unwrap();
+        let unix = BindAddr::Unix("/tmp/never.sock".into());
+        let fd = listener.as_raw_fd();
+        let err = take(fd, &unix).expect_err("refused");
+        assert!(
+            err.to_string().contains("is not unix:/tmp/never.sock's"),
+            "{err}"
+        );
+        // A server started by systemd that restarts: asked for `systemd`, it adopts the TCP
+        // socket it kept (the new program owns the descriptor from here).
+        let addr = listener.local_addr().unwrap();
+        let fd = std::os::fd::IntoRawFd::into_raw_fd(listener);
+        match take(fd, &BindAddr::Systemd) {
+            Ok(crate::net::Listener::Tcp(l)) => assert_eq!(l.local_addr().unwrap(), addr),
+            other => panic!("not adopted: {other:?}"),
+        }
+    }
 }

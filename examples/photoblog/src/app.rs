@@ -49,11 +49,7 @@ async fn assemble(settings: &Settings) -> Result<(App, Sweeper), AppError> {
     let blog = open(settings).await?;
     let spool = blog.store.spool_dir();
     let db = blog.db.clone();
-    let sweeper = Sweeper {
-        db: blog.db.clone(),
-        store: blog.store.clone(),
-        grace: settings.sweep_grace,
-    };
+    let sweeper = Sweeper::of(&blog, settings);
     let mut builder = configure(
         App::builder(Site::default()).state(blog),
         &db,
@@ -136,13 +132,7 @@ async fn open(settings: &Settings) -> Result<Photoblog, AppError> {
     if settings.seed {
         seed(&blog).await?;
     }
-    Sweeper {
-        db: blog.db.clone(),
-        store: blog.store.clone(),
-        grace: settings.sweep_grace,
-    }
-    .sweep()
-    .await?;
+    Sweeper::of(&blog, settings).sweep().await?;
     Ok(blog)
 }
 
@@ -156,6 +146,15 @@ struct Sweeper {
 }
 
 impl Sweeper {
+    /// The sweep of `blog`'s folder, sparing files younger than `--sweep-grace`.
+    fn of(blog: &Photoblog, settings: &Settings) -> Self {
+        Self {
+            db: blog.db.clone(),
+            store: blog.store.clone(),
+            grace: settings.sweep_grace,
+        }
+    }
+
     /// Removes the files of uploads a crash interrupted: temporary ones, and ones no row
     /// refers to, once they are older than an upload in flight on another instance could be.
     /// Returns how many.

@@ -219,7 +219,14 @@ mod tests {
     use std::path::PathBuf;
     use std::time::{Duration, SystemTime};
 
-    use super::{Snapshot, first_change};
+    use super::{Snapshot, first_change, run_build};
+
+    #[test]
+    fn a_build_that_cannot_run_or_fails_says_so() {
+        let err = run_build(&["drupe-no-such-program".to_owned()]).unwrap_err();
+        assert!(err.contains("cannot run drupe-no-such-program"), "{err}");
+        assert_eq!(run_build(&[]), Ok(()), "no command: nothing to build");
+    }
 
     #[test]
     fn a_newer_new_or_removed_file_is_a_change() {
